@@ -1,0 +1,40 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test chromium bench soak demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	@echo "Customer-success analytics: open http://127.0.0.1:$(PORT) in your browser (Ctrl+C stops it)."
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+# Debian's chromium for the real-browser test (playwright's own browser download cannot work here).
+chromium:
+	@if [ -x /usr/lib/chromium/chromium ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing: run 'sudo apt-get install chromium' for the browser test"; fi
+
+test: $(VENV)/.installed-dev chromium
+	$(BIN)/python -m pytest
+
+demo: $(VENV)/.installed
+	$(BIN)/python data/make_demo.py
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+soak: $(VENV)/.installed-dev chromium
+	$(BIN)/python -m bench.soak

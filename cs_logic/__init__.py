@@ -1,0 +1,1 @@
+"""Customer-success analytics logic: reading exports, mapping, scoring and metrics (no UI)."""

@@ -1,0 +1,1 @@
+"""Altair chart builders, one module per area; each returns an aggregated, tooltipped chart."""

@@ -1,0 +1,96 @@
+"""From uploaded bytes to checked, typed tables: read, recognise, map, validate, combine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cs_logic.detect import Detection, detect, map_columns
+from cs_logic.ingest import IngestError, ReadResult, read_table
+from cs_logic.problems import Problem
+from cs_logic.schema import TABLES, UNKNOWN
+from cs_logic.settings import FileMapping, Settings
+from cs_logic.validate import Prepared, cross_check, prepare
+
+__all__ = ["IngestError", "LoadedFile", "load_file", "combine", "sha256"]
+
+
+def sha256(data: bytes) -> str:
+    """The hex SHA-256 of an upload: the cache key for everything derived from it."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One uploaded file after reading, recognition, mapping and validation."""
+
+    name: str
+    digest: str
+    size: int
+    read: ReadResult
+    detection: Detection
+    table: str
+    mapping: dict[str, str]
+    prepared: Prepared | None  # None when the table is unknown
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        base = tuple(Problem(n.message, n.column, n.row, n.value, n.action, n.severity, self.name)
+                     for n in self.read.notes)
+        return base + (self.prepared.problems if self.prepared else ())
+
+    @property
+    def rows(self) -> int:
+        return len(self.read.frame)
+
+    def remembered(self) -> FileMapping:
+        """This file's mapping as the settings file stores it."""
+        return FileMapping(self.name, tuple(str(c) for c in self.read.frame.columns), self.table,
+                           tuple(self.mapping.items()), self.read.sheet)
+
+
+def load_file(name: str, data: bytes, sheet: str | None = None, table: str | None = None,
+              mapping: dict[str, str] | None = None, settings: Settings | None = None,
+              as_of: dt.date | None = None, max_bytes: int | None = None) -> LoadedFile:
+    """Read one upload and make it a checked table.
+
+    ``table`` and ``mapping`` are the manager's choices; when absent, a mapping remembered in
+    ``settings`` for a file with the same headers is used, else the automatic guess.
+    Raises IngestError (a one-line reason) when the file cannot be read at all.
+    """
+    kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+    read = read_table(data, name, sheet=sheet, **kwargs)
+    detection = detect(read.frame, name)
+    columns = [str(c) for c in read.frame.columns]
+    remembered = settings.mapping_for(name, columns) if settings and table is None else None
+    if remembered is not None:
+        table, mapping = remembered.table, dict(remembered.mapping)
+    chosen = table or detection.table
+    if mapping is None:
+        mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
+    mapping = {k: v for k, v in mapping.items() if v in columns}
+    prepared = None
+    if chosen != UNKNOWN:
+        prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
+    return LoadedFile(name, sha256(data), len(data), read, detection, chosen, mapping, prepared)
+
+
+def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Stack the files of each table (a manager may upload one export per month) and cross-check ids.
+
+    Files of the same table are stacked by column name; a column only some files have is blank in
+    the others. Returns the tables and the cross-file problems (ids that match no account, ...).
+    """
+    by_table: dict[str, list[pd.DataFrame]] = {}
+    names: dict[str, str] = {}
+    for f in files:
+        if f.prepared is None or f.table not in TABLES:
+            continue
+        by_table.setdefault(f.table, []).append(f.prepared.frame)
+        names[f.table] = ", ".join(x for x in (names.get(f.table), f.name) if x)
+    tables = {t: (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True))
+              for t, frames in by_table.items()}
+    return tables, list(cross_check(tables, names))
