@@ -63,6 +63,8 @@ def connect(memory_limit: str = MEMORY_LIMIT, temp_dir: str | None = None,
         config["temp_directory"] = temp_dir
     con = duckdb.connect(config=config)
     con.execute("SET enable_progress_bar = false")
+    # A query must not reach Python variables by name (DuckDB scans a DataFrame it finds in scope).
+    con.execute("SET python_enable_replacements = false")
     con.execute(f"SET max_execution_time = {int(timeout_ms)}")
     con.execute("SET lock_configuration = true")
     return con

@@ -1,0 +1,152 @@
+"""Safe downloads: CSV and XLSX with formula injection neutralised, and charts as PNG or SVG offline."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+EXCEL_MAX_CELL = 32_767
+EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows less the header row
+EXCEL_MAX_COLUMNS = 16_384
+# OWASP CSV injection: cells starting with these characters are read as formulas by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Characters XML 1.0 forbids (XLSX is XML): C0 controls except tab/LF/CR, surrogates, U+FFFE/U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SHEET_ILLEGAL = re.compile(r"[\[\]:*?/\\]")
+
+
+def neutralise(value: Any) -> Any:
+    """A cell made safe for spreadsheets; anything that is not text is returned unchanged.
+
+    Text loses XML-illegal control characters (NUL and friends), gains a leading ``'`` when it
+    starts with = + - @ tab CR or LF, and is cut to 32,767 characters ending in "…".
+
+    >>> neutralise("=1+1"), neutralise(-1), neutralise("سلام")
+    ("'=1+1", -1, 'سلام')
+    """
+    if not isinstance(value, str):
+        return value
+    text = _XML_ILLEGAL.sub("", value)
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text if len(text) <= EXCEL_MAX_CELL else text[: EXCEL_MAX_CELL - 1] + "…"
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell and text header neutralised (numbers and dates untouched).
+
+    >>> neutralise_frame(pd.DataFrame({"c": ["@x", "ok"], "n": [-1, 2]}))["c"].tolist()
+    ["'@x", 'ok']
+    """
+    out = df.copy()
+    out.columns = [neutralise(str(c)) if isinstance(c, str) else c for c in out.columns]
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+            cleaned = col.astype(object).map(neutralise)
+            out.isetitem(i, cleaned.where(cleaned.notna(), None).astype(object))
+        elif isinstance(col.dtype, pd.DatetimeTZDtype):
+            out.isetitem(i, col.dt.tz_localize(None))
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """CSV as UTF-8 with a BOM (so Excel shows Persian and Portuguese text correctly), neutralised.
+
+    >>> to_csv_bytes(pd.DataFrame({"a": ["=1"]}))[:3]
+    b'\\xef\\xbb\\xbf'
+    """
+    return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Valid, distinct Excel sheet names: no []:*?/\\, no quote at either end, at most 31 characters.
+
+    >>> sheet_names(["a/b", "A/B", "x" * 40])
+    ['ab', 'AB (2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    out: list[str] = []
+    for name in names:
+        base = _SHEET_ILLEGAL.sub("", _XML_ILLEGAL.sub("", str(name))).strip().strip("'").strip()[:31]
+        base = base if base and base.casefold() != "history" else "Sheet"
+        candidate, n = base, 2
+        while candidate.casefold() in {o.casefold() for o in out}:
+            suffix = f" ({n})"
+            candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+        out.append(candidate)
+    return out
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook, one sheet per frame, neutralised, strings never stored as formulas or links.
+
+    Sheet names are made valid (see ``sheet_names``). A frame with more than 1,048,575 rows or
+    16,384 columns does not fit a sheet: ValueError, so the page can offer the CSV instead.
+
+    >>> to_xlsx_bytes({"Deals": pd.DataFrame({"a": [1]})})[:2]
+    b'PK'
+    """
+    for name, df in sheets.items():
+        if len(df) > EXCEL_MAX_DATA_ROWS or df.shape[1] > EXCEL_MAX_COLUMNS:
+            raise ValueError(
+                f"The table {name!r} has {len(df):,} rows and {df.shape[1]:,} columns; an Excel sheet holds at "
+                f"most {EXCEL_MAX_DATA_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns. Download it as CSV instead."
+            )
+    buffer = io.BytesIO()
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        names = sheet_names(list(sheets)) or []
+        for name, df in zip(names, sheets.values(), strict=True):
+            neutralise_frame(df).to_excel(writer, sheet_name=name, index=False)
+            writer.sheets[name].freeze_panes(1, 0)
+        if not names:
+            pd.DataFrame().to_excel(writer, sheet_name="Sheet1", index=False)
+    return buffer.getvalue()
+
+
+def _has_url_data(spec: Any) -> bool:
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        if isinstance(data, dict) and "url" in data:
+            return True
+        return any(_has_url_data(v) for v in spec.values())
+    if isinstance(spec, list):
+        return any(_has_url_data(v) for v in spec)
+    return False
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec with its data inline; ValueError if it would load data from a URL."""
+    spec = chart.to_dict()
+    if _has_url_data(spec):
+        raise ValueError("This chart loads its data from a URL; only charts with inline data can be exported.")
+    return spec
+
+
+def _vl_version() -> dict[str, str]:
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return {"vl_version": version} if version in vlc.get_vegalite_versions() else {}
+
+
+def chart_png(chart: alt.TopLevelMixin, scale: float = 2) -> bytes:
+    """The chart as PNG bytes, rendered locally by vl-convert (no network).
+
+    >>> chart_png(alt.Chart(pd.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q"))[:4]
+    b'\\x89PNG'
+    """
+    return bytes(vlc.vegalite_to_png(chart_spec(chart), scale=scale, **_vl_version()))
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG text, rendered locally by vl-convert (no network).
+
+    >>> chart_svg(alt.Chart(pd.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q")).startswith("<svg")
+    True
+    """
+    return str(vlc.vegalite_to_svg(chart_spec(chart), **_vl_version()))
