@@ -1,0 +1,364 @@
+"""Turn one column of exported text into typed values: numbers, dates, flags, durations, ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cs_logic.dates import read_dates
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed column: typed ``values`` (same index), ``bad`` (non-blank but unreadable), a ``note``."""
+
+    values: pd.Series
+    bad: pd.Series
+    note: str = ""
+
+
+BLANKS: frozenset[str] = frozenset(
+    {"", "na", "n/a", "n.a.", "#n/a", "n/d", "null", "none", "nan", "nat", "nil", "-", "--", "---",
+     "—", "–",
+     "not provided", "not available", "unknown", "?", "missing", "(blank)", "blank", "empty", "#null!",
+     "não informado", "sem informação", "desconhecido", "نامشخص"}
+)
+TRUE_WORDS: frozenset[str] = frozenset(
+    {"yes", "y", "true", "t", "1", "1.0", "on", "active", "sim", "s", "sí", "si", "oui", "ja", "да",
+     "так",
+     "بله", "آری", "آره", "churned", "churn", "cancelled", "canceled", "exited", "lost", "left"}
+)
+FALSE_WORDS: frozenset[str] = frozenset(
+    {"no", "n", "false", "f", "0", "0.0", "off", "inactive", "não", "nao", "non", "nein", "нет", "не",
+     "خیر", "نه", "retained", "kept", "stayed", "renewed"}
+)
+# In a churn column "active" means "not churned", so it flips (churned/active, cancelled/active).
+_CHURN_WORDS = frozenset({"churned", "churn", "cancelled", "canceled", "exited", "lost", "left"})
+_HOURS_PER_UNIT = {"seconds": 1 / 3600, "minutes": 1 / 60, "hours": 1.0, "days": 24.0}
+_LOCAL_DIGITS = "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
+
+_CURRENCY = (
+    r"(?:R\$|US\$|A\$|C\$|[$€£¥₹₽₺₩₪₫฿]|(?i:usd|eur|gbp|brl|jpy|cny|rmb|inr|irr|irt|aud|cad|chf|"
+    r"sek|nok|dkk|mxn|rub|try|zar|aed|sar|rial|toman)|ریال|تومان)"
+)
+_NUMBER = (
+    r"^(?P<open>\()?\s*(?P<sign>[+-])?\s*(?P<cur>" + _CURRENCY + r")?\s*(?P<sign2>[+-])?\s*"
+    r"(?P<num>\d[\d.,' \x{a0}\x{2009}\x{202f}’]*|[.,]\d+)(?P<exp>[eE][+-]?\d+)?\s*(?P<pct>%)?\s*"
+    r"(?P<cur2>" + _CURRENCY + r")?\s*(?P<close>\))?(?P<trail>-)?$"
+)
+_COMMA_STYLE = r"^\d{1,3}(\.\d{3})+,\d*$|^\d*,(\d{1,2}|\d{4,})$|^\d{4,},\d+$|^\d{1,3}(\.\d{3}){2,}$"
+_POINT_STYLE = r"^\d{1,3}(,\d{3})+\.\d*$|^\d*\.(\d{1,2}|\d{4,})$|^\d{4,}\.\d+$|^\d{1,3}(,\d{3}){2,}$"
+_VALID = {",": r"^(\d{1,3}(\.\d{3})+|\d*)(,\d*)?$", ".": r"^(\d{1,3}(,\d{3})+|\d*)(\.\d*)?$"}
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_CLOCK = (
+    r"^(?P<neg>[-+])?(?:(?P<d>\d+)\s*(?:days?|d)\s*,?\s*)?"
+    r"(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d+)?))?$"
+)
+_WORDS = (
+    rf"^(?P<neg>[-+])?\s*(?:(?P<w>{_NUM})\s*(?:weeks?|wks?|w|semanas?)\s*,?\s*)?"
+    rf"(?:(?P<d>{_NUM})\s*(?:days?|d|dias?|días?|روز)\s*,?\s*)?"
+    rf"(?:(?P<h>{_NUM})\s*(?:hours?|hrs?|h|horas?|ساعت)\s*,?\s*(?:and\s+|e\s+)?)?"
+    rf"(?:(?P<m>{_NUM})\s*(?:minutes?|mins?|m|minutos?|دقیقه)\s*,?\s*(?:and\s+|e\s+)?)?"
+    rf"(?:(?P<s>{_NUM})\s*(?:seconds?|secs?|s|segundos?|ثانیه))?$"
+)
+_ISO_DURATION = r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+_UNIT_WORDS = {
+    "seconds": {"seconds", "second", "secs", "sec", "s", "segundos", "segundo", "ثانیه"},
+    "minutes": {"minutes", "minute", "mins", "min", "m", "minutos", "minuto", "دقیقه"},
+    "hours": {"hours", "hour", "hrs", "hr", "h", "horas", "hora", "ساعت"},
+    "days": {"days", "day", "d", "dias", "dia", "días", "روز"},
+}
+_SHORT_UNITS = {"s", "m", "h", "d"}  # single letters count only as a suffix or in brackets: "time_h", "(h)"
+
+
+def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """The column as trimmed Arrow text with local digits made ASCII, blanks null; and the blank mask."""
+    values = s.to_numpy(dtype=object, na_value=None)
+    odd = [] if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") else [
+        i for i, v in enumerate(values) if v is not None and not isinstance(v, str)
+    ]
+    if odd:
+        values = values.copy()
+        for i in odd:
+            v = values[i]
+            whole = isinstance(v, float) and v.is_integer()
+            values[i] = None if pd.isna(v) else (str(int(v)) if whole else str(v))
+    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
+    if pc.any(pc.match_substring_regex(text, f"[{_LOCAL_DIGITS}٫٬]")).as_py():
+        for i, digit in enumerate(_LOCAL_DIGITS):
+            text = pc.replace_substring(text, digit, str(i % 10))
+        text = pc.replace_substring(pc.replace_substring(text, "٬", ""), "٫", ".")
+    blank = pc.or_kleene(pc.is_null(text), pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(BLANKS))))
+    blank_mask = np.asarray(blank.fill_null(True))
+    return pc.if_else(blank, pa.scalar(None, text.type), text), blank_mask
+
+
+def _result(
+    s: pd.Series, values: object, bad: np.ndarray, notes: Iterable[str] = (), dtype: object = None
+) -> Parsed:
+    return Parsed(
+        pd.Series(values, index=s.index, name=s.name, dtype=dtype),
+        pd.Series(bad, index=s.index, name=s.name, dtype=bool),
+        "; ".join(n for n in notes if n),
+    )
+
+
+def _is_number(s: pd.Series) -> bool:
+    """Already numeric (or bool): passed through; anything else that is not text is read as its text."""
+    return bool(pd.api.types.is_numeric_dtype(s.dtype))
+
+
+def parse_numbers(s: pd.Series) -> Parsed:
+    """Numbers as float64, deciding the decimal separator once for the column.
+
+    >>> parse_numbers(pd.Series(["1.234,5", "12,5", "N/A"])).values.tolist()
+    [1234.5, 12.5, nan]
+    """
+    if _is_number(s):
+        return _result(s, s.astype("float64").to_numpy(), np.zeros(len(s), bool))
+    text, _ = _text(s)
+    values, bad, notes = _read_numbers(text)
+    return _result(s, values, bad, notes)
+
+
+def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    found = pc.extract_regex(text, _NUMBER)
+    hit = np.asarray(found.is_valid().fill_null(False))
+    num = pc.replace_substring_regex(found.field("num"), r"[' \x{a0}\x{2009}\x{202f}’]", "")
+    comma_votes = int(pc.sum(pc.match_substring_regex(num, _COMMA_STYLE)).as_py() or 0)
+    point_votes = int(pc.sum(pc.match_substring_regex(num, _POINT_STYLE)).as_py() or 0)
+    decimal = "," if comma_votes > point_votes else "."
+    notes = []
+    if decimal == ",":
+        notes.append("decimal comma (1.234,5)")
+        plain = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".")
+    else:
+        plain = pc.replace_substring(num, ",", "")
+        if point_votes == 0 and pc.any(pc.match_substring_regex(num, r"^\d{1,3}(,\d{3})+$")).as_py():
+            notes.append("commas read as thousands separators (1,234 = 1234; no decimals seen to confirm)")
+        elif point_votes == 0 and pc.any(pc.match_substring_regex(num, r"^\d{1,3}\.\d{3}$")).as_py():
+            notes.append("dots read as decimal points (1.234 = 1.234; could be thousands)")
+    valid = hit & np.asarray(pc.match_substring_regex(num, _VALID[decimal]).fill_null(False))
+    valid &= np.asarray(pc.match_substring_regex(num, r"\d").fill_null(False))
+    plain = pc.binary_join_element_wise(plain, found.field("exp"), pa.scalar("", plain.type))
+    plain = pc.if_else(pa.array(valid), plain, pa.scalar(None, plain.type))
+    values = np.asarray(pc.cast(plain, pa.float64()).fill_null(np.nan))
+    bracketed = _is(found, "open", "(") & _is(found, "close", ")")
+    unbalanced = _is(found, "open", "(") ^ _is(found, "close", ")")
+    minus = _is(found, "sign", "-") ^ _is(found, "sign2", "-") ^ _is(found, "trail", "-")
+    values = np.where(hit & (bracketed ^ minus), -values, values)
+    values[hit & unbalanced] = np.nan
+    if (hit & _is(found, "pct", "%")).any():
+        notes.append("percent signs removed; values are in percent")
+    signs = pc.unique(found.field("cur")).to_pylist() + pc.unique(found.field("cur2")).to_pylist()
+    currencies = sorted(set(signs) - {"", None})
+    if currencies:
+        mixed = "mixed currencies, not converted: " if len({c.upper() for c in currencies}) > 1 else ""
+        notes.append(f"currency signs removed ({mixed}{', '.join(currencies)})")
+    bad = np.asarray(text.is_valid()) & np.isnan(values)
+    return values, bad, notes
+
+
+def _is(found: pa.StructArray, group: str, value: str) -> np.ndarray:
+    """Rows where a regex group captured exactly ``value``."""
+    return np.asarray(pc.equal(found.field(group), value).fill_null(False))
+
+
+def parse_dates(s: pd.Series) -> Parsed:
+    """Dates and times as naive datetime64[ns] (UTC where a zone was given).
+
+    >>> parse_dates(pd.Series(["11/04/2018 20:09", "25/12/2018 08:00"])).values.iloc[0]
+    Timestamp('2018-04-11 20:09:00')
+    """
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        values = s.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+        note = "times with a time zone converted to UTC"
+        return _result(s, values.to_numpy(), np.zeros(len(s), bool), [note])
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return _result(s, s.astype("datetime64[ns]").to_numpy(), np.zeros(len(s), bool))
+    if _is_number(s):
+        s = s.astype("float64").astype(object).where(s.notna(), None)
+    text, _ = _text(s)
+    reading = read_dates(text)
+    return _result(s, reading.ns.view("M8[ns]"), reading.bad, reading.notes)
+
+
+def parse_bools(
+    s: pd.Series, true_words: Iterable[str] = TRUE_WORDS, false_words: Iterable[str] = FALSE_WORDS
+) -> Parsed:
+    """Yes/no flags as pandas "boolean"; anything not a known yes or no word is bad.
+
+    >>> parse_bools(pd.Series(["Yes", "no", None, "maybe"])).values.tolist()
+    [True, False, <NA>, <NA>]
+    """
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return _result(s, s.astype("boolean").array, np.zeros(len(s), bool))
+    if _is_number(s):
+        numbers = s.astype("float64")
+        flags = pd.array(numbers == 1, dtype="boolean")
+        flags[~numbers.isin([0.0, 1.0]).to_numpy()] = pd.NA
+        return _result(s, flags, (numbers.notna() & ~numbers.isin([0.0, 1.0])).to_numpy())
+    text, _ = _text(s)
+    low = pc.utf8_lower(text)
+    yes, no = {w.lower() for w in true_words}, {w.lower() for w in false_words}
+    defaults = (yes, no) == (set(TRUE_WORDS), set(FALSE_WORDS))
+    if defaults and pc.any(pc.is_in(low, pa.array(sorted(_CHURN_WORDS)))).as_py():
+        yes, no = (yes - {"active"}) | {"inactive"}, (no - {"inactive"}) | {"active"}
+    is_yes = np.asarray(pc.is_in(low, pa.array(sorted(yes), pa.large_string())))
+    is_no = np.asarray(pc.is_in(low, pa.array(sorted(no), pa.large_string())))
+    flags = pd.array(is_yes, dtype="boolean")
+    flags[~(is_yes | is_no)] = pd.NA
+    known = is_yes | is_no
+    note = f"taken as yes: {_spellings(text, is_yes)}; as no: {_spellings(text, is_no)}" if known.any() else ""
+    return _result(s, flags, np.asarray(text.is_valid()) & ~(is_yes | is_no), [note])
+
+
+def _spellings(text: pa.Array, rows: np.ndarray, limit: int = 6) -> str:
+    words = pc.unique(text.filter(pa.array(rows))).to_pylist()
+    shown = ", ".join(sorted(words)[:limit]) + (", ..." if len(words) > limit else "")
+    return shown or "(none)"
+
+
+def parse_durations(s: pd.Series, unit: str = "hours") -> Parsed:
+    """Durations in hours; plain numbers are in ``unit`` (seconds, minutes, hours or days).
+
+    >>> parse_durations(pd.Series(["1:30:00", "90 min", "2h 30m", "120"]), unit="minutes").values.tolist()
+    [1.5, 1.5, 2.5, 2.0]
+    """
+    factor = _HOURS_PER_UNIT[unit]
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        return _result(s, s.dt.total_seconds().to_numpy() / 3600, np.zeros(len(s), bool))
+    if _is_number(s):
+        return _result(s, s.astype("float64").to_numpy() * factor, np.zeros(len(s), bool))
+    text, _ = _text(s)
+    hours, _, notes = _read_numbers(text)
+    hours = hours * factor
+    if unit != "hours" and not np.isnan(hours).all():
+        notes = [*notes, f"plain numbers read as {unit} and converted to hours"]
+    for pattern in (_CLOCK, _WORDS, _ISO_DURATION):
+        todo = np.isnan(hours) & np.asarray(text.is_valid())
+        if not todo.any():
+            break
+        hours[todo] = _duration_hours(text.filter(pa.array(todo)), pattern)
+    bad = np.asarray(text.is_valid()) & np.isnan(hours)
+    return _result(s, hours, bad, notes)
+
+
+def _duration_hours(text: pa.Array, pattern: str) -> np.ndarray:
+    found = pc.extract_regex(text, pattern)
+    hours = np.zeros(len(text))
+    any_part = np.zeros(len(text), bool)
+    for name, per in (("w", 168.0), ("d", 24.0), ("h", 1.0), ("m", 1 / 60), ("s", 1 / 3600)):
+        if found.type.get_field_index(name) < 0:
+            continue
+        part = pc.replace_substring(found.field(name), ",", ".")
+        part = pc.if_else(pc.equal(part, ""), None, part)
+        numbers = np.asarray(pc.cast(part, pa.float64()).fill_null(np.nan))
+        any_part |= ~np.isnan(numbers)
+        hours += np.nan_to_num(numbers) * per
+    negative = _is(found, "neg", "-") if found.type.get_field_index("neg") >= 0 else np.zeros(len(text), bool)
+    sign = np.where(negative, -1.0, 1.0)
+    ok = np.asarray(found.is_valid()) & any_part
+    return np.where(ok, hours * sign, np.nan)
+
+
+def unit_from_header(header: str) -> str | None:
+    """The time unit a header names, or None; "per day" and the like are not units of the value.
+
+    >>> unit_from_header("first_response_time_minutes"), unit_from_header("Speed of answer in seconds")
+    ('minutes', 'seconds')
+    """
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", header)
+    words = [w for w in re.split(r"[\W_\d]+", spaced.lower()) if w]
+    short = {w.lower() for w in re.findall(r"[(\[]\s*([A-Za-z])\s*[)\]]", spaced)}
+    suffix = re.search(r"[_\s-]([A-Za-z])$", spaced.strip())
+    if suffix:
+        short.add(suffix.group(1).lower())
+    for i, word in enumerate(words):
+        if i and words[i - 1] in {"per", "a", "each", "every", "por"}:
+            continue
+        if word in _SHORT_UNITS and word not in short:
+            continue
+        for unit, names in _UNIT_WORDS.items():
+            if word in names:
+                return unit
+    return None
+
+
+def parse_ids(s: pd.Series) -> Parsed:
+    """Ids and free text kept as trimmed text (leading zeros kept); blanks become None.
+
+    >>> parse_ids(pd.Series([" 00123 ", "N/A", 42])).values.tolist()
+    ['00123', None, '42']
+    """
+    text, _ = _text(s)
+    return _result(s, text.to_pylist(), np.zeros(len(s), bool), dtype=object)
+
+
+def infer_kind(s: pd.Series) -> str:
+    """The kind of an unmapped column: "bool", "number", "date" or "text" (a kind wins at 95% parsed).
+
+    >>> infer_kind(pd.Series(["00123", "00456"])), infer_kind(pd.Series(["Yes", "No"]))
+    ('text', 'bool')
+    """
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    # Each distinct value is parsed once and weighed by how often it occurs.
+    counts = s.astype(object).value_counts(dropna=True)
+    distinct = pd.Series(counts.index.to_numpy(dtype=object), dtype=object)
+    weights = counts.to_numpy()
+    text, blank = _text(distinct)
+    filled = int(weights[~blank].sum())
+    if filled == 0:
+        return "text"
+
+    def mostly(bad: np.ndarray) -> bool:
+        return int(weights[bad].sum()) <= 0.05 * filled
+
+    words = pa.array(sorted(w for w in TRUE_WORDS | FALSE_WORDS if not w[0].isdigit()))
+    if pc.any(pc.is_in(pc.utf8_lower(text), words)).as_py() and mostly(parse_bools(distinct).bad.to_numpy()):
+        return "bool"
+    if pc.any(pc.match_substring_regex(text, r"^[+-]?0\d+$")).as_py():
+        return "text"
+    if mostly(_read_numbers(text)[1]):
+        return "number"
+    if mostly(read_dates(text).bad):
+        return "date"
+    return "text"
+
+
+def parse_as(s: pd.Series, kind: str, header: str = "") -> Parsed:
+    """Parse a column as a field kind (see cs_logic.schema): id, text, category, number, integer,
+    score (nps, csat, ces), date, bool or duration (hours; plain numbers in the header's unit).
+
+    >>> parse_as(pd.Series(["30", "90"]), "duration", "first_response_time_minutes").values.tolist()
+    [0.5, 1.5]
+    """
+    if kind in ("id", "text", "category"):
+        return parse_ids(s)
+    if kind in ("number", "integer", "score", "nps", "csat", "ces"):
+        return parse_numbers(s)
+    if kind == "date":
+        return parse_dates(s)
+    if kind == "bool":
+        return parse_bools(s)
+    if kind == "duration":
+        unit = unit_from_header(header)
+        parsed = parse_durations(s, unit or "hours")
+        if unit is None and header:
+            assumed = "no unit in the header: plain numbers read as hours"
+            note = "; ".join(filter(None, [parsed.note, assumed]))
+            return Parsed(parsed.values, parsed.bad, note)
+        return parsed
+    raise ValueError(f"unknown kind {kind!r}")
