@@ -318,7 +318,9 @@ def _read_csv(data: bytes, name: str) -> ReadResult:
     source = data if encoding == "utf-8" else data[3:] if encoding == "utf-8-sig" else text.encode("utf-8")
     del text
     grid = _clean_cells(_parse_csv(source, delimiter, width))
-    notes = [_note(name, f"the text was {why}", value=encoding, action="used this encoding", severity="info")]
+    # Plain UTF-8 is what every tool should write: only other encodings are worth a note.
+    notes = [] if encoding == "utf-8" else [
+        _note(name, f"the text was {why}", value=encoding, action="used this encoding", severity="info")]
     if delimiter != ",":
         notes.append(_note(
             name,

@@ -174,7 +174,7 @@ USAGE = Table(
         _f("account_id", ID, "Account id", _ACCOUNT_ID),
         _f("subscription_id", ID, "Subscription id", "subscription id|subscription|sub id"),
         _f("user_id", ID, "User id", "user id|user|user email|email|contact id|member id|visitor id|distinct id"),
-        _f("date", DATE, "Date", "date|usage date|event date|activity date|day|timestamp|event time|occurred at|login date|last seen|session date|data"),
+        _f("date", DATE, "Date", "date|تاریخ|usage date|event date|activity date|day|timestamp|event time|occurred at|login date|last seen|session date|data"),
         _f("feature", CATEGORY, "Feature", "feature|feature name|event|event name|event type|action|module|page|screen"),
         _f(
             "events",
@@ -196,7 +196,7 @@ TICKETS = Table(
     (
         _f("ticket_id", ID, "Ticket id", "ticket id|ticket|ticket number|case id|case number|case|issue id|conversation id|call id|call|interaction id|incident id|request id"),
         _f("account_id", ID, "Account id", _ACCOUNT_ID + "|organization id|requester organization"),
-        _f("created_at", DATE, "Created", "created at|created|created date|creation date|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
+        _f("created_at", DATE, "Created", "created at|created|created date|creation date|تاریخ|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
         _f("first_response_at", DATE, "First response at", "first response at|first replied at|first reply at|first response date|first response time|responded at"),
         _f("resolved_at", DATE, "Resolved at", "resolved at|solved at|closed at|closed|resolution date|date closed|closed date|time to resolution|completed at"),
         _f(
@@ -240,16 +240,16 @@ SURVEYS = Table(
         _f("response_id", ID, "Response id", "response id|respondent id|survey response id|submission id|review id|answer id|feedback id"),
         _f("account_id", ID, "Account id", _ACCOUNT_ID + "|respondent company"),
         _f("order_id", ID, "Order id", "order id|order|order number"),
-        _f("date", DATE, "Date", "date|response date|submitted at|submitted|survey date|completed at|created at|timestamp|customer response date|review creation date|end date|recorded date|data"),
+        _f("date", DATE, "Date", "date|response date|submitted at|submitted|survey date|completed at|created at|timestamp|customer response date|review creation date|end date|recorded date|data|تاریخ|تاریخ پاسخ|fecha|datum|дата"),
         _f(
             "nps",
             NPS,
             "NPS answer (0-10)",
             "nps|nps score|nps answer|nps rating|likelihood to recommend|ltr|recommend|net promoter score|"
-            "score|how likely are you to recommend us|nota nps|امتیاز nps",
+            "score|how likely are you to recommend us|nota nps|امتیاز nps|امتیاز|نمره",
             "recommend|nps|recomendaria|recomendar|recommander|empfehlen|рекомендовать|порекомендуете|توصیه|пасаветуеце",
         ),
-        _f("csat", CSAT, "CSAT (1-5)", "csat|satisfaction|satisfaction rating|satisfaction score|review score|rating|stars|star rating|overall satisfaction|nota|avaliacao|رضایت|оценка", "satisfied|satisfaction|satisfeito|csat|رضایت|удовлетворены"),
+        _f("csat", CSAT, "CSAT (1-5)", "csat|satisfaction|satisfaction rating|satisfaction score|review score|rating|score|stars|star rating|overall satisfaction|nota|avaliacao|رضایت|امتیاز|نمره|оценка", "satisfied|satisfaction|satisfeito|csat|رضایت|удовлетворены"),
         _f("ces", CES, "CES (1-7)", "ces|customer effort|customer effort score|effort|effort score|ease", "effort|easy"),
         _f("comment", TEXT, "Comment", "comment|comments|feedback|verbatim|text|review|review comment message|open text|response|reason|why|answer|message|free text|comentario|نظر|توضیحات|комментарий|отзыв", "why|reason|comment|feedback"),
         _f("comment_title", TEXT, "Comment title", "title|review title|review comment title|subject|headline"),
@@ -268,7 +268,7 @@ ORDERS = Table(
     (
         _f("order_id", ID, "Order id", "order id|order|order number|invoice id|invoice number|transaction id|purchase id|name|pedido"),
         _f("account_id", ID, "Customer id", _ACCOUNT_ID + "|buyer id|buyer|customer email|email"),
-        _f("date", DATE, "Order date", "order date|date|purchase date|order purchase timestamp|created at|processed at|transaction date|invoice date|paid at|data pedido"),
+        _f("date", DATE, "Order date", "order date|date|تاریخ|purchase date|order purchase timestamp|created at|processed at|transaction date|invoice date|paid at|data pedido"),
         _f("amount", NUMBER, "Amount", "amount|total|order total|total price|sales|revenue|subtotal|order value|value|price|payment value|total amount|net sales|gross sales|valor"),
         _f("status", CATEGORY, "Status", "status|order status|financial status|fulfillment status|state"),
         _f("product", CATEGORY, "Product", "product|product name|item|sku|lineitem name|product id"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -38,9 +38,10 @@ class LoadedFile:
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        base = tuple(Problem(n.message, n.column, n.row, n.value, n.action, n.severity, self.name)
-                     for n in self.read.notes)
-        return base + (self.prepared.problems if self.prepared else ())
+        """Every finding: the reader's notes and the checks (``prepare`` carries the notes over)."""
+        if self.prepared is not None:
+            return self.prepared.problems
+        return tuple(replace(n, file=self.name) for n in self.read.notes)
 
     @property
     def rows(self) -> int:

@@ -1,0 +1,18 @@
+"""The router and frame: page config, session defaults, the shared sidebar, then the pages."""
+
+import streamlit as st
+
+from pages.common import init_state, sidebar
+
+st.set_page_config(page_title="Customer-success analytics", page_icon="📈", layout="wide")
+init_state()
+
+PAGES = {
+    "Start": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+sidebar()
+navigation.run()

@@ -1,0 +1,117 @@
+"""The command line: check a file before upload, summarise exports, score accounts.
+
+    python -m cs_logic inspect FILE [--sheet NAME] --json
+    python -m cs_logic summary FILE... [--settings FILE.json] [--as-of DATE] --json
+    python -m cs_logic score ACCOUNTS_FILE [OTHER_FILES...] --scorecard FILE.json [--settings FILE.json]
+                             [--as-of DATE] -o OUT.csv [--json]
+
+Exit code 0 when the command worked; 2 with a one-line reason on stderr when it could not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from cs_logic.ingest import IngestError
+from cs_logic.settings import Settings, loads
+from cs_logic.workspace import LoadedFile, load_file
+
+
+class CliError(Exception):
+    """A reason to stop with exit code 2."""
+
+
+def _settings(path: str | None) -> Settings:
+    if not path:
+        return Settings()
+    try:
+        return loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise CliError(f"cannot read the settings file {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"--as-of must be a date like 2024-12-31, not {text!r}") from exc
+
+
+def _load(path: str, settings: Settings, sheet: str | None = None, as_of: dt.date | None = None) -> LoadedFile:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return load_file(Path(path).name, data, sheet=sheet, settings=settings, as_of=as_of)
+    except IngestError as exc:
+        raise CliError(f"{Path(path).name}: {exc}") from exc
+
+
+def inspect_report(lf: LoadedFile) -> dict[str, Any]:
+    """The JSON object `inspect` prints for one loaded file."""
+    return {
+        "file": lf.name,
+        "table": lf.table,
+        "confidence": round(float(lf.detection.confidence), 3),
+        "reason": lf.detection.reason,
+        "rows": lf.rows,
+        "columns": [str(c) for c in lf.read.frame.columns],
+        "mapping": dict(lf.mapping),
+        "file_type": lf.read.file_type,
+        "encoding": lf.read.encoding,
+        "delimiter": lf.read.delimiter,
+        "header_row": lf.read.header_row,
+        "sheet": lf.read.sheet,
+        "sheets": list(lf.read.sheets),
+        "notes": list(lf.prepared.notes) if lf.prepared else [],
+        "problems": [{"column": p.column, "row": p.row, "value": p.value, "message": p.message,
+                      "action": p.action, "severity": p.severity} for p in lf.problems],
+    }
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    lf = _load(args.file, _settings(getattr(args, "settings", None)), sheet=args.sheet)
+    report = inspect_report(lf)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        print(f"{lf.name}: {lf.table} ({lf.rows:,} rows); {len(report['problems'])} findings")
+        for k, v in report["mapping"].items():
+            print(f"  {k:<24} <- {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m cs_logic", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("inspect", help="read one file and print what the app makes of it")
+    p.add_argument("file")
+    p.add_argument("--sheet")
+    p.add_argument("--settings")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_inspect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,816 @@
+"""The health score: scorecards (JSON settings), measure points, weighted scores, bands, backtests and weight suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+METHODS = ("linear", "points", "percentile")
+BANDS = ("red", "yellow", "green")
+BAND_COLOURS = {"red": "#d62728", "yellow": "#ffbf00", "green": "#2ca02c"}
+NO_WEIGHT_REASON = (
+    "Every measure in this scorecard has weight 0, so no score can be computed. "
+    "Give at least one measure a weight above 0."
+)
+_MEASURE_KEYS = ("column", "weight", "method", "worst", "best", "points", "higher_is_better", "missing_points", "label")
+_TOP_KEYS = ("name", "bands", "measures")
+_BAND_KEYS = ("red_below", "green_from")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _num(x: float) -> int | float:
+    """Write whole numbers as ints so a saved file reads like the one loaded (30, not 30.0)."""
+    return int(x) if float(x).is_integer() else float(x)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One line of a scorecard: a column, its weight and how its values become 0-100 points.
+
+    ``points`` is a tuple of ``(category, points)`` pairs so the measure stays hashable.
+    ``missing_points=None`` leaves a blank out and renormalises the other weights.
+
+    Examples
+    --------
+    >>> Measure("tenure", 30, "linear", worst=0, best=72).best
+    72
+    """
+
+    column: str
+    weight: float
+    method: str
+    worst: float | None = None
+    best: float | None = None
+    points: tuple[tuple[str, float], ...] = ()
+    higher_is_better: bool = True
+    missing_points: float | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.points, Mapping):  # a plain dict is accepted and stored as hashable pairs
+            object.__setattr__(self, "points", tuple(self.points.items()))
+        name = self.label or self.column
+        if not isinstance(self.column, str) or not self.column.strip():
+            raise ValueError("Every measure needs a column name.")
+        if not _is_number(self.weight):
+            raise ValueError(f"Measure '{name}' needs a number as its weight (got {self.weight!r}).")
+        if self.weight < 0:
+            raise ValueError(f"Measure '{name}' has weight {self.weight}; weights must be 0 or more.")
+        if self.method not in METHODS:
+            raise ValueError(
+                f"Measure '{name}' uses the scoring method '{self.method}', which the app does not know; "
+                "choose linear, points or percentile."
+            )
+        if self.method == "linear":
+            if not (_is_number(self.worst) and _is_number(self.best)):
+                raise ValueError(
+                    f"Measure '{name}' is scored linearly and needs both a 'worst' and a 'best' value (numbers)."
+                )
+            if self.worst == self.best:
+                raise ValueError(f"Measure '{name}' has the same worst and best value ({self.worst}); they must differ.")
+        if self.method == "points" and not self.points:
+            raise ValueError(f"Measure '{name}' is scored from a points table, but the table is empty.")
+        for cat, pts in self.points:
+            if not _is_number(pts):
+                raise ValueError(f"Measure '{name}' gives category '{cat}' the points {pts!r}; points must be numbers.")
+        if self.missing_points is not None and not _is_number(self.missing_points):
+            raise ValueError(f"Measure '{name}' has missing_points {self.missing_points!r}; use a number or null.")
+        if not isinstance(self.higher_is_better, bool):
+            raise ValueError(f"Measure '{name}': higher_is_better must be true or false.")
+
+    @property
+    def points_column(self) -> str:
+        return f"points_{self.column}"
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Band thresholds: red when score < red_below, green when score >= green_from, else yellow."""
+
+    red_below: float = 50.0
+    green_from: float = 75.0
+
+    def __post_init__(self) -> None:
+        if not (_is_number(self.red_below) and _is_number(self.green_from)):
+            raise ValueError("The band limits red_below and green_from must be numbers.")
+        if self.red_below > self.green_from:
+            raise ValueError(
+                f"The red band ends at {self.red_below} but green starts at {self.green_from}; "
+                "'red_below' must not be above 'green_from'."
+            )
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """A named list of measures with band limits; hashable, so it can key a cache.
+
+    Examples
+    --------
+    >>> Scorecard("Mine", Bands(), (Measure("tenure", 1, "linear", worst=0, best=72),)).bands.green_from
+    75.0
+    """
+
+    name: str
+    bands: Bands = field(default_factory=Bands)
+    measures: tuple[Measure, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for m in self.measures:
+            if m.column in seen:
+                raise ValueError(f"The column '{m.column}' appears twice in the scorecard; keep one measure per column.")
+            seen.add(m.column)
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.array([m.weight for m in self.measures], dtype=float)
+
+
+def _check_keys(d: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    if not isinstance(d, Mapping):
+        raise ValueError(f"{where} must be a JSON object.")
+    for key in d:
+        if key not in allowed:
+            raise ValueError(f"Unknown setting '{key}' in {where}; allowed settings: {', '.join(allowed)}.")
+
+
+def measure_from_dict(d: Mapping[str, Any], position: int = 1) -> Measure:
+    """One measure from its JSON object (see METRICS.md); ValueError names any unknown key."""
+    _check_keys(d, _MEASURE_KEYS, f"measure {position} ({d.get('column', '?') if isinstance(d, Mapping) else '?'})")
+    for key in ("column", "weight", "method"):
+        if key not in d:
+            raise ValueError(f"Measure {position} has no '{key}'; every measure needs column, weight and method.")
+    table = d.get("points") or {}
+    if not isinstance(table, Mapping):
+        raise ValueError(f"Measure '{d['column']}': 'points' must map each category to its points.")
+    return Measure(
+        column=d["column"],
+        weight=d["weight"],
+        method=d["method"],
+        worst=d.get("worst"),
+        best=d.get("best"),
+        points=tuple((str(k), v) for k, v in table.items()),
+        higher_is_better=d.get("higher_is_better", True),
+        missing_points=d.get("missing_points"),
+        label=d.get("label"),
+    )
+
+
+def scorecard_from_dict(d: Mapping[str, Any]) -> Scorecard:
+    """A Scorecard from the METRICS.md JSON object.
+
+    Examples
+    --------
+    >>> scorecard_from_dict({"name": "A", "measures": [{"column": "x", "weight": 1, "method": "percentile"}]}).name
+    'A'
+    """
+    _check_keys(d, _TOP_KEYS, "the scorecard file")
+    bands = d.get("bands", {})
+    _check_keys(bands, _BAND_KEYS, "bands")
+    measures = d.get("measures", [])
+    if not isinstance(measures, list):
+        raise ValueError("'measures' must be a list of measures.")
+    return Scorecard(
+        name=str(d.get("name", "Scorecard")),
+        bands=Bands(bands.get("red_below", 50.0), bands.get("green_from", 75.0)),
+        measures=tuple(measure_from_dict(m, i + 1) for i, m in enumerate(measures)),
+    )
+
+
+def measure_to_dict(m: Measure) -> dict[str, Any]:
+    """The JSON object for one measure: the settings it has (higher_is_better and missing_points always for percentile)."""
+    out: dict[str, Any] = {"column": m.column, "weight": _num(m.weight), "method": m.method}
+    for key in ("worst", "best"):
+        if getattr(m, key) is not None:
+            out[key] = _num(getattr(m, key))
+    if m.points:
+        out["points"] = {k: _num(v) for k, v in m.points}
+    if m.method == "percentile" or not m.higher_is_better:
+        out["higher_is_better"] = m.higher_is_better
+    if m.method == "percentile" or m.missing_points is not None:
+        out["missing_points"] = None if m.missing_points is None else _num(m.missing_points)
+    if m.label is not None:
+        out["label"] = m.label
+    return out
+
+
+def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
+    """The METRICS.md JSON object for a scorecard (inverse of scorecard_from_dict)."""
+    return {
+        "name": sc.name,
+        "bands": {"red_below": _num(sc.bands.red_below), "green_from": _num(sc.bands.green_from)},
+        "measures": [measure_to_dict(m) for m in sc.measures],
+    }
+
+
+def load_scorecard(text: str) -> Scorecard:
+    """Parse a scorecard file; bad JSON or bad settings raise ValueError with a readable message."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The scorecard file is not valid JSON (line {exc.lineno}: {exc.msg}).") from exc
+    return scorecard_from_dict(data)
+
+
+def dump_scorecard(sc: Scorecard) -> str:
+    """The scorecard as the JSON text "Save scorecard" writes."""
+    return json.dumps(scorecard_to_dict(sc), indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- points
+
+def _normalise_category(x: Any) -> str:
+    return " ".join(str(x).split()).casefold()
+
+
+def _category_points(values: pd.Series, m: Measure) -> pd.Series:
+    exact = dict(m.points)
+    loose = {_normalise_category(k): v for k, v in m.points}
+    present = values[values.notna()]
+    lookup = {v: exact.get(str(v), loose.get(_normalise_category(v), np.nan)) for v in pd.unique(present)}
+    return present.map(lookup).reindex(values.index).astype(float)
+
+
+def unmatched_categories(values: pd.Series, measure: Measure) -> list[str]:
+    """Values of a points-table measure that match no category (they count as missing).
+
+    Examples
+    --------
+    >>> m = Measure("plan", 1, "points", points=(("Pro", 100),))
+    >>> unmatched_categories(pd.Series([" pro", "Free", None]), m)
+    ['Free']
+    """
+    pts = _category_points(values, measure)
+    bad = values[pts.isna() & values.notna()]
+    return sorted({str(v) for v in bad})
+
+
+def measure_points(values: pd.Series, measure: Measure) -> pd.Series:
+    """0-100 points for one measure (METRICS.md "Scoring methods").
+
+    linear: ``100*clip((x-worst)/(best-worst), 0, 1)``. points: the table, exact text first, then
+    ignoring case and spaces. percentile: ``100*rank/n`` (average rank for ties, n = accounts with a
+    value); when lower is better ``100*(n - rank + 1)/n``, so the lowest value still gets 100.
+    Blanks (and unknown categories) are NaN, or ``missing_points`` when the measure sets it.
+
+    Examples
+    --------
+    >>> measure_points(pd.Series([0, 36, 100]), Measure("t", 1, "linear", worst=0, best=72)).tolist()
+    [0.0, 50.0, 100.0]
+    """
+    if measure.method == "points":
+        pts = _category_points(values, measure)
+    else:
+        x = pd.to_numeric(values, errors="coerce").astype(float)
+        if measure.method == "linear":
+            span = float(measure.best) - float(measure.worst)  # type: ignore[arg-type]
+            pts = 100.0 * ((x - float(measure.worst)) / span).clip(0.0, 1.0)  # type: ignore[arg-type]
+        else:
+            rank = x.rank(method="average")
+            n = float(x.notna().sum())
+            pts = 100.0 * rank / n if measure.higher_is_better else 100.0 * (n - rank + 1.0) / n
+    if measure.missing_points is not None:
+        pts = pts.fillna(float(measure.missing_points))
+    return pts.astype(float)
+
+
+def points_matrix(
+    accounts: pd.DataFrame, sc: Scorecard, resolve: Callable[[str], str] = lambda col: col
+) -> pd.DataFrame:
+    """One ``points_<column>`` column per measure, indexed like ``accounts``.
+
+    A measure whose column is not in the data gets NaN for everyone (see ``missing_columns``).
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", Bands(), (Measure("t", 1, "linear", worst=0, best=10),))
+    >>> points_matrix(pd.DataFrame({"t": [5]}), sc)["points_t"].tolist()
+    [50.0]
+    """
+    cols = {}
+    for m in sc.measures:
+        source = resolve(m.column)
+        if source in accounts.columns:
+            cols[m.points_column] = measure_points(accounts[source], m)
+        else:
+            cols[m.points_column] = pd.Series(np.nan, index=accounts.index, dtype=float)
+    return pd.DataFrame(cols, index=accounts.index, columns=[m.points_column for m in sc.measures])
+
+
+def missing_columns(accounts: pd.DataFrame, sc: Scorecard, resolve: Callable[[str], str] = lambda col: col) -> list[str]:
+    """Scorecard columns that the accounts frame does not have (they score as blank)."""
+    return [m.column for m in sc.measures if resolve(m.column) not in accounts.columns]
+
+
+# ---------------------------------------------------------------- scores
+
+@dataclass(frozen=True, eq=False)
+class PreparedPoints:
+    """A points matrix split once into values (blanks as 0) and presence (1.0/0.0), so a weight change is two
+    matrix-vector products. Build with ``prepare_points`` and cache it with the points matrix."""
+
+    values: np.ndarray
+    present: np.ndarray
+
+
+def prepare_points(points: np.ndarray | pd.DataFrame) -> PreparedPoints:
+    """Split a points matrix (rows = accounts, NaN = blank) for fast rescoring.
+
+    Examples
+    --------
+    >>> prepare_points(np.array([[50.0, np.nan]])).present.tolist()
+    [[1.0, 0.0]]
+    """
+    arr = np.asarray(points, dtype=float)
+    present = ~np.isnan(arr)
+    return PreparedPoints(np.ascontiguousarray(np.where(present, arr, 0.0)), np.ascontiguousarray(present, dtype=float))
+
+
+@dataclass(frozen=True, eq=False)
+class Rescored:
+    """Arrays from ``rescore``: score (NaN when nothing to average), band codes 0/1/2 (-1 = none), used, coverage."""
+
+    score: np.ndarray
+    band_code: np.ndarray
+    measures_used: np.ndarray
+    coverage: np.ndarray
+
+
+def rescore(
+    points_np: np.ndarray | PreparedPoints, weights: np.ndarray, red_below: float, green_from: float
+) -> Rescored:
+    """The weighted, renormalised score for a points matrix (rows = accounts); numpy only, no row loop.
+
+    Pass a ``PreparedPoints`` (cached) so a weight change costs only two matrix-vector products.
+
+    Examples
+    --------
+    >>> rescore(np.array([[100.0, np.nan]]), np.array([30.0, 70.0]), 50, 75).score.tolist()
+    [100.0]
+    """
+    prep = points_np if isinstance(points_np, PreparedPoints) else prepare_points(points_np)
+    w = np.asarray(weights, dtype=float)
+    num = prep.values @ w
+    den = prep.present @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(den > 0, num / den, np.nan)
+    code = np.where(score < red_below, 0, np.where(score >= green_from, 2, 1))
+    code = np.where(np.isnan(score), -1, code)
+    positive = (w > 0).astype(float)
+    used = (prep.present @ positive).astype(int)
+    n_pos = int(positive.sum())
+    coverage = used / n_pos if n_pos else np.full(len(used), np.nan)
+    return Rescored(score, code, used, coverage)
+
+
+def score_problem(sc: Scorecard) -> str | None:
+    """Why a scorecard cannot produce any score (no measures, all weights 0), or None."""
+    if not sc.measures:
+        return "The scorecard has no measures yet; add at least one."
+    if not any(m.weight > 0 for m in sc.measures):
+        return NO_WEIGHT_REASON
+    return None
+
+
+def health_scores(points: pd.DataFrame, sc: Scorecard, prepared: PreparedPoints | None = None) -> pd.DataFrame:
+    """Score, band, measures used and coverage per account (METRICS.md "Score" and "Bands").
+
+    ``measures_used`` counts the measures with a value AND a weight above 0 (a weight-0 measure is
+    defined but contributes nothing); ``coverage`` = measures_used / measures with weight above 0.
+    When no score is possible, ``attrs["reason"]`` says why (see ``score_problem``). ``prepared`` is
+    ``prepare_points(points[<points columns in scorecard order>])``, cached by the caller to skip that step.
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", Bands(), (Measure("a", 30, "percentile"), Measure("b", 70, "percentile")))
+    >>> health_scores(pd.DataFrame({"points_a": [80.0], "points_b": [np.nan]}), sc)["health_score"].tolist()
+    [80.0]
+    """
+    cols = [m.points_column for m in sc.measures]
+    if prepared is None:
+        prepared = prepare_points(points.reindex(columns=cols).to_numpy(dtype=float) if cols else np.empty((len(points), 0)))
+    r = rescore(prepared, sc.weights, sc.bands.red_below, sc.bands.green_from)
+    band = np.array([None, "red", "yellow", "green"], dtype=object)[r.band_code + 1]
+    out = pd.DataFrame(
+        {"health_score": r.score, "health_band": band, "measures_used": r.measures_used, "coverage": r.coverage},
+        index=points.index,
+    )
+    out.attrs["reason"] = score_problem(sc)
+    return out
+
+
+def contributions(points_row: pd.Series, sc: Scorecard, raw: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """How each measure adds up to one account's score; ``contribution`` sums to the score.
+
+    ``weight_pct`` is the measure's share of the weights of the measures present (after
+    renormalising); blank measures show NaN points and contribute nothing.
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", Bands(), (Measure("a", 1, "percentile"), Measure("b", 3, "percentile")))
+    >>> contributions(pd.Series({"points_a": 100.0, "points_b": 0.0}), sc)["contribution"].tolist()
+    [25.0, 0.0]
+    """
+    raw = raw or {}
+    pts = np.array([float(points_row.get(m.points_column, np.nan)) for m in sc.measures])
+    w = sc.weights
+    present = ~np.isnan(pts)
+    den = float(w[present].sum())
+    share = np.where(present & (den > 0), w / den if den > 0 else np.nan, np.nan)
+    return pd.DataFrame(
+        {
+            "measure": [m.label or m.column for m in sc.measures],
+            "column": [m.column for m in sc.measures],
+            "value": pd.Series([raw.get(m.column) for m in sc.measures], dtype=object),
+            "points": pts,
+            "weight": w,
+            "weight_pct": 100.0 * share,
+            "contribution": share * pts,
+        }
+    )
+
+
+# ---------------------------------------------------------------- backtest
+
+def _scored_pairs(scores: Any, churned: Any) -> tuple[np.ndarray, np.ndarray]:
+    s = pd.Series(scores).reset_index(drop=True).astype(float)
+    c = pd.Series(churned).reset_index(drop=True).astype("boolean")
+    keep = s.notna() & c.notna()
+    return s[keep].to_numpy(float), c[keep].to_numpy(bool)
+
+
+def auc(scores: Any, churned: Any) -> float | None:
+    """P(a retained account scores higher than a churned one), ties 1/2 (Mann-Whitney U from ranks).
+
+    Only accounts with a score and a known churn flag count; None when either class is empty.
+    Scores equal to 9 decimal places count as ties.
+
+    Examples
+    --------
+    >>> auc([3, 2, 2, 2, 1], [False, False, False, True, True])
+    0.8333333333333334
+    """
+    s, c = _scored_pairs(scores, churned)
+    n_churn, n_keep = int(c.sum()), int((~c).sum())
+    if n_churn == 0 or n_keep == 0:
+        return None
+    # Scores equal to 9 decimals are ties: 30*a + 70*b can differ in the last bit for equal scores.
+    ranks = pd.Series(np.round(s, 9)).rank(method="average").to_numpy()
+    u = ranks[~c].sum() - n_keep * (n_keep + 1) / 2.0
+    return float(u / (n_keep * n_churn))
+
+
+def _wilson(k: np.ndarray, n: np.ndarray, z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return centre - half, centre + half
+
+
+def churn_by_band(scores_df: pd.DataFrame, churned: pd.Series) -> pd.DataFrame:
+    """Accounts, churned and churn share per band, with a Wilson 95% interval (share as 0-1).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"health_band": ["red", "red", "green"]})
+    >>> churn_by_band(df, pd.Series([True, False, False]))["churned"].tolist()
+    [1, 0, 0]
+    """
+    c = pd.Series(churned, index=scores_df.index).astype("boolean")
+    known = c.notna() & scores_df["health_band"].notna()
+    band, flag = scores_df.loc[known, "health_band"], c[known].astype(bool)
+    n = np.array([(band == b).sum() for b in BANDS], dtype=float)
+    k = np.array([(flag[band == b]).sum() for b in BANDS], dtype=float)
+    low, high = _wilson(k, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k / n
+    return pd.DataFrame(
+        {"band": BANDS, "accounts": n.astype(int), "churned": k.astype(int), "churn_share": share,
+         "ci_low": low, "ci_high": high}
+    )
+
+
+def lift_by_decile(scores: Any, churned: Any) -> pd.DataFrame:
+    """Churn share per score decile (1 = lowest scores) and lift = decile share / overall share.
+
+    Deciles are equal-count groups by rank (ties split in file order): decile = ceil(10*rank/n).
+
+    Examples
+    --------
+    >>> lift_by_decile(list(range(10)), [True] + [False] * 9)["churned"].tolist()[:2]
+    [1, 0]
+    """
+    s, c = _scored_pairs(scores, churned)
+    n = len(s)
+    if n == 0:
+        return pd.DataFrame(columns=["decile", "accounts", "churned", "churn_share", "lift"])
+    order = pd.Series(s).rank(method="first").to_numpy()
+    decile = np.ceil(10 * order / n).astype(int)
+    df = pd.DataFrame({"decile": decile, "churned": c.astype(int)})
+    out = df.groupby("decile").agg(accounts=("churned", "size"), churned=("churned", "sum")).reset_index()
+    out["churn_share"] = out["churned"] / out["accounts"]
+    overall = c.mean()
+    out["lift"] = out["churn_share"] / overall if overall > 0 else np.nan
+    return out
+
+
+def band_migration(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """3x3 counts of accounts by band before (rows) and after (columns); accounts without a band on either side are left out.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"health_band": ["red", "green"]}); a = pd.DataFrame({"health_band": ["yellow", "green"]})
+    >>> int(band_migration(b, a).loc["red", "yellow"])
+    1
+    """
+    joined = pd.DataFrame({"before": before["health_band"], "after": after["health_band"]}).dropna()
+    table = pd.crosstab(joined["before"], joined["after"]).reindex(index=list(BANDS), columns=list(BANDS), fill_value=0)
+    table.index.name, table.columns.name = "before", "after"
+    return table.astype(int)
+
+
+def moved_accounts(before: pd.DataFrame, after: pd.DataFrame, id_col: str = "account_id") -> pd.DataFrame:
+    """Accounts whose band changed: id, score and band before and after, change in score (biggest drops
+    first; accounts that gained or lost a score entirely come last).
+
+    ``id_col`` is a column of both frames, or (if absent) the index is the id.
+    """
+    def keyed(df: pd.DataFrame) -> pd.DataFrame:
+        return df.set_index(id_col) if id_col in df.columns else df
+
+    b, a = keyed(before), keyed(after)
+    cols = ["health_score", "health_band"]
+    both = b[cols].merge(a[cols], left_index=True, right_index=True, how="inner", suffixes=("_before", "_after"))
+    changed = both["health_band_before"].fillna("none") != both["health_band_after"].fillna("none")
+    moved = both[changed].copy()
+    moved["change"] = moved["health_score_after"] - moved["health_score_before"]
+    moved.index.name = id_col
+    return moved.sort_values("change").reset_index()
+
+
+# ---------------------------------------------------------------- suggestions
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed set of weights (never applied by itself): weights sum to 100, one per measure column.
+
+    ``coefficients`` are the logistic-regression coefficients per standardised points column
+    (negative = more points, less churn). ``scorecard`` is the current one with the suggested weights.
+    """
+
+    weights: tuple[tuple[str, float], ...]
+    coefficients: tuple[tuple[str, float], ...]
+    n: int
+    n_churned: int
+    auc_suggested: float | None
+    auc_current: float | None
+    notes: tuple[str, ...]
+    scorecard: Scorecard
+
+
+def _logistic_irls(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> np.ndarray:
+    """Coefficients (intercept first) of a ridge-penalised logistic regression by Newton/IRLS."""
+    xd = np.column_stack([np.ones(len(x)), x])
+    beta = np.zeros(xd.shape[1])
+    penalty = np.full(xd.shape[1], l2)
+    penalty[0] = 0.0  # the intercept is not shrunk
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xd @ beta, -30, 30)))
+        grad = xd.T @ (y - p) - penalty * beta
+        hess = (xd * (p * (1 - p))[:, None]).T @ xd + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta
+
+
+def _with_weights(sc: Scorecard, weights: Mapping[str, float]) -> Scorecard:
+    return replace(sc, measures=tuple(replace(m, weight=float(weights.get(m.column, 0.0))) for m in sc.measures))
+
+
+def _to_hundred(raw: np.ndarray) -> np.ndarray:
+    """Scale to sum 100 at one decimal; the rounding remainder goes to the largest weight."""
+    w = np.round(100.0 * raw / raw.sum(), 1)
+    w[int(np.argmax(w))] += round(100.0 - float(w.sum()), 1)
+    return np.round(w, 1)
+
+
+def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, seed: int = 0) -> Suggestion:
+    """Weights proposed from a logistic regression of churn on the measures' points.
+
+    Points are standardised; blanks are filled with the column mean (noted). A measure whose
+    points go with MORE churn gets weight 0 and a note. Weights are proportional to
+    ``-coefficient / sd`` so the suggested score ranks accounts like the model does. ``seed``
+    fixes the random subsample used when there are more than 200,000 accounts.
+
+    Examples
+    --------
+    >>> # suggest_weights(points_matrix(accounts, sc), accounts["churned"], sc).weights
+    """
+    cols = [m.points_column for m in sc.measures]
+    c = pd.Series(churned, index=points.index).astype("boolean")
+    data = points.reindex(columns=cols)[c.notna()]
+    y = c[c.notna()].astype(bool).to_numpy(float)
+    if len(data) > 200_000:
+        pick = np.random.default_rng(seed).choice(len(data), 200_000, replace=False)
+        data, y = data.iloc[np.sort(pick)], y[np.sort(pick)]
+    notes: list[str] = []
+    means, sds = data.mean(), data.std(ddof=0)
+    usable = [col for col in cols if pd.notna(sds[col]) and sds[col] > 0]
+    for m in sc.measures:
+        if m.points_column not in usable:
+            notes.append(f"{m.label or m.column}: its points do not vary here, so it cannot be weighed (weight 0).")
+        elif data[m.points_column].isna().any():
+            notes.append(f"{m.label or m.column}: {int(data[m.points_column].isna().sum())} blanks filled with the average points for the fit.")
+    raw = np.zeros(len(cols))
+    coefs = {col: 0.0 for col in cols}
+    names = {m.points_column: m.label or m.column for m in sc.measures}
+    fitted = bool(usable) and 0 < y.sum() < len(y)
+    if fitted:
+        z = ((data[usable] - means[usable]) / sds[usable]).fillna(0.0).to_numpy(float)
+        beta = _logistic_irls(z, y)[1:]
+        for col, b in zip(usable, beta):
+            coefs[col] = float(b)
+            raw[cols.index(col)] = max(0.0, -b / sds[col])
+            if b > 0:
+                notes.append(f"{names[col]}: points work against churn; check the measure's direction.")
+    else:
+        notes.append("Churn is unknown or all one value for these accounts, so no weights can be suggested.")
+    if raw.sum() > 0:
+        weights = dict(zip([m.column for m in sc.measures], _to_hundred(raw).tolist()))
+    else:
+        if fitted:
+            notes.append("No measure's points went with less churn; the current weights are kept.")
+        weights = {m.column: m.weight for m in sc.measures}
+    suggested = _with_weights(sc, weights)
+    return Suggestion(
+        weights=tuple(weights.items()),
+        coefficients=tuple((col.removeprefix("points_"), v) for col, v in coefs.items()),
+        n=int(len(y)),
+        n_churned=int(y.sum()),
+        auc_suggested=auc(health_scores(points, suggested)["health_score"][c.notna()], c[c.notna()]),
+        auc_current=auc(health_scores(points, sc)["health_score"][c.notna()], c[c.notna()]),
+        notes=tuple(notes),
+        scorecard=suggested,
+    )
+
+
+def blend_weights(current: Scorecard, suggested: Suggestion | Scorecard, alpha: float) -> Scorecard:
+    """current weights * (1 - alpha) + suggested weights * alpha (a proposal, not applied).
+
+    Suggested weights are first scaled to the current weights' total, so alpha=0 returns the
+    current scorecard exactly and alpha=1 the suggested proportions.
+
+    Examples
+    --------
+    >>> cur = Scorecard("s", Bands(), (Measure("a", 50, "percentile"), Measure("b", 50, "percentile")))
+    >>> new = Scorecard("s", Bands(), (Measure("a", 100, "percentile"), Measure("b", 0, "percentile")))
+    >>> [m.weight for m in blend_weights(cur, new, 0.5).measures]
+    [75.0, 25.0]
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"The blend must be between 0 (current weights) and 1 (suggested weights); got {alpha}.")
+    target = suggested.scorecard if isinstance(suggested, Suggestion) else suggested
+    sug = {m.column: m.weight for m in target.measures}
+    total_cur = float(current.weights.sum()) or 100.0
+    total_sug = float(sum(sug.values())) or 1.0
+    blended = {
+        m.column: (1 - alpha) * m.weight + alpha * sug.get(m.column, 0.0) * total_cur / total_sug
+        for m in current.measures
+    }
+    return _with_weights(current, blended)
+
+
+# ---------------------------------------------------------------- starting scorecard
+
+# Direction of the measures the app knows: True = higher is healthier.
+KNOWN_DIRECTIONS: dict[str, bool] = {
+    "tenure": True, "usage_active_days_30d": True, "usage_events_30d": True, "usage_trend_30d": True,
+    "active_users_per_seat": True, "nps_latest": True, "account_nps": True, "csat_pct": True,
+    "orders_90d": True, "spend_trend_90d": True, "seat_change_pct": True,
+    "open_tickets": False, "tickets_per_month": False, "high_priority_share": False,
+    "median_first_response_hours": False, "days_since_last_order": False,
+}
+# Ranges used when there is no data to take the 10th/90th percentiles from: (worst, best).
+FALLBACK_RANGES: dict[str, tuple[float, float]] = {
+    "tenure": (0, 36), "usage_active_days_30d": (0, 20), "usage_events_30d": (0, 100),
+    "usage_trend_30d": (-50, 20), "active_users_per_seat": (0, 1), "nps_latest": (0, 10),
+    "account_nps": (-100, 100), "csat_pct": (0, 100), "orders_90d": (0, 3), "spend_trend_90d": (-50, 20),
+    "seat_change_pct": (-20, 20), "open_tickets": (5, 0), "tickets_per_month": (5, 0),
+    "high_priority_share": (50, 0), "median_first_response_hours": (48, 1), "days_since_last_order": (180, 14),
+}
+CATEGORY_MEASURES = ("plan", "segment")
+_CATEGORY_HINTS = ("contract", "plan", "tier", "package", "subscription")
+_MAX_CATEGORIES = 12
+
+
+def _nice(x: float) -> float:
+    """Round to two significant figures (68.6 -> 69, 0.434 -> 0.43, 1234 -> 1200)."""
+    if x == 0 or not math.isfinite(x):
+        return 0.0
+    return float(round(x, 1 - int(math.floor(math.log10(abs(x))))))
+
+
+def _linear_default(col: str, sample: pd.DataFrame | None) -> Measure | None:
+    higher = KNOWN_DIRECTIONS[col]
+    worst, best = FALLBACK_RANGES[col]
+    if sample is not None and col in sample.columns:
+        x = pd.to_numeric(sample[col], errors="coerce").dropna()
+        if len(x):
+            lo, hi = _nice(float(x.quantile(0.1))), _nice(float(x.quantile(0.9)))
+            if lo == hi:
+                lo, hi = _nice(float(x.min())), _nice(float(x.max()))
+            if lo == hi:
+                return None
+            worst, best = (lo, hi) if higher else (hi, lo)
+    return Measure(col, 10.0, "linear", worst=float(worst), best=float(best))
+
+
+def _points_default(col: str, sample: pd.DataFrame | None) -> Measure | None:
+    if sample is None or col not in sample.columns:
+        return None
+    text = sample[col].dropna().astype(str)
+    cats = sorted(text.unique())
+    if not 2 <= len(cats) <= _MAX_CATEGORIES:
+        return None
+    table = {cat: 50.0 for cat in cats}
+    if "churned" in sample.columns:
+        flag = sample["churned"].astype("boolean")
+        share = flag[text.index].groupby(text).mean().dropna()
+        if len(share) == len(cats) and share.max() > share.min():
+            table = {cat: float(round(100 * (share.max() - share[cat]) / (share.max() - share.min()))) for cat in cats}
+    return Measure(col, 10.0, "points", points=tuple(table.items()))
+
+
+def default_scorecard(columns_with_kinds: dict[str, str], sample: pd.DataFrame | None = None) -> Scorecard:
+    """A first scorecard from the columns present, for the manager to edit.
+
+    Known numeric measures (KNOWN_DIRECTIONS) are scored linearly from the data's 10th to 90th
+    percentile (two significant figures; fixed ranges without data); plan/segment and extra
+    columns named like contract/plan/tier with 2-12 categories get a points table spread 0-100 by
+    churn share when ``sample`` has ``churned``, else 50 each. Every measure weighs 10. Ids,
+    names, dates, flags, free text and the churn flag itself are never used.
+
+    Examples
+    --------
+    >>> [m.column for m in default_scorecard({"account_id": "id", "tenure": "number"}).measures]
+    ['tenure']
+    """
+    measures: list[Measure] = []
+    for col, kind in columns_with_kinds.items():
+        m: Measure | None = None
+        if col in KNOWN_DIRECTIONS and kind in ("number", "duration", "nps", "csat", "ces"):
+            m = _linear_default(col, sample)
+        elif kind in ("category", "text") and (
+            col in CATEGORY_MEASURES or any(h in col.lower() for h in _CATEGORY_HINTS)
+        ) and col not in ("status", "account_name", "owner"):
+            m = _points_default(col, sample)
+        if m is not None:
+            measures.append(m)
+    return Scorecard("Starting point (edit me)", Bands(), tuple(measures))
+
+
+# ---------------------------------------------------------------- history
+
+def score_history(
+    measures_at: Callable[[dt.date], pd.DataFrame],
+    sc: Scorecard,
+    start: dt.date,
+    end: dt.date,
+    resolve: Callable[[str], str] = lambda col: col,
+) -> pd.DataFrame:
+    """Monthly scores: the scorecard applied to the measures as of each month end in [start, end].
+
+    ``measures_at(as_of)`` returns the measures table (indexed by account_id) as of that date,
+    e.g. ``lambda d: accounts.join(derived_measures(con, tables, d))``. Percentiles are ranked
+    within each month's portfolio.
+
+    Examples
+    --------
+    >>> # score_history(lambda d: derived_measures(con, tables, d), sc, date(2024, 1, 1), date(2024, 6, 30))
+    """
+    frames = []
+    for month_end in pd.date_range(start, end, freq="ME"):
+        table = measures_at(month_end.date())
+        scored = health_scores(points_matrix(table, sc, resolve), sc)
+        frames.append(
+            pd.DataFrame({"account_id": scored.index.to_numpy(), "month": month_end,
+                          "health_score": scored["health_score"].to_numpy(),
+                          "health_band": scored["health_band"].to_numpy()})
+        )
+    if not frames:
+        return pd.DataFrame(columns=["account_id", "month", "health_score", "health_band"])
+    return pd.concat(frames, ignore_index=True)

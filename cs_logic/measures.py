@@ -1,0 +1,272 @@
+"""Measures derived per account from usage, tickets, surveys, orders and subscriptions, computed in DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+# Windows are relative to as_of and count days d with as_of - N < d <= as_of (timestamps by their date).
+MEASURE_DOCS: dict[str, str] = {
+    "usage_active_days_30d": "Distinct days with any usage in the 30 days to the as-of date (0 when none).",
+    "usage_events_30d": "Sum of usage events in the 30 days to the as-of date (a row without a count counts 1; 0 when none).",
+    "usage_trend_30d": "Usage events in the last 30 days / events in the 30 days before, minus 1, in percent; blank when the earlier 30 days had none.",
+    "active_users_per_seat": "Distinct users with usage in the last 30 days / the account's seats (accounts table); blank without seats.",
+    "open_tickets": "Tickets created on or before the as-of date and not closed by then: no resolved date on or before it, and not marked closed/resolved/solved/done/completed/cancelled when there is no resolved date.",
+    "tickets_per_month": "Tickets created in the last 90 days / 3.",
+    "high_priority_share": "Percent of tickets created in the last 90 days (with a priority) whose priority is high, urgent or critical (any case).",
+    "median_first_response_hours": "Median hours from ticket creation to first response, over tickets created in the last 90 days that have it (negative durations left out).",
+    "nps_latest": "The account's most recent valid 0-10 answer on or before the as-of date (same-day ties: the lower answer).",
+    "account_nps": "NPS of the account's valid 0-10 answers on or before the as-of date: 100 * (promoters 9-10 - detractors 0-6) / answers.",
+    "csat_pct": "Percent of the account's valid 1-5 CSAT answers on or before the as-of date that are 4 or 5 (top-2-box).",
+    "days_since_last_order": "Days from the account's latest order on or before the as-of date to the as-of date.",
+    "orders_90d": "Orders (distinct order ids, else rows) in the last 90 days (0 when none).",
+    "spend_trend_90d": "Order amount in the last 90 days / amount in the 90 days before, minus 1, in percent; blank when the earlier 90 days had none.",
+    "seat_change_pct": "Seats on subscriptions active at the as-of date / seats active 90 days earlier, minus 1, in percent; blank when there were none then.",
+}
+SOURCE_TABLES = ("accounts", "usage", "tickets", "surveys", "orders", "subscriptions")
+EXISTING_TABLES_SQL = "SELECT DISTINCT table_name FROM information_schema.tables"
+# Counts that are 0 (not blank) for an account with no rows in that table.
+ZERO_WHEN_ABSENT = ("usage_active_days_30d", "usage_events_30d", "open_tickets", "tickets_per_month", "orders_90d")
+CLOSED_STATUSES = ("closed", "resolved", "solved", "done", "completed", "cancelled", "canceled")
+HIGH_PRIORITIES = ("high", "urgent", "critical")
+
+UNIVERSE_SQL = (
+    "SELECT CAST(account_id AS VARCHAR) AS account_id, {seats} AS seats FROM accounts "
+    "WHERE account_id IS NOT NULL GROUP BY 1 HAVING {started}"
+)
+STARTED_BY_AS_OF = "(min(start_date) IS NULL OR CAST(min(start_date) AS DATE) <= $as_of)"
+ANY_START = "$as_of IS NOT NULL"  # keeps the one parameter bound when accounts has no start_date
+
+USAGE_ROWS_DIRECT = (
+    'SELECT CAST(account_id AS VARCHAR) AS account_id, CAST("date" AS DATE) AS day, {events} AS events, '
+    '{user} AS user_id FROM usage WHERE account_id IS NOT NULL AND "date" IS NOT NULL'
+)
+USAGE_ROWS_VIA_SUBSCRIPTIONS = (
+    'SELECT CAST(s.account_id AS VARCHAR) AS account_id, CAST(u."date" AS DATE) AS day, {events} AS events, '
+    "{user} AS user_id FROM usage AS u JOIN (SELECT subscription_id, min(account_id) AS account_id "
+    "FROM subscriptions WHERE account_id IS NOT NULL GROUP BY subscription_id) AS s "
+    'ON u.subscription_id = s.subscription_id WHERE u."date" IS NOT NULL'
+)
+USAGE_SQL = """
+WITH u AS ({rows}), agg AS (
+  SELECT account_id,
+    COUNT(DISTINCT day) FILTER (WHERE day > $as_of - 30) AS usage_active_days_30d,
+    COALESCE(SUM(events) FILTER (WHERE day > $as_of - 30), 0) AS usage_events_30d,
+    COALESCE(SUM(events) FILTER (WHERE day > $as_of - 60 AND day <= $as_of - 30), 0) AS events_prior_30d,
+    COUNT(DISTINCT user_id) FILTER (WHERE day > $as_of - 30) AS users_30d
+  FROM u WHERE day <= $as_of GROUP BY account_id)
+SELECT account_id, usage_active_days_30d, usage_events_30d, users_30d,
+  CASE WHEN events_prior_30d > 0 THEN 100.0 * (usage_events_30d / events_prior_30d - 1) END AS usage_trend_30d
+FROM agg"""
+
+TICKETS_SQL = """
+WITH t AS (
+  SELECT CAST(account_id AS VARCHAR) AS account_id, CAST(created_at AS DATE) AS day, {is_open} AS is_open,
+    {high} AS is_high, {frh} AS frh
+  FROM tickets WHERE account_id IS NOT NULL AND created_at IS NOT NULL)
+SELECT account_id,
+  COUNT(*) FILTER (WHERE is_open) AS open_tickets,
+  COUNT(*) FILTER (WHERE day > $as_of - 90) / 3.0 AS tickets_per_month,
+  100.0 * COUNT(*) FILTER (WHERE day > $as_of - 90 AND is_high)
+    / NULLIF(COUNT(is_high) FILTER (WHERE day > $as_of - 90), 0) AS high_priority_share,
+  median(frh) FILTER (WHERE day > $as_of - 90 AND frh >= 0) AS median_first_response_hours
+FROM t WHERE day <= $as_of GROUP BY account_id"""
+OPEN_BY_RESOLVED_AT = "(resolved_at IS NULL OR CAST(resolved_at AS DATE) > $as_of)"
+OPEN_BY_STATUS = "COALESCE(lower(trim(CAST(status AS VARCHAR))) NOT IN ('closed', 'resolved', 'solved', 'done', 'completed', 'cancelled', 'canceled'), false)"
+OPEN_BY_FLAG = "COALESCE(NOT resolved, false)"
+HIGH_PRIORITY = "lower(trim(CAST(priority AS VARCHAR))) IN ('high', 'urgent', 'critical')"
+FRH_FROM_HOURS = "TRY_CAST(first_response_hours AS DOUBLE)"
+FRH_FROM_TIMES = "date_diff('second', CAST(created_at AS TIMESTAMP), CAST(first_response_at AS TIMESTAMP)) / 3600.0"
+
+SURVEYS_SQL = """
+WITH s AS (
+  SELECT CAST(account_id AS VARCHAR) AS account_id, {day} AS day, {nps} AS nps, {csat} AS csat
+  FROM surveys WHERE account_id IS NOT NULL),
+v AS (
+  SELECT *, nps = floor(nps) AND nps BETWEEN 0 AND 10 AS nps_ok, csat = floor(csat) AND csat BETWEEN 1 AND 5 AS csat_ok
+  FROM s WHERE {in_window})
+SELECT account_id,
+  arg_max(nps, (day, -nps)) FILTER (WHERE nps_ok) AS nps_latest,
+  100.0 * (COUNT(*) FILTER (WHERE nps_ok AND nps >= 9) - COUNT(*) FILTER (WHERE nps_ok AND nps <= 6))
+    / NULLIF(COUNT(*) FILTER (WHERE nps_ok), 0) AS account_nps,
+  100.0 * COUNT(*) FILTER (WHERE csat_ok AND csat >= 4) / NULLIF(COUNT(*) FILTER (WHERE csat_ok), 0) AS csat_pct
+FROM v GROUP BY account_id"""
+SURVEY_DAY = 'CAST("date" AS DATE)'
+SURVEY_DATED = "(day IS NULL OR day <= $as_of)"
+SURVEY_UNDATED = "$as_of IS NOT NULL"  # no date column: every answer counts
+
+ORDERS_SQL = """
+WITH o AS (
+  SELECT CAST(account_id AS VARCHAR) AS account_id, CAST("date" AS DATE) AS day, {amount} AS amount, {key} AS order_key
+  FROM orders WHERE account_id IS NOT NULL AND "date" IS NOT NULL),
+agg AS (
+  SELECT account_id, $as_of - max(day) AS days_since_last_order,
+    COUNT(DISTINCT order_key) FILTER (WHERE day > $as_of - 90) AS orders_90d,
+    COALESCE(SUM(amount) FILTER (WHERE day > $as_of - 90), 0) AS spend_90d,
+    COALESCE(SUM(amount) FILTER (WHERE day > $as_of - 180 AND day <= $as_of - 90), 0) AS spend_prior_90d
+  FROM o WHERE day <= $as_of GROUP BY account_id)
+SELECT account_id, days_since_last_order, orders_90d,
+  CASE WHEN spend_prior_90d > 0 THEN 100.0 * (spend_90d / spend_prior_90d - 1) END AS spend_trend_90d
+FROM agg"""
+
+SEATS_SQL = """
+WITH agg AS (
+  SELECT CAST(account_id AS VARCHAR) AS account_id,
+    COALESCE(SUM(seats) FILTER (WHERE CAST(start_date AS DATE) <= $as_of AND {active_now}), 0) AS seats_now,
+    COALESCE(SUM(seats) FILTER (WHERE CAST(start_date AS DATE) <= $as_of - 90 AND {active_then}), 0) AS seats_then
+  FROM subscriptions WHERE account_id IS NOT NULL GROUP BY 1)
+SELECT account_id, CASE WHEN seats_then > 0 THEN 100.0 * (seats_now / seats_then - 1) END AS seat_change_pct FROM agg"""
+ACTIVE_NOW = "(end_date IS NULL OR CAST(end_date AS DATE) > $as_of)"
+ACTIVE_THEN = "(end_date IS NULL OR CAST(end_date AS DATE) > $as_of - 90)"
+
+
+@dataclass(frozen=True)
+class _Query:
+    sql: str
+    measures: tuple[str, ...]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, set[str]]:
+    """Columns of the tables this module reads, for those that are named in ``tables`` and exist."""
+    existing = {row[0] for row in con.execute(EXISTING_TABLES_SQL).fetchall()}
+    wanted = sorted(set(tables) & set(SOURCE_TABLES) & existing)
+    return {t: {d[0] for d in con.execute(f"SELECT * FROM {_quote(t)} LIMIT 0").description} for t in wanted}
+
+
+def _usage_query(cols: dict[str, set[str]]) -> _Query | None:
+    u = cols.get("usage", set())
+    if "date" not in u:
+        return None
+    events = "COALESCE(CAST(events AS DOUBLE), 1)" if "events" in u else "1"
+    user = "CAST(user_id AS VARCHAR)" if "user_id" in u else "NULL"
+    if "account_id" in u:
+        rows = USAGE_ROWS_DIRECT.format(events=events, user=user)
+    elif "subscription_id" in u and {"subscription_id", "account_id"} <= cols.get("subscriptions", set()):
+        rows = USAGE_ROWS_VIA_SUBSCRIPTIONS.format(events=events, user=user)
+    else:
+        return None
+    names = ("usage_active_days_30d", "usage_events_30d", "usage_trend_30d")
+    if "user_id" in u and "seats" in cols.get("accounts", set()):
+        names += ("active_users_per_seat",)
+    return _Query(USAGE_SQL.format(rows=rows), names)
+
+
+def _tickets_query(cols: dict[str, set[str]]) -> _Query | None:
+    t = cols.get("tickets", set())
+    if not {"account_id", "created_at"} <= t:
+        return None
+    names = ["tickets_per_month"]
+    if "resolved_at" in t:
+        extra = [f"NOT (resolved_at IS NULL AND NOT {OPEN_BY_STATUS})"] if "status" in t else []
+        extra += ["NOT (resolved_at IS NULL AND COALESCE(resolved, false))"] if "resolved" in t else []
+        is_open = " AND ".join([OPEN_BY_RESOLVED_AT, *extra])
+    else:
+        is_open = OPEN_BY_STATUS if "status" in t else OPEN_BY_FLAG if "resolved" in t else "NULL"
+    if is_open != "NULL":
+        names.append("open_tickets")
+    high = HIGH_PRIORITY if "priority" in t else "NULL"
+    names += ["high_priority_share"] if "priority" in t else []
+    frh = FRH_FROM_HOURS if "first_response_hours" in t else FRH_FROM_TIMES if "first_response_at" in t else "NULL"
+    names += ["median_first_response_hours"] if frh != "NULL" else []
+    return _Query(TICKETS_SQL.format(is_open=is_open, high=high, frh=frh), tuple(names))
+
+
+def _surveys_query(cols: dict[str, set[str]]) -> _Query | None:
+    s = cols.get("surveys", set())
+    if "account_id" not in s or not ({"nps", "csat"} & s):
+        return None
+    dated = "date" in s
+    names = (["nps_latest"] if "nps" in s and dated else []) + (["account_nps"] if "nps" in s else [])
+    names += ["csat_pct"] if "csat" in s else []
+    sql = SURVEYS_SQL.format(
+        day=SURVEY_DAY if dated else "NULL::DATE",
+        nps="TRY_CAST(nps AS DOUBLE)" if "nps" in s else "NULL::DOUBLE",
+        csat="TRY_CAST(csat AS DOUBLE)" if "csat" in s else "NULL::DOUBLE",
+        in_window=SURVEY_DATED if dated else SURVEY_UNDATED,
+    )
+    return _Query(sql, tuple(names))
+
+
+def _orders_query(cols: dict[str, set[str]]) -> _Query | None:
+    o = cols.get("orders", set())
+    if not {"account_id", "date"} <= o:
+        return None
+    amount = "TRY_CAST(amount AS DOUBLE)" if "amount" in o else "NULL::DOUBLE"
+    key = "CAST(order_id AS VARCHAR)" if "order_id" in o else "row_number() OVER ()"
+    names = ("days_since_last_order", "orders_90d") + (("spend_trend_90d",) if "amount" in o else ())
+    return _Query(ORDERS_SQL.format(amount=amount, key=key), names)
+
+
+def _seats_query(cols: dict[str, set[str]]) -> _Query | None:
+    s = cols.get("subscriptions", set())
+    if not {"account_id", "seats", "start_date"} <= s:
+        return None
+    now, then = (ACTIVE_NOW, ACTIVE_THEN) if "end_date" in s else ("TRUE", "TRUE")
+    return _Query(SEATS_SQL.format(active_now=now, active_then=then), ("seat_change_pct",))
+
+
+def _plan(cols: dict[str, set[str]]) -> list[_Query]:
+    builders = (_usage_query, _tickets_query, _surveys_query, _orders_query, _seats_query)
+    return [q for q in (b(cols) for b in builders) if q is not None]
+
+
+def available_measures(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, str]:
+    """Derived measures the loaded tables allow, name -> kind ("number"), for the scorecard editor.
+
+    Examples
+    --------
+    >>> # available_measures(con, {"accounts", "tickets"})  -> {"tickets_per_month": "number", ...}
+    """
+    return {name: "number" for q in _plan(_columns(con, tables)) for name in q.measures}
+
+
+def _universe(con: duckdb.DuckDBPyConnection, cols: dict[str, set[str]], as_of: dt.date) -> pd.DataFrame | None:
+    a = cols.get("accounts", set())
+    if "account_id" not in a:
+        return None
+    sql = UNIVERSE_SQL.format(
+        seats="max(TRY_CAST(seats AS DOUBLE))" if "seats" in a else "NULL::DOUBLE",
+        started=STARTED_BY_AS_OF if "start_date" in a else ANY_START,
+    )
+    return con.execute(sql, {"as_of": as_of}).df().set_index("account_id")
+
+
+def derived_measures(con: duckdb.DuckDBPyConnection, tables: set[str], as_of: dt.date) -> pd.DataFrame:
+    """One row per account (index account_id) with every derived measure the tables allow (MEASURE_DOCS).
+
+    Accounts come from ``accounts`` (those started by ``as_of`` when it has start_date), else
+    from the ids found in the other tables. Counts in ZERO_WHEN_ABSENT are 0 for an account with
+    no rows; ratios and latest values stay blank. Each query runs once.
+
+    Examples
+    --------
+    >>> # derived_measures(con, {"accounts", "usage"}, date(2024, 12, 31))["usage_events_30d"]
+    """
+    cols = _columns(con, tables)
+    universe = _universe(con, cols, as_of)
+    parts, names = [], []
+    for q in _plan(cols):
+        parts.append(con.execute(q.sql, {"as_of": as_of}).df().set_index("account_id"))
+        names += list(q.measures)
+    index = universe.index if universe is not None else pd.Index(
+        sorted(set().union(*[p.index for p in parts])) if parts else [], name="account_id")
+    out = pd.DataFrame(index=index)
+    for part in parts:
+        out = out.join(part, how="left")
+    if "active_users_per_seat" in names and universe is not None:
+        seats = universe["seats"].where(universe["seats"] > 0)
+        out["active_users_per_seat"] = out["users_30d"].fillna(0).astype(float) / seats
+    for name in ZERO_WHEN_ABSENT:
+        if name in names:
+            out[name] = out[name].fillna(0)
+    out = out.reindex(columns=[n for n in MEASURE_DOCS if n in names]).astype(float)
+    out.index.name = "account_id"
+    return out.sort_index()

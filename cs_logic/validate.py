@@ -1,0 +1,269 @@
+"""Type a recognised file's columns and report every problem in it at once, then check files against each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from cs_logic import schema
+from cs_logic.detect import looks_like_timestamps
+from cs_logic.parse import infer_kind, parse_as
+from cs_logic.problems import Problem, clip_value
+
+if TYPE_CHECKING:
+    from cs_logic.ingest import ReadResult
+
+MAX_PER_COLUMN = 200
+EARLIEST = pd.Timestamp("1990-01-01")
+KEPT = "kept the row; left the value blank"
+_NOT_A = {schema.DATE: "not a date", schema.BOOL: "not a yes/no value", schema.DURATION: "not a duration"}
+# Order lines repeat their order id by design, so orders are not checked for duplicate keys.
+_UNIQUE_KEYS = ("accounts", "tickets", "surveys", "deals", "subscriptions", "churn_events")
+_TIME_ORDER = (("created_at", "first_response_at"), ("created_at", "resolved_at"), ("first_response_at", "resolved_at"))
+_LINKED = ("usage", "tickets", "surveys", "orders", "deals", "subscriptions", "churn_events")
+PROBLEM_COLUMNS = ["file", "column", "row", "value", "message", "action", "severity"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A file ready for the metrics: typed ``frame`` (canonical names + extra columns) and its report.
+
+    ``churn_values`` lists the source values taken as churn when a churn flag was mapped.
+    """
+
+    frame: pd.DataFrame
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...]
+    rows: int
+    mapping: dict[str, str]
+    churn_values: tuple[str, ...] = ()
+
+
+def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray, column: str, message: str,
+           action: str = KEPT, severity: str = "warning") -> list[Problem]:
+    """One Problem per flagged cell (up to MAX_PER_COLUMN), then one summary for the rest."""
+    hits = np.flatnonzero(mask)
+    out = [Problem(message, column, int(rows[i]), clip_value(raw.iloc[i]), action, severity) for i in hits[:MAX_PER_COLUMN]]
+    if len(hits) > MAX_PER_COLUMN:
+        out.append(Problem(f"and {len(hits) - MAX_PER_COLUMN} more in this column ({message})", column, None, None,
+                           action, severity))
+    return out
+
+
+def _row_numbers(read: Any, n: int) -> np.ndarray:
+    if getattr(read, "row_numbers", None) is not None:
+        return np.asarray(read.row_numbers, dtype=np.int64)[:n]
+    first = int(getattr(read, "first_data_row", 2) or 2)
+    return np.arange(first, first + n, dtype=np.int64)
+
+
+def _missing_needs(t: schema.Table, mapping: dict[str, str]) -> list[Problem]:
+    if any(all(f in mapping for f in alt) for alt in t.needs):
+        return []
+    options = "; ".join(
+        " + ".join(t.field(f).label for f in alt) + " (missing " + ", ".join(t.field(f).label for f in alt if f not in mapping) + ")"
+        for alt in t.needs
+    )
+    return [Problem(f"Not enough columns mapped to use this file as {t.label}: it needs one of: {options}.",
+                    action="map the missing columns, or choose another table", severity="error")]
+
+
+def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarray, src: str) -> tuple[pd.Series, list[Problem]]:
+    lo, hi = schema.SCORE_RANGES[kind]
+    v = values.to_numpy(dtype=float)
+    wrong = ~np.isnan(v) & ((v < lo) | (v > hi) | (v != np.round(v)))
+    msg = f"not a whole number from {lo} to {hi}"
+    return values.mask(wrong), _cells(wrong, raw, rows, src, msg, "kept the row; the score is left blank and not counted")
+
+
+def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray, src: str,
+                   as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem]]:
+    early = (values < EARLIEST).to_numpy(dtype=bool)
+    out = _cells(early, raw, rows, src, "a date before 1990, probably an empty or mistyped date")
+    late = np.zeros(len(values), bool)
+    if as_of is not None:
+        late = (values > as_of + pd.DateOffset(years=1)).to_numpy(dtype=bool)
+        out += _cells(late, raw, rows, src, f"a date more than a year after {as_of.date()}")
+    return values.mask(early | late), out
+
+
+def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
+           as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem], str]:
+    """One mapped column parsed by its field's kind, with its problems and parser note."""
+    if field.kind == schema.DURATION and looks_like_timestamps(raw):
+        problem = Problem(f"holds timestamps, not durations, so it cannot be {field.label}; map it to a time-stamp "
+                          "field instead", src, None, clip_value(raw.dropna().iloc[0]), "left the field blank", "warning")
+        return pd.Series(np.nan, index=raw.index, dtype="float64"), [problem], ""
+    kind = "number" if field.kind in schema.SCORE_RANGES else field.kind
+    parsed = parse_as(raw, kind, src)
+    values = parsed.values
+    problems = _cells(parsed.bad.to_numpy(dtype=bool), raw, rows, src, _NOT_A.get(kind, "not a number"))
+    if field.kind in schema.SCORE_RANGES:
+        values, more = _score_problems(values, field.kind, raw, rows, src)
+        problems += more
+    elif field.kind == schema.DURATION:
+        negative = (values < 0).to_numpy(dtype=bool)
+        problems += _cells(negative, raw, rows, src, "a negative duration")
+        values = values.mask(negative)
+    elif field.kind == schema.DATE:
+        values, more = _date_problems(values, raw, rows, src, as_of)
+        problems += more
+    return values, problems, parsed.note
+
+
+def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: pd.DataFrame,
+                rows: np.ndarray) -> list[Problem]:
+    if t.name not in _UNIQUE_KEYS or not t.key or t.key not in frame.columns:
+        return []
+    ids = frame[t.key]
+    dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
+    src = mapping[t.key]
+    return _cells(dup, raw[src], rows, src, f"a repeated {t.field(t.key).label.lower()} (seen on an earlier row)",
+                  "kept both rows")
+
+
+def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
+    out: list[Problem] = []
+    for first, later in _TIME_ORDER:
+        if first in frame.columns and later in frame.columns:
+            bad = (frame[later] < frame[first]).to_numpy(dtype=bool)
+            out += _cells(bad, raw[mapping[later]], rows, mapping[later],
+                          f'earlier than "{mapping[first]}", so the time between them would be negative',
+                          "kept the row; the time between them is not counted")
+    return out
+
+
+def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
+            as_of: pd.Timestamp | None = None) -> Prepared:
+    """Type the mapped columns of a read file and collect every problem in it.
+
+    Dates later than ``as_of`` + 1 year are reported only when ``as_of`` is given.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> read = SimpleNamespace(frame=pd.DataFrame({"score": ["9", "11"]}), first_data_row=2, row_numbers=None, notes=())
+    >>> p = prepare(read, "surveys", {"nps": "score"}, "s.csv")
+    >>> p.frame["nps"].tolist(), [(x.row, x.value) for x in p.problems]
+    ([9.0, nan], [(3, '11')])
+    """
+    t = schema.table(table)
+    raw = read.frame.reset_index(drop=True)
+    rows = _row_numbers(read, len(raw))
+    problems = [replace(p, file=file) for p in getattr(read, "notes", ())]
+    used = {f: c for f, c in mapping.items() if f in t.field_names and c in raw.columns}
+    problems += [Problem(f'column "{c}" mapped to {f} is not in the file or not a field of {t.label}', c,
+                         action="ignored this mapping", severity="error") for f, c in mapping.items() if f not in used]
+    problems += _missing_needs(t, used)
+    columns: dict[str, pd.Series] = {}
+    notes: list[str] = []
+    churn: tuple[str, ...] = ()
+    for name, src in used.items():
+        col = raw[src]
+        if isinstance(col, pd.DataFrame):  # duplicate headers: the first one is used
+            col = col.iloc[:, 0]
+        values, found, note = _typed(t.field(name), col, src, rows, as_of)
+        columns[name] = values.reset_index(drop=True)
+        problems += found
+        notes += [f"{src}: {note}"] if note else []
+        if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
+            notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")
+        if name == "churned":
+            churn = tuple(sorted(col[values.fillna(False).to_numpy(dtype=bool)].dropna().astype(str).unique()))
+    for i, src in enumerate(raw.columns):
+        if src in used.values():
+            continue
+        col = raw.iloc[:, i]
+        kind = infer_kind(col)
+        parsed = parse_as(col, kind, str(src))
+        name = str(src) if str(src) not in columns else f"{src} (original)"
+        columns[name] = parsed.values.reset_index(drop=True)
+        problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, str(src), _NOT_A.get(kind, "not a number"))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
+    for i, src in enumerate(raw.columns):
+        if len(raw) and raw.iloc[:, i].isna().all():
+            problems.append(Problem("the column is entirely blank", str(src), action="kept the column",
+                                    severity="warning" if src in used.values() else "info"))
+    problems += _duplicates(frame, t, used, raw, rows) + _order_problems(frame, used, raw, rows)
+    return Prepared(frame, tuple(replace(p, file=file) for p in problems), tuple(notes), len(frame), dict(used), churn)
+
+
+def _ids(frame: pd.DataFrame, column: str) -> set[str]:
+    return set(frame[column].dropna().astype(str)) if column in frame.columns else set()
+
+
+def _unmatched(frame: pd.DataFrame, column: str, known: set[str], table: str, file: str, against: str) -> list[Problem]:
+    ids = frame[column].dropna().astype(str)
+    missing = ids[~ids.isin(known)]
+    if missing.empty:
+        return []
+    examples = list(dict.fromkeys(missing))[:20]
+    return [Problem(f"{len(missing)} rows ({missing.nunique()} distinct {column} values) in the {table.replace('_', ' ')} "
+                    f"file match no {column} in {against}", column, None, ", ".join(examples),
+                    "kept the rows; they are left out of per-account figures", "warning", file)]
+
+
+def _churn_disagreement(accounts: pd.DataFrame, events: pd.DataFrame | None, files: dict[str, str]) -> list[Problem]:
+    if "churned" not in accounts.columns:
+        return []
+    flagged = set(accounts.loc[accounts["churned"].fillna(False).astype(bool), "account_id"].dropna().astype(str))
+    out: list[Problem] = []
+    if events is not None and "account_id" in events.columns:
+        known = _ids(accounts, "account_id")
+        with_events = _ids(events, "account_id") & known
+        if with_events != flagged:
+            out.append(Problem(
+                f"{len(with_events)} accounts have churn events but only {len(flagged)} are flagged as churned: "
+                f"{len(with_events - flagged)} unflagged accounts have churn events and {len(flagged - with_events)} "
+                "flagged accounts have none",
+                "churned", None, ", ".join(sorted(with_events ^ flagged)[:20]),
+                "kept both; churn figures say which source they use", "warning", files.get("accounts")))
+    if "end_date" in accounts.columns:
+        ended = set(accounts.loc[accounts["end_date"].notna(), "account_id"].dropna().astype(str))
+        if ended - flagged:
+            out.append(Problem(f"{len(ended - flagged)} accounts have an end date but are not flagged as churned",
+                               "churned", None, ", ".join(sorted(ended - flagged)[:20]), "kept both", "warning",
+                               files.get("accounts")))
+    return out
+
+
+def cross_check(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+    """Problems between files: ids that match no account, and churn flags that disagree with churn events.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["A1"]})
+    >>> tix = pd.DataFrame({"ticket_id": ["T1", "T2"], "account_id": ["A1", "Z9"]})
+    >>> [p.value for p in cross_check({"accounts": acc, "tickets": tix}, {"accounts": "a.csv", "tickets": "t.csv"})]
+    ['Z9']
+    """
+    accounts = tables.get("accounts")
+    if accounts is None or "account_id" not in accounts.columns:
+        return []
+    known, against = _ids(accounts, "account_id"), files.get("accounts", "the accounts file")
+    out: list[Problem] = []
+    subs = tables.get("subscriptions")
+    for name in _LINKED:
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        if "account_id" in frame.columns:
+            out += _unmatched(frame, "account_id", known, name, files.get(name, name), against)
+        elif "subscription_id" in frame.columns and subs is not None and "subscription_id" in subs.columns:
+            out += _unmatched(frame, "subscription_id", _ids(subs, "subscription_id"), name, files.get(name, name),
+                              files.get("subscriptions", "the subscriptions file"))
+    return out + _churn_disagreement(accounts, tables.get("churn_events"), files)
+
+
+def problems_frame(problems: list[Problem] | tuple[Problem, ...]) -> pd.DataFrame:
+    """The problems as a table with columns file, column, row, value, message, action, severity.
+
+    >>> problems_frame([Problem("not a date", "Date", 3, "x")]).columns.tolist()
+    ['file', 'column', 'row', 'value', 'message', 'action', 'severity']
+    """
+    frame = pd.DataFrame([p.as_dict() for p in problems], columns=PROBLEM_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame

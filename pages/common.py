@@ -1,0 +1,197 @@
+"""What every page shares: session state, the loaded data, the demo, the sidebar and filters.
+
+Session state keys (set once in ``init_state``; page-local keys carry their page's prefix):
+- ``store``: the session's :class:`cs_logic.store.Store` (its own DuckDB), or None before any load.
+- ``uploads``: digest -> {"name", "data", "sheet", "table", "mapping"}: each file and the manager's choices.
+- ``files``: the :class:`cs_logic.workspace.LoadedFile` list the store was built from.
+- ``cross_problems``: problems found across files (ids that match no account...).
+- ``loaded_key``: what the store holds, so a rerun reloads only when a file or a choice changed.
+- ``data_label``: "Demo data" or the file names, for the sidebar.
+- ``settings``: the :class:`cs_logic.settings.Settings` (mappings, scorecard, targets).
+- ``filters``: the global :class:`cs_logic.store.Filters`.
+- ``seen_uploads``: uploader file ids already taken in (kept across resets, so the uploader's
+  lingering files are not added back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from cs_logic.settings import Settings
+from cs_logic.store import Filters, Store
+from cs_logic.workspace import IngestError, LoadedFile, combine, load_file
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = ROOT / "data"
+DEMO_FILES = ("accounts.csv", "usage.csv", "tickets.csv", "surveys.csv", "orders.csv", "deals.csv")
+UPLOAD_LIMIT_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
+
+DEFAULTS: dict[str, Any] = {
+    "store": None,
+    "uploads": {},
+    "files": [],
+    "cross_problems": [],
+    "loaded_key": None,
+    "data_label": "",
+    "settings": Settings(),
+    "filters": Filters(),
+    "seen_uploads": set(),
+}
+
+
+def init_state() -> None:
+    """Set every session key to its default once (mutable defaults are copied per session)."""
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value.copy() if isinstance(value, (dict, list, set)) else value)
+
+
+def load_upload(digest: str) -> LoadedFile:
+    """The loaded form of one upload with the manager's current choices (IngestError if unreadable).
+
+    Memoised in the session on the SHA-256 of the bytes plus the choices, so a rerun reuses the
+    parsed file without copying it (st.cache_data would unpickle a fresh copy on every rerun).
+    """
+    from cs_logic.settings import dumps
+
+    up = st.session_state["uploads"][digest]
+    settings_json = dumps(st.session_state["settings"])
+    key = (digest, up.get("sheet"), up.get("table"), json.dumps(up.get("mapping"), sort_keys=True), settings_json)
+    if up.get("memo_key") != key:
+        up["memo"] = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"),
+                               mapping=up.get("mapping"), settings=st.session_state["settings"],
+                               max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024)
+        up["memo_key"] = key
+    return up["memo"]
+
+
+def add_upload(name: str, data: bytes) -> str:
+    """Remember an uploaded file in the session (once per content) and return its digest."""
+    from cs_logic.workspace import sha256
+
+    digest = sha256(data)
+    st.session_state["uploads"].setdefault(digest, {"name": name, "data": data, "sheet": None,
+                                                    "table": None, "mapping": None})
+    return digest
+
+
+def sync_store(label: str | None = None) -> tuple[list[str], bool]:
+    """Load every readable upload into the session's store when a file or a choice changed.
+
+    Returns the one-line reasons of files that could not be read (they are left out; the rest
+    load) and whether the store changed (the caller reruns so the sidebar shows the new data).
+    """
+    errors, files = [], []
+    for digest, up in st.session_state["uploads"].items():
+        try:
+            files.append(load_upload(digest))
+        except IngestError as exc:
+            errors.append(f"{up['name']}: {exc}")
+    key = tuple((f.digest, f.table, tuple(sorted(f.mapping.items())), f.read.sheet) for f in files)
+    changed = key != st.session_state["loaded_key"]
+    if changed:
+        tables, cross = combine(files)
+        if st.session_state["store"] is None:
+            st.session_state["store"] = Store()
+        st.session_state["store"].load(tables)
+        st.session_state["files"] = files
+        st.session_state["cross_problems"] = cross
+        st.session_state["loaded_key"] = key
+        st.session_state["filters"] = Filters()
+        for k in [k for k in st.session_state if str(k).startswith("flt_")]:
+            del st.session_state[k]
+    if label is not None:
+        st.session_state["data_label"] = label
+    elif files:
+        st.session_state["data_label"] = ", ".join(f.name for f in files)
+    return errors, changed
+
+
+def load_demo() -> None:
+    """Replace whatever is loaded with the built-in demo portfolio."""
+    reset_data()
+    for name in DEMO_FILES:
+        add_upload(name, (DEMO_DIR / name).read_bytes())
+    sync_store(label="Demo data")
+
+
+def reset_data() -> None:
+    """Forget every upload and the store; settings (mappings, scorecard, targets) are kept."""
+    store = st.session_state.get("store")
+    if store is not None:
+        store.close()
+    for key in ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "filters"):
+        value = DEFAULTS[key]
+        st.session_state[key] = value.copy() if isinstance(value, (dict, list)) else value
+
+
+def current_store() -> Store | None:
+    """The session's store when it holds at least one table."""
+    store = st.session_state.get("store")
+    return store if store is not None and store.tables else None
+
+
+def require_data(*tables: str) -> Store:
+    """The store, or stop the page with an offer of the demo when nothing (or not ``tables``) is loaded."""
+    init_state()
+    store = current_store()
+    missing = [t for t in tables if store is None or t not in store.tables]
+    if store is None or (tables and len(missing) == len(tables)):
+        what = "No data is loaded yet." if store is None else (
+            f"This page needs a {' or '.join(tables)} table, and none of the loaded files is one.")
+        st.info(what + " Upload your exports on the Data page, or try the built-in demo portfolio.")
+        if st.button("Load demo data", type="primary", key=f"demo_{'_'.join(tables) or 'any'}"):
+            load_demo()
+            st.rerun()
+        st.stop()
+    st.caption(store.filters.caption())
+    return store
+
+
+def sidebar() -> None:
+    """Which data is loaded, a reset, and the global filters the data allows."""
+    store = current_store()
+    with st.sidebar:
+        if store is None:
+            st.caption("No data loaded.")
+            return
+        st.markdown(f"**Loaded:** {st.session_state['data_label'] or 'uploads'}")
+        st.caption(" · ".join(f"{t} {len(df):,} rows" for t, df in store.tables.items()))
+        if st.button("Reset data", key="reset_data", help="Forget the loaded files (settings are kept)."):
+            reset_data()
+            st.rerun()
+        _filters(store)
+
+
+def _filters(store: Store) -> None:
+    options = store.filter_options()
+    if not options:
+        return
+    st.markdown("**Filters** (every page)")
+    chosen: dict[str, Any] = {}
+    if "dates" in options:
+        lo, hi = options["dates"]
+        picked = st.date_input("Date range", value=(lo, hi), min_value=lo, max_value=hi, key="flt_dates")
+        if isinstance(picked, (tuple, list)) and len(picked) == 2 and (picked[0], picked[1]) != (lo, hi):
+            chosen["date_from"], chosen["date_to"] = picked[0], picked[1]
+    for dim, label in (("segment", "Segment"), ("owner", "Rep / owner"), ("plan", "Plan")):
+        if dim in options:
+            chosen[dim] = tuple(st.multiselect(label, options[dim], key=f"flt_{dim}"))
+    filters = Filters(**chosen)
+    if filters != store.filters:
+        store.set_filters(filters)
+        st.session_state["filters"] = filters
+
+
+def as_of_default() -> dt.date:
+    """The as-of date pages use unless the manager picks one: the latest date in the data."""
+    store = current_store()
+    if store is not None:
+        dates = store.filter_options().get("dates")
+        if dates:
+            return dates[1]
+    return dt.date.today()

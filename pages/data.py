@@ -1,0 +1,129 @@
+"""Data: upload exports, see each one recognised and mapped, fix the mapping, read every problem."""
+
+import pandas as pd
+import streamlit as st
+
+from cs_logic.schema import TABLE_NAMES, TABLES, UNKNOWN
+from cs_logic.settings import dumps, loads
+from cs_logic.validate import problems_frame
+from pages.common import UPLOAD_LIMIT_MB, add_upload, init_state, load_demo, load_upload, reset_data, sync_store
+
+init_state()
+NONE = "(not in this file)"
+
+st.title("Data")
+st.write("Drop in the files your tools export: CRM accounts, product usage, helpdesk tickets, survey "
+         "answers, orders, the sales pipeline. Each file is recognised, its columns mapped and checked. "
+         "Nothing leaves this computer.")
+st.caption(f"CSV, TSV, TXT, XLSX, XLS, ODS or Parquet; up to {UPLOAD_LIMIT_MB} MB per file. "
+           "Larger files are refused while they upload: split them, or save only the columns you need.")
+
+left, right = st.columns([3, 1])
+with right:
+    if st.button("Load demo data", type="primary", key="data_demo",
+                 help="A made-up portfolio of about 500 accounts, 8 reps and 18 months."):
+        load_demo()
+        st.rerun()
+    if st.session_state["uploads"] and st.button("Remove all files", key="data_reset"):
+        reset_data()
+        st.rerun()
+with left:
+    uploaded = st.file_uploader("Upload exports", accept_multiple_files=True, key="data_upload",
+                                type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"])
+
+# The uploader keeps its files across reruns: add each upload once, so "Load demo data" or
+# "Remove" is not undone by the same files coming back on the next rerun.
+new_files = [f for f in uploaded or [] if f.file_id not in st.session_state["seen_uploads"]]
+if new_files:
+    progress = st.progress(0.0, text="Reading files…")
+    for i, f in enumerate(new_files):
+        st.session_state["seen_uploads"].add(f.file_id)
+        if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
+            st.error(f"{f.name}: {f.size / 1e6:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; it was not loaded.")
+            continue
+        add_upload(f.name, f.getvalue())
+        progress.progress((i + 1) / len(new_files), text=f"Read {f.name}")
+    progress.empty()
+    if st.session_state["data_label"] == "Demo data":
+        st.session_state["data_label"] = ""
+
+errors, changed = sync_store() if st.session_state["uploads"] else ([], False)
+if changed:
+    st.rerun()  # so the sidebar, drawn before this page, shows what is now loaded
+for message in errors:
+    st.error(f"Could not load {message}")
+
+for digest, up in list(st.session_state["uploads"].items()):
+    try:
+        lf = load_upload(digest)
+    except Exception:  # noqa: BLE001 - the reason is already shown above as an error line
+        continue
+    label = TABLES[lf.table].label if lf.table in TABLES else "not recognised"
+    problems = problems_frame(lf.problems)
+    n_err = int((problems["severity"] == "error").sum()) if len(problems) else 0
+    with st.expander(f"**{lf.name}** → {label} · {lf.rows:,} rows · {len(problems):,} findings"
+                     + (f" ({n_err} errors)" if n_err else ""), expanded=len(st.session_state["uploads"]) <= 3):
+        st.caption(lf.detection.reason)
+        details = [f"encoding {lf.read.encoding}" if lf.read.encoding else None,
+                   f"delimiter {lf.read.delimiter!r}" if lf.read.delimiter else None,
+                   f"header on row {lf.read.header_row}"]
+        st.caption(" · ".join(d for d in details if d))
+        c1, c2, c3 = st.columns(3)
+        if len(lf.read.sheets) > 1:
+            sheet = c1.selectbox("Sheet", lf.read.sheets, index=lf.read.sheets.index(lf.read.sheet)
+                                 if lf.read.sheet in lf.read.sheets else 0, key=f"data_sheet_{digest}")
+            if sheet != lf.read.sheet:
+                up.update(sheet=sheet, table=None, mapping=None)
+                st.rerun()
+        choices = [*TABLE_NAMES, UNKNOWN]
+        table = c2.selectbox("This file is", choices, index=choices.index(lf.table), key=f"data_table_{digest}",
+                             format_func=lambda t: TABLES[t].label if t in TABLES else "Not used (unknown)")
+        if table != lf.table:
+            up.update(table=table, mapping=None)
+            st.rerun()
+        if lf.table in TABLES:
+            fields = TABLES[lf.table].fields
+            editor = pd.DataFrame({"field": [f.label for f in fields],
+                                   "column in your file": [lf.mapping.get(f.name, NONE) for f in fields]})
+            options = [NONE, *[str(c) for c in lf.read.frame.columns]]
+            edited = st.data_editor(
+                editor, key=f"data_map_{digest}", hide_index=True, disabled=["field"], width="stretch",
+                column_config={"column in your file": st.column_config.SelectboxColumn(options=options, required=True)})
+            new_map = {f.name: col for f, col in zip(fields, edited["column in your file"]) if col != NONE}
+            if new_map != lf.mapping:
+                up.update(table=lf.table, mapping=new_map)
+                st.rerun()
+            if lf.prepared is not None and lf.prepared.notes:
+                st.caption("Read as: " + "; ".join(lf.prepared.notes))
+        st.markdown("**Preview** (first 20 rows, as read)")
+        st.dataframe(lf.read.frame.head(20), width="stretch", hide_index=True)
+        st.markdown("**Problems**" if len(problems) else "**Problems:** none found.")
+        if len(problems):
+            st.dataframe(problems, width="stretch", hide_index=True)
+        if st.button("Remove this file", key=f"data_remove_{digest}"):
+            del st.session_state["uploads"][digest]
+            st.rerun()
+
+cross = problems_frame(st.session_state["cross_problems"])
+if len(cross):
+    st.subheader("Across files")
+    st.dataframe(cross, width="stretch", hide_index=True)
+
+st.subheader("Settings file")
+st.caption("Mappings, the health scorecard, targets and benchmarks in one JSON file: save it, share it, "
+           "load it next month so the same exports map themselves.")
+settings = st.session_state["settings"]
+for lf in st.session_state["files"]:
+    settings = settings.with_mapping(lf.remembered())
+s1, s2 = st.columns(2)
+s1.download_button("Save settings", dumps(settings), file_name="cs_settings.json", mime="application/json",
+                   key="data_save_settings")
+loaded = s2.file_uploader("Load settings", type=["json"], key="data_load_settings")
+if loaded is not None:
+    try:
+        st.session_state["settings"] = loads(loaded.getvalue())
+        for up in st.session_state["uploads"].values():
+            up.update(table=None, mapping=None)
+        st.success("Settings loaded: remembered mappings now apply to files with the same headers.")
+    except ValueError as exc:
+        st.error(str(exc))

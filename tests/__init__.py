@@ -1,0 +1,1 @@
+"""Tests: unit, real-data, AppTest and one real-browser flow per area."""

@@ -1,0 +1,268 @@
+"""Table recognition and column mapping on every shared export and on exports written here by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cs_logic import schema
+from cs_logic.detect import Detection, detect, map_columns, normalise_header
+from cs_logic.ingest import read_table
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# file -> (table, key mappings that must hold); every file in shared/data is listed.
+EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
+    "telco_churn/Telco-Customer-Churn.csv": ("accounts", {
+        "account_id": "customerID", "churned": "Churn", "revenue": "MonthlyCharges", "tenure": "tenure",
+        "plan": "Contract"}),
+    "bank_churn/Churn_Modelling.csv": ("accounts", {"account_id": "CustomerId", "churned": "Exited"}),
+    "bank_churn/Churn_Modelling.xlsx": ("accounts", {"account_id": "CustomerId", "churned": "Exited"}),
+    "bank_churn/variant_acarey5_space_padded.csv": ("accounts", {"account_id": "CustomerId", "churned": "Exited"}),
+    "maven_crm_sales_opportunities/accounts.csv": ("accounts", {"account_id": "account"}),
+    "maven_crm_sales_opportunities/sales_pipeline.csv": ("deals", {
+        "deal_id": "opportunity_id", "owner": "sales_agent", "stage": "deal_stage", "amount": "close_value",
+        "account_id": "account", "product": "product", "created_date": "engage_date", "close_date": "close_date"}),
+    "maven_crm_sales_opportunities/products.csv": ("unknown", {}),
+    "maven_crm_sales_opportunities/sales_teams.csv": ("unknown", {}),
+    "nps_verbatims/nps_verbatims.csv": ("surveys", {
+        "nps": "NPS_SCORE", "comment": "text", "date": "CUSTOMER_RESPONSE_DATE"}),
+    "olist_sample/olist_order_reviews_dataset.csv": ("surveys", {
+        "csat": "review_score", "comment": "review_comment_message", "comment_title": "review_comment_title",
+        "order_id": "order_id", "response_id": "review_id"}),
+    "olist_sample/olist_orders_dataset.csv": ("orders", {
+        "order_id": "order_id", "account_id": "customer_id", "date": "order_purchase_timestamp",
+        "status": "order_status"}),
+    "olist_sample/olist_customers_dataset.csv": ("accounts", {
+        "account_id": "customer_id", "unique_customer_id": "customer_unique_id"}),
+    "olist_sample/olist_order_payments_dataset.csv": ("unknown", {}),
+    "call_center/call_center.xlsx": ("tickets", {
+        "ticket_id": "Call Id", "agent": "Agent", "created_at": "Date", "topic": "Topic",
+        "answered": "Answered (Y/N)", "resolved": "Resolved", "first_response_hours": "Speed of answer in seconds",
+        "resolution_hours": "AvgTalkDuration", "csat": "Satisfaction rating"}),
+    "saas_usage/ravenstack_accounts.csv": ("accounts", {"account_id": "account_id", "churned": "churn_flag"}),
+    "saas_usage/ravenstack_subscriptions.csv": ("subscriptions", {
+        "subscription_id": "subscription_id", "account_id": "account_id", "mrr": "mrr_amount"}),
+    "saas_usage/ravenstack_feature_usage.csv": ("usage", {
+        "subscription_id": "subscription_id", "date": "usage_date", "feature": "feature_name",
+        "events": "usage_count", "duration_seconds": "usage_duration_secs"}),
+    "saas_usage/ravenstack_support_tickets.csv": ("tickets", {
+        "created_at": "submitted_at", "resolved_at": "closed_at", "resolution_hours": "resolution_time_hours",
+        "first_response_hours": "first_response_time_minutes", "csat": "satisfaction_score"}),
+    "saas_usage/ravenstack_churn_events.csv": ("churn_events", {"account_id": "account_id", "date": "churn_date"}),
+    "saas_sales/saas_sales.csv": ("orders", {
+        "order_id": "Order ID", "account_id": "Customer ID", "date": "Order Date", "amount": "Sales",
+        "product": "Product", "quantity": "Quantity"}),
+}
+_TICKETS = {
+    "subject": "Ticket Subject", "body": "Ticket Description", "first_response_at": "First Response Time",
+    "resolved_at": "Time to Resolution", "csat": "Customer Satisfaction Rating", "priority": "Ticket Priority",
+    "channel": "Ticket Channel", "status": "Ticket Status", "topic": "Ticket Type"}
+EXPECTED["support_tickets/customer_support_tickets.csv"] = ("tickets", _TICKETS)
+EXPECTED["support_tickets/variant_Mumtaj1012_excel_resaved.csv"] = ("tickets", _TICKETS)
+
+
+@pytest.fixture(scope="module")
+def detections() -> dict[str, Detection]:
+    """Every shared export read by the app's reader and recognised once, unchanged."""
+    if not DATA.is_dir():
+        pytest.skip(f"the public test exports are not at {DATA}")
+    out = {}
+    for path in sorted(DATA.glob("*/*")):
+        if path.suffix in (".csv", ".xlsx"):
+            rel = f"{path.parent.name}/{path.name}"
+            out[rel] = detect(read_table(path.read_bytes(), path.name).frame, path.name)
+    return out
+
+
+def test_every_shared_file_is_listed(detections: dict[str, Detection]) -> None:
+    """No export in shared/data goes unchecked."""
+    assert set(detections) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("rel", sorted(EXPECTED))
+def test_shared_file_is_recognised_with_its_key_mappings(detections: dict[str, Detection], rel: str) -> None:
+    """Each export is its expected table, with the mappings a manager would make by hand."""
+    table, mapping = EXPECTED[rel]
+    found = detections[rel]
+    assert found.table == table, found.reason
+    assert {f: found.mapping.get(f) for f in mapping} == mapping
+    if table != "unknown":
+        assert found.confidence >= 0.6
+
+
+def test_nps_label_column_is_not_taken_as_the_score(detections: dict[str, Detection]) -> None:
+    """NPS_RATING holds Promoter/Passive/Detractor words, so it must not be the 0-10 answer."""
+    assert "NPS_RATING" not in detections["nps_verbatims/nps_verbatims.csv"].mapping.values()
+
+
+def test_timestamp_first_response_column_is_not_a_duration(detections: dict[str, Detection]) -> None:
+    """"First Response Time" holds timestamps: it is first_response_at, never first_response_hours."""
+    mapping = detections["support_tickets/customer_support_tickets.csv"].mapping
+    assert "first_response_hours" not in mapping
+
+
+@pytest.mark.parametrize(
+    ("rel", "words"),
+    [
+        ("olist_sample/olist_order_payments_dataset.csv", ("order date", "payments", "not an orders table")),
+        ("maven_crm_sales_opportunities/products.csv", ("products",)),
+        ("maven_crm_sales_opportunities/sales_teams.csv", ("sales teams", "stage")),
+    ],
+)
+def test_unknown_files_say_what_they_lack_and_look_like(detections: dict[str, Detection], rel: str,
+                                                         words: tuple[str, ...]) -> None:
+    reason = detections[rel].reason
+    assert all(w in reason for w in words), reason
+
+
+def test_repeated_account_ids_rule_out_an_accounts_list(detections: dict[str, Detection]) -> None:
+    """Subscriptions carry account_id + plan + seats + churn flag, but ids repeat 10 times: not accounts."""
+    d = detections["saas_usage/ravenstack_subscriptions.csv"]
+    alternatives = dict(d.alternatives)
+    assert d.table == "subscriptions" and alternatives.get("accounts", 0) < 0.3
+
+
+# ---- exports that are not in shared/data: proof that recognition is by meaning ------------------------------
+
+N = 60
+R = range(N)
+
+
+def _frame(columns: dict[str, list[str]]) -> pd.DataFrame:
+    return pd.DataFrame(columns, dtype=object)
+
+
+HUBSPOT = _frame({
+    "Record ID": [str(9_000_100 + i) for i in R], "Company name": [f"Company {i}" for i in R],
+    "Company owner": [["Ann Lee", "Bo Chan", "Cy Diaz"][i % 3] for i in R],
+    "Annual Revenue": [str(12_000 * (i + 1)) for i in R],
+    "Lifecycle Stage": [["Customer", "Lead", "Opportunity"][i % 3] for i in R],
+    "Create Date": [f"2024-{1 + i % 12:02d}-{1 + i % 27:02d} 10:00" for i in R]})
+ZENDESK = _frame({
+    "Id": [str(500 + i) for i in R], "Requester": [f"user{i}@example.com" for i in R],
+    "Assignee": [["Ann", "Bo"][i % 2] for i in R], "Subject": [f"Cannot log in (case {i})" for i in R],
+    "Status": [["solved", "open", "pending"][i % 3] for i in R], "Priority": [["low", "high"][i % 2] for i in R],
+    "Created at": [f"2024-03-{1 + i % 28:02d} 09:00" for i in R],
+    "Solved at": [f"2024-04-{1 + i % 28:02d} 11:30" for i in R],
+    "First reply time in minutes": [str(5 * i) for i in R],
+    "Satisfaction Score": [["Good", "Bad", "Offered", "Unoffered"][i % 4] for i in R]})
+TYPEFORM = _frame({
+    "#": [f"r{i}x7k" for i in R], "How likely are you to recommend Acme to a friend?": [str(i % 11) for i in R],
+    "What is the main reason for your score?": [f"The onboarding was slow but support helped ({i})" for i in R],
+    "Submitted At": [f"2024-05-{1 + i % 28:02d} 12:00:00" for i in R]})
+SHOPIFY = _frame({
+    "Name": [f"#{1001 + i}" for i in R], "Email": [f"c{i % 7}@shop.example" for i in R],
+    "Created at": [f"2024-02-{1 + i % 28:02d} 10:11:12 +0100" for i in R], "Total": [f"{20 + i}.50" for i in R],
+    "Financial Status": [["paid", "refunded"][i % 2] for i in R],
+    "Lineitem name": [["Mug", "Shirt", "Hat"][i % 3] for i in R]})
+SALESFORCE = _frame({
+    "Opportunity ID": [f"006{i:05d}AB" for i in R], "Account Name": [f"Acct {i % 9}" for i in R],
+    "Opportunity Owner": [["Ann", "Bo", "Cy"][i % 3] for i in R],
+    "Stage": [["Prospecting", "Closed Won", "Closed Lost", "Negotiation"][i % 4] for i in R],
+    "Amount": [str(1000 * i) for i in R], "Probability (%)": [str(10 * (i % 10)) for i in R],
+    "Close Date": [f"3/{1 + i % 28}/2024" for i in R], "Created Date": [f"1/{1 + i % 28}/2024" for i in R]})
+PERSIAN = _frame({
+    "شناسه مشتری": [f"C{i:03d}" for i in R], "امتیاز": ["۰۱۲۳۴۵۶۷۸۹"[i % 10] if i % 11 < 10 else "10" for i in R],
+    "نظر": [f"پشتیبانی خوب بود ولی ارسال دیر شد {i}" for i in R],
+    "تاریخ": [f"1403/{1 + i % 12:02d}/{1 + i % 29:02d}" for i in R]})
+CREDIT = _frame({
+    "Customer ID": [f"K{i:04d}" for i in R], "Name": [f"Person {i}" for i in R],
+    "Score": [str(300 + (i * 37) % 551) for i in R], "Region": [["North", "South"][i % 2] for i in R]})
+
+
+@pytest.mark.parametrize(
+    ("frame", "name", "table", "mapping"),
+    [
+        (HUBSPOT, "hubspot-crm-exports-all-companies.csv", "accounts", {
+            "account_id": "Record ID", "account_name": "Company name", "owner": "Company owner",
+            "revenue": "Annual Revenue", "status": "Lifecycle Stage", "start_date": "Create Date"}),
+        (ZENDESK, "export.csv", "tickets", {
+            "ticket_id": "Id", "agent": "Assignee", "subject": "Subject", "status": "Status",
+            "priority": "Priority", "created_at": "Created at", "resolved_at": "Solved at",
+            "first_response_hours": "First reply time in minutes"}),
+        (TYPEFORM, "responses.csv", "surveys", {
+            "nps": "How likely are you to recommend Acme to a friend?",
+            "comment": "What is the main reason for your score?", "date": "Submitted At"}),
+        (SHOPIFY, "orders_export_1.csv", "orders", {
+            "order_id": "Name", "date": "Created at", "amount": "Total", "status": "Financial Status",
+            "product": "Lineitem name"}),
+        (SALESFORCE, "report1.csv", "deals", {
+            "deal_id": "Opportunity ID", "account_id": "Account Name", "owner": "Opportunity Owner",
+            "stage": "Stage", "amount": "Amount", "probability": "Probability (%)", "close_date": "Close Date",
+            "created_date": "Created Date"}),
+        (PERSIAN, "نظرسنجی.csv", "surveys", {"account_id": "شناسه مشتری", "nps": "امتیاز", "comment": "نظر",
+                                             "date": "تاریخ"}),
+    ],
+    ids=["hubspot", "zendesk", "typeform", "shopify", "salesforce", "persian"],
+)
+def test_unseen_exports_are_recognised(frame: pd.DataFrame, name: str, table: str, mapping: dict[str, str]) -> None:
+    found = detect(frame, name)
+    assert found.table == table, found.reason
+    assert {f: found.mapping.get(f) for f in mapping} == mapping
+
+
+def test_zendesk_text_satisfaction_is_not_a_csat_score() -> None:
+    """Zendesk writes "Good"/"Bad": a CSAT header with no 1-5 numbers is left unmapped."""
+    assert "csat" not in detect(ZENDESK).mapping
+
+
+def test_credit_scores_are_not_nps() -> None:
+    """A "Score" of 300-850 fails the 0-10 check, so the file is not a survey."""
+    found = detect(CREDIT, "customers.csv")
+    assert found.table != "surveys" and "Score" not in found.mapping.values()
+
+
+def test_file_name_is_not_needed() -> None:
+    """The same frames are recognised with no file name at all."""
+    assert detect(SALESFORCE).table == "deals" and detect(TYPEFORM).table == "surveys"
+
+
+def test_nps_values_alone_map_in_a_survey_with_a_blank_header() -> None:
+    """0-10 whole numbers under "Q1" beside free-text comments are taken as the NPS answer."""
+    frame = _frame({"Q1": [str(i % 11) for i in R], "Q2": [f"Good value but slow delivery, order {i}" for i in R]})
+    found = detect(frame)
+    assert (found.table, found.mapping.get("nps")) == ("surveys", "Q1")
+
+
+def test_map_columns_gives_the_chosen_tables_mapping() -> None:
+    assert map_columns(SALESFORCE, "orders")["amount"] == "Amount"
+    assert map_columns(HUBSPOT, "accounts")["account_id"] == "Record ID"
+
+
+@pytest.mark.parametrize(
+    ("header", "normal"),
+    [("CustomerID", "customer id"), ("MonthlyCharges", "monthly charges"), ("Answered (Y/N)", "answered y n"),
+     ("NPS_SCORE", "nps score"), ("  Avg.Talk-Duration ", "avg talk duration"), ("Réponse", "reponse"),
+     ("Q1Score", "q 1 score"), ("usage_duration_secs", "usage duration secs"), ("", "")],
+)
+def test_normalise_header(header: str, normal: str) -> None:
+    assert normalise_header(header) == normal
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [pd.DataFrame(), pd.DataFrame({"a": []}), pd.DataFrame({"only": ["x"]}), pd.DataFrame({None: [None, None]}),
+     pd.DataFrame([[1, 2.5, None]], columns=["x", "x", 3])],
+    ids=["empty", "no-rows", "one-cell", "none-header", "duplicate-and-numeric-headers"],
+)
+def test_odd_frames_never_raise(frame: pd.DataFrame) -> None:
+    found = detect(frame)
+    assert found.table in (*schema.TABLE_NAMES, schema.UNKNOWN) and 0.0 <= found.confidence <= 1.0
+
+
+def test_two_thousand_columns_stay_fast() -> None:
+    """A 2,000-column, 500-row frame is recognised without profiling every value of every column."""
+    import time
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.integers(0, 1000, (500, 2000)).astype(str), columns=[f"c{i}" for i in range(2000)])
+    frame["customer_id"] = [f"A{i}" for i in range(500)]
+    frame["churn"] = ["Yes", "No"] * 250
+    start = time.perf_counter()
+    found = detect(frame)
+    assert time.perf_counter() - start < 10
+    assert found.table == "accounts"
