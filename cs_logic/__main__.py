@@ -19,7 +19,8 @@ from typing import Any
 
 from cs_logic.ingest import IngestError
 from cs_logic.settings import Settings, loads
-from cs_logic.workspace import LoadedFile, load_file
+from cs_logic.summary import SECTIONS, summary
+from cs_logic.workspace import LoadedFile, combine, load_file
 
 
 class CliError(Exception):
@@ -91,6 +92,25 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_all(paths: list[str], settings: Settings, as_of: dt.date | None) -> tuple[dict[str, Any], list[LoadedFile]]:
+    files = [_load(p, settings, as_of=as_of) for p in paths]
+    tables, _ = combine(files)
+    return tables, files
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    as_of = _as_of(args.as_of)
+    tables, files = _load_all(args.files, _settings(args.settings), as_of)
+    result = summary(tables, as_of)
+    result["files"] = {f.name: f.table for f in files}
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        for section in SECTIONS:
+            print(f"{section}: {result[section]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cs_logic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_inspect)
+    p = sub.add_parser("summary", help="headline figures of one or more exports")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--settings")
+    p.add_argument("--as-of")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_summary)
     return parser
 
 

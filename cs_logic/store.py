@@ -26,6 +26,9 @@ MEMORY_LIMIT = "2GB"
 MAX_TEMP = "8GB"
 QUERY_TIMEOUT_MS = 120_000
 
+LIST_TABLES = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+LIST_VIEWS = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary"
+
 # Event tables the date filter applies to, with the column it applies to.
 DATE_COLUMNS = {name: t.date_field for name, t in TABLES.items() if name not in ("accounts", "subscriptions")}
 
@@ -128,9 +131,11 @@ class Store:
 
     def load(self, tables: dict[str, pd.DataFrame]) -> None:
         """Replace every table with ``tables`` (canonical name -> typed frame) and clear filters."""
-        for name in list(self.tables):
-            self.con.execute(f"DROP VIEW IF EXISTS {quote_ident('f_' + name)}")
-            self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+        # Drop everything derived from the old data too (filter views, comment indexes...).
+        for (view,) in self.con.execute(LIST_VIEWS).fetchall():
+            self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
+        for (table,) in self.con.execute(LIST_TABLES).fetchall():
+            self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
         self.tables = {}
         for name, frame in tables.items():
             self.con.register("_incoming", frame)

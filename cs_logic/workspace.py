@@ -83,15 +83,38 @@ def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Prob
     """Stack the files of each table (a manager may upload one export per month) and cross-check ids.
 
     Files of the same table are stacked by column name; a column only some files have is blank in
-    the others. Returns the tables and the cross-file problems (ids that match no account, ...).
+    the others, and a ``source_file`` column says which file each row came from (so a metric can
+    leave out rows of a file that never had its field, rather than count them as blanks). Returns the tables and the cross-file problems (ids that match no account, ...).
     """
-    by_table: dict[str, list[pd.DataFrame]] = {}
-    names: dict[str, str] = {}
+    by_table: dict[str, list[LoadedFile]] = {}
     for f in files:
-        if f.prepared is None or f.table not in TABLES:
-            continue
-        by_table.setdefault(f.table, []).append(f.prepared.frame)
-        names[f.table] = ", ".join(x for x in (names.get(f.table), f.name) if x)
-    tables = {t: (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True))
-              for t, frames in by_table.items()}
+        if f.prepared is not None and f.table in TABLES:
+            by_table.setdefault(f.table, []).append(f)
+    tables = {t: _stack(group) for t, group in by_table.items()}
+    names = {t: ", ".join(f.name for f in group) for t, group in by_table.items()}
     return tables, list(cross_check(tables, names))
+
+
+SOURCE_COLUMN = "source_file"
+
+
+def _stack(group: list[LoadedFile]) -> pd.DataFrame:
+    if len(group) == 1:
+        return group[0].prepared.frame  # type: ignore[union-attr]
+    frames = [f.prepared.frame.assign(**{SOURCE_COLUMN: f.name}) for f in group]  # type: ignore[union-attr]
+    return pd.concat(frames, ignore_index=True)
+
+
+def rows_with(frame: pd.DataFrame, field: str) -> pd.DataFrame:
+    """The rows of ``frame`` from files that had ``field`` at all (every row when not stacked).
+
+    >>> f = pd.DataFrame({"nps": [9, None, None], SOURCE_COLUMN: ["a", "a", "b"]})
+    >>> len(rows_with(f, "nps"))
+    2
+    """
+    if field not in frame.columns:
+        return frame.iloc[0:0]
+    if SOURCE_COLUMN not in frame.columns:
+        return frame
+    has = frame.groupby(SOURCE_COLUMN)[field].transform(lambda s: s.notna().any())
+    return frame[has.astype(bool)]

@@ -113,3 +113,14 @@ def test_filter_options_list_what_the_data_has():
 
 def test_caption_says_no_filters():
     assert Filters().caption() == "Filters: none (all data)"
+
+
+def test_reload_drops_everything_derived_from_the_old_data():
+    """A comment index or any helper table built on the old data does not survive a new load."""
+    store = Store(memory_limit="64MB")
+    store.load({"accounts": _accounts()})
+    store.con.execute("CREATE TABLE _cidx_accounts AS SELECT 1 AS x")
+    store.load({"tickets": _tickets()})
+    left = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "_cidx_accounts" not in left and "accounts" not in left and "tickets" in left
+    store.close()
