@@ -11,6 +11,12 @@ PAGES = {
     "Start": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
     ],
+    "Sales": [
+        st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    ],
+    "Analyse": [
+        st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

@@ -213,6 +213,9 @@ def _check(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[str | None, str | 
     return (None, problem) if problem else (query, None)
 
 
+EXAMPLE_SQL = "SELECT owner, count(*) AS deals FROM f_deals GROUP BY owner ORDER BY deals DESC"
+
+
 def run_readonly_sql(
     con: duckdb.DuckDBPyConnection, sql: str, row_limit: int = 10_000, timeout_s: float = 10
 ) -> tuple[pd.DataFrame | None, str | None]:

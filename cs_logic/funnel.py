@@ -212,6 +212,16 @@ def outcome_counts(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str
     return {k: int(counts.get(k, 0)) for k in ("won", "lost", "open", "unknown")}
 
 
+def win_rate(counts: dict[str, int]) -> float | None:
+    """Won / (won + lost) from :func:`outcome_counts`; None when no deal is closed.
+
+    >>> win_rate({"won": 3, "lost": 1, "open": 9})
+    0.75
+    """
+    closed = counts["won"] + counts["lost"]
+    return counts["won"] / closed if closed else None
+
+
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval for a proportion (95% by default); (nan, nan) when n is 0.
 

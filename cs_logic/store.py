@@ -172,7 +172,10 @@ class Store:
         if name == "accounts":
             where += [_dim_clause(d) for d in ("segment", "owner", "plan") if d in cols and getattr(self.filters, d)]
         elif "account_id" in cols and "accounts" in self.tables and "account_id" in account_cols:
-            if any(getattr(self.filters, d) and d in account_cols for d in ("segment", "owner", "plan")):
+            # A deal's own owner decides the rep filter (a prospect's deal has no account yet).
+            own = {"owner"} if name == "deals" and "owner" in cols else set()
+            dims = [d for d in ("segment", "owner", "plan") if d not in own]
+            if any(getattr(self.filters, d) and d in account_cols for d in dims):
                 where.append("account_id IN (SELECT account_id FROM f_accounts)")
         if name == "deals" and self.filters.owner and "owner" in cols:
             where.append(_dim_clause("owner"))

@@ -148,7 +148,7 @@ def require_data(*tables: str) -> Store:
             load_demo()
             st.rerun()
         st.stop()
-    st.caption(store.filters.caption())
+    st.text(store.filters.caption())  # plain text: segment and rep names come from the files
     return store
 
 

@@ -124,3 +124,14 @@ def test_reload_drops_everything_derived_from_the_old_data():
     left = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert "_cidx_accounts" not in left and "accounts" not in left and "tickets" in left
     store.close()
+
+
+def test_rep_filter_keeps_a_reps_prospect_deals_without_account():
+    """Deals are filtered by their own owner: a prospect deal with no account stays in Bo's pipeline."""
+    store = Store(memory_limit="64MB")
+    deals = pd.DataFrame({"deal_id": ["D1", "D2", "D3"], "account_id": ["A2", None, "A1"],
+                          "owner": ["Bo", "Bo", "Ana"], "stage": ["Won", "Prospecting", "Lost"]})
+    store.load({"accounts": _accounts(), "deals": deals})
+    store.set_filters(Filters(owner=("Bo",)))
+    assert sorted(store.frame("deals")["deal_id"]) == ["D1", "D2"]
+    store.close()

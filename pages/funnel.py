@@ -1,0 +1,143 @@
+"""Funnel: how deals move through the stages, the win rate, the weighted forecast, and who sells what."""
+
+import pandas as pd
+import streamlit as st
+
+from cs_logic import funnel
+from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
+from cs_logic.exports import to_csv_bytes, to_xlsx_bytes
+from pages.common import as_of_default, require_data
+
+PCT = st.column_config.NumberColumn(format="percent")
+DAYS = st.column_config.NumberColumn(format="%.0f")
+MONEY = st.column_config.NumberColumn(format="localized")
+
+
+def downloads(name: str, table: pd.DataFrame, label: str) -> None:
+    """CSV and XLSX buttons for one table (formula-safe, via cs_logic.exports)."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(f"{label} (CSV)", to_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"funnel_csv_{name}", on_click="ignore")
+    c2.download_button(f"{label} (XLSX)", to_xlsx_bytes({name: table}), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"funnel_xlsx_{name}", on_click="ignore")
+
+
+st.title("Funnel")
+store = require_data("deals")
+deals = store.frame("deals")
+if deals.empty:
+    st.info("No deals match the filters in the sidebar.")
+    st.stop()
+if "stage" not in deals.columns or deals["stage"].isna().all():
+    st.warning("The deals table has no stage column (or it is empty), so there is no funnel to draw. "
+               "Map a column to the stage field on the Data page.")
+    st.stop()
+
+# The stage order: read from the data, editable, remembered for the session under funnel_stage_order.
+data_order = funnel.stage_order(deals)
+options = data_order + sorted({str(s).strip() for s in deals["stage"].dropna()} - set(data_order))
+saved = st.session_state.get("funnel_stage_order") or data_order
+if "funnel_order" not in st.session_state or any(s not in options for s in st.session_state["funnel_order"]):
+    st.session_state["funnel_order"] = [s for s in saved if s in options] or data_order
+
+
+def reset_order() -> None:
+    st.session_state["funnel_order"] = data_order
+
+
+with st.expander("Stage order", expanded=False):
+    st.caption("The funnel's stages from first to last, read from your data. The LAST stage counts as won. "
+               "Remove a stage with its ×; to move a stage, remove it and add it back (it goes to the end). "
+               "Lost stages stay out of the order: they are outcomes, not steps.")
+    order = st.multiselect("Stages, in order", options, key="funnel_order")
+    st.button("Back to the order in the data", key="funnel_reset_order", on_click=reset_order)
+st.session_state["funnel_stage_order"] = order
+if len(order) < 2:
+    st.warning("Pick at least two stages (the last one is the won stage) to see the funnel.")
+    st.stop()
+if funnel.stage_kind(order[-1]) != "won":
+    st.warning("The last stage in the order does not look like a won stage, yet it is counted as won. "
+               "Check the stage order above.")
+
+counts = funnel.outcome_counts(deals, order)
+if counts["unknown"]:
+    st.warning(f"{counts['unknown']:,} deals are at a stage that is neither in the order nor recognised as "
+               "lost (or have no stage); they are left out of the funnel.")
+won, lost = counts["won"], counts["lost"]
+low, high = funnel.wilson_interval(won, won + lost)
+forecast = funnel.weighted_forecast(deals, order)
+
+k = st.columns(6)
+k[0].metric("Deals", f"{len(deals):,}")
+k[1].metric("Won", f"{won:,}")
+k[2].metric("Lost", f"{lost:,}")
+k[3].metric("Open", f"{counts['open']:,}")
+rate = funnel.win_rate(counts)
+k[4].metric("Win rate", f"{rate:.1%}" if rate is not None else "–",
+            help="Won / (won + lost): closed deals only. The range is the 95% Wilson interval.")
+k[5].metric("Weighted forecast", f"{forecast.total:,.0f}", help=forecast.method)
+if won + lost:
+    st.caption(f"Win rate 95% interval: {low:.1%} to {high:.1%} ({won + lost:,} closed deals).")
+
+st.subheader("Conversion by stage")
+table = funnel.funnel_table(deals, order, as_of=pd.Timestamp(as_of_default()))
+st.altair_chart(funnel_chart(table), width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "reached": "Reached", "at_stage_now": "At this stage now",
+    "step_conversion": st.column_config.NumberColumn(
+        "Step conversion", format="percent", help="Reached this stage / reached the previous stage"),
+    "overall_conversion": st.column_config.NumberColumn(
+        "From first stage", format="percent", help="Reached this stage / reached the first stage"),
+    "median_days": st.column_config.NumberColumn(
+        "Median days", format="%.0f", help="Won stage: created to close of won deals. Open stages: age today "
+        f"({as_of_default()}) of the deals there now.")})
+downloads("funnel_conversion", table, "Conversion table")
+st.caption("Days from created to close date, closed deals:")
+st.dataframe(funnel.days_to_close(deals, order), hide_index=True, column_config={"median_days": DAYS})
+st.caption(funnel.ASSUMPTION)
+
+st.subheader("Weighted forecast")
+st.write(forecast.method)
+by_stage = funnel.forecast_by_stage(deals, order)
+st.altair_chart(forecast_chart(by_stage, order[:-1]), width="stretch")
+st.dataframe(by_stage, hide_index=True, width="stretch",
+             column_config={"p_won": PCT, "pipeline_value": MONEY, "weighted_forecast": MONEY})
+st.markdown("**P(won | reached stage)**, from the closed deals in this file")
+st.dataframe(funnel.win_probability_by_stage(deals, order), hide_index=True, column_config={"p_won": PCT})
+
+st.subheader("By owner, product or segment")
+dims = [c for c in ("owner", "product", "segment") if c in deals.columns]
+if dims:
+    dim = st.selectbox("Break down by", dims, key="funnel_dim")
+    per = funnel.by_dim(deals, dim, order)
+    st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
+    st.dataframe(per, hide_index=True, width="stretch", column_config={
+        "win_rate": PCT, "win_rate_low": st.column_config.NumberColumn("95% from", format="percent"),
+        "win_rate_high": st.column_config.NumberColumn("95% to", format="percent"),
+        "pipeline_value": MONEY, "weighted_forecast": MONEY})
+    downloads(f"funnel_by_{dim}", per, f"Table by {dim}")
+else:
+    st.info("The deals table has no owner, product or segment column to break the funnel down by.")
+
+st.subheader("Do accounts sold by an owner churn more?")
+if "accounts" not in store.tables:
+    st.info("Load an accounts table (with account_id and churned) to follow won deals to churn.")
+else:
+    health = st.session_state.get("health_scores")
+    if isinstance(health, pd.DataFrame) and "account_id" in health.columns:
+        health = health.set_index("account_id")
+    scores = health["health_score"] if isinstance(health, pd.DataFrame) and "health_score" in health else None
+    sold = funnel.owner_outcomes(deals, store.frame("accounts"), scores)
+    if scores is None:
+        sold = sold.drop(columns="mean_health_score")
+    if sold.empty:
+        st.info("No won deal has an account_id found in the accounts table, so there is nothing to follow.")
+    else:
+        st.caption("Accounts with a won deal, by the deal's owner: how many have churned since. " + (
+            "Mean health score: the latest scores computed on the health score page." if scores is not None
+            else "Score the accounts on the health score page to add each book's mean health score."))
+        st.dataframe(sold, hide_index=True, width="stretch", column_config={
+            "churn_share": PCT, "churn_low": st.column_config.NumberColumn("95% from", format="percent"),
+            "churn_high": st.column_config.NumberColumn("95% to", format="percent"),
+            "mean_health_score": st.column_config.NumberColumn(format="%.1f")})
