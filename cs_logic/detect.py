@@ -95,6 +95,7 @@ class _Profile:
     mean_len: float = 0.0
     spaced: float = 0.0
     email: float = 0.0
+    numbers: tuple[float, ...] = ()  # the sample's numeric values, for range shares
 
 
 def normalise_header(h: object) -> str:
@@ -211,11 +212,20 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
         mean_len=float(lengths.mean()),
         spaced=float(s.str.contains(" ", regex=False).mean()),
         email=float(s.str.contains(r"^[^@\s]+@[^@\s]+\.\w+$", regex=True).mean()),
+        numbers=tuple(vals.tolist()),
     )
 
 
+def _range_share(p: _Profile, lo: int, hi: int) -> float:
+    """Share of the numeric values that are whole numbers within [lo, hi]."""
+    vals = np.asarray(p.numbers, dtype=float)
+    if not len(vals):
+        return 0.0
+    return float((np.isclose(vals, np.round(vals)) & (vals >= lo) & (vals <= hi)).mean())
+
+
 def _in_range(p: _Profile, lo: int, hi: int) -> bool:
-    return p.num >= 0.8 and p.ints >= 0.9 * p.num and p.lo >= lo and p.hi <= hi
+    return p.num >= 0.8 and _range_share(p, lo, hi) >= 0.9
 
 
 def _value_fit(kind: str, name: str, p: _Profile) -> float:
@@ -240,8 +250,12 @@ def _value_fit(kind: str, name: str, p: _Profile) -> float:
         return 0.4 if p.distinct <= 2 and p.num < 0.5 else 0.0
     if kind in schema.SCORE_RANGES:
         lo, hi = schema.SCORE_RANGES[kind]
-        if not _in_range(p, lo, hi) or p.boolish:
+        if p.boolish or p.num < 0.8:
             return 0.0
+        if not _in_range(p, lo, hi):
+            # A few bad answers (11, -1, 9.5) must not hide a score column: map it when most
+            # values fit, and let validation report each bad one by row.
+            return 0.5 if _range_share(p, lo, hi) >= 0.5 else 0.0
         if kind == schema.NPS:
             if p.hi <= 5:
                 return 0.3

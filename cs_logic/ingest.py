@@ -237,6 +237,19 @@ def _head_records(text: str, delimiter: str, limit: int = HEAD_RECORDS) -> list[
     return rows
 
 
+def _size(n: int) -> str:
+    """A byte count in the unit that shows it: 1,000 bytes, 2.0 KB, 3.4 MB.
+
+    >>> _size(1000), _size(2048), _size(250 * 1024**2)
+    ('1,000 bytes', '2.0 KB', '250.0 MB')
+    """
+    if n < 1024 * 1.5:
+        return f"{n:,} bytes"
+    if n < 1024**2:
+        return f"{n / 1024:,.1f} KB"
+    return f"{n / 1024**2:,.1f} MB"
+
+
 def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int = 200 * 1024 * 1024) -> ReadResult:
     """Read an uploaded file into a frame of trimmed text with its header found and cleaned.
 
@@ -249,9 +262,8 @@ def read_table(data: bytes, name: str, sheet: str | None = None, max_bytes: int 
     (3, [{'id': '00123', 'name': 'Ann'}])
     """
     if len(data) > max_bytes:
-        size, limit = len(data) / 1024**2, max_bytes / 1024**2
         raise IngestError(
-            f"the file is {size:,.1f} MB, over the {limit:,.0f} MB limit; "
+            f"the file is {_size(len(data))}, over the {_size(max_bytes)} limit; "
             "split it or remove unused columns and upload again"
         )
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):

@@ -10,6 +10,7 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import python_calamine
 from python_calamine import CalamineWorkbook
 
 # Limits for zip-based workbooks (XLSX, ODS). Real workbooks compress 6-8x (the bank churn XLSX:
@@ -129,7 +130,23 @@ def read_sheet_grid(data: bytes, sheet: str) -> pd.DataFrame:
         )
     except Exception as exc:  # any parser failure on a bad workbook must reach the manager as one line
         raise IngestError(f"the sheet {sheet!r} cannot be read ({_short(exc)}); {RESAVE}") from exc
-    return text_frame(raw)
+    return _fill_merged(text_frame(raw), data, sheet)
+
+
+def _fill_merged(grid: pd.DataFrame, data: bytes, sheet: str) -> pd.DataFrame:
+    """Give every cell of a merged range the range's value, as a person reading the sheet sees it.
+
+    pandas returns a merged range's value in its top-left cell only and blanks elsewhere.
+    """
+    try:
+        ranges = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(sheet).merged_cell_ranges
+    except Exception:  # noqa: BLE001 - old .xls/.ods may not list merges: keep the grid as read
+        return grid
+    for (r0, c0), (r1, c1) in ranges or []:
+        if r0 < len(grid) and c0 < grid.shape[1]:
+            value = grid.iat[r0, c0]
+            grid.iloc[r0:min(r1, len(grid) - 1) + 1, c0:min(c1, grid.shape[1] - 1) + 1] = value
+    return grid
 
 
 def read_parquet_frame(data: bytes) -> pd.DataFrame:

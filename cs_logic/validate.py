@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from cs_logic.ingest import ReadResult
 
 MAX_PER_COLUMN = 200
+MAX_TYPED_EXTRAS = 200
 EARLIEST = pd.Timestamp("1990-01-01")
 KEPT = "kept the row; left the value blank"
 _NOT_A = {schema.DATE: "not a date", schema.BOOL: "not a yes/no value", schema.DURATION: "not a duration"}
@@ -173,15 +174,24 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
             notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")
         if name == "churned":
             churn = tuple(sorted(col[values.fillna(False).to_numpy(dtype=bool)].dropna().astype(str).unique()))
+    typed = 0
     for i, src in enumerate(raw.columns):
         if src in used.values():
             continue
         col = raw.iloc[:, i]
+        typed += 1
+        if typed > MAX_TYPED_EXTRAS:
+            # Typing a column costs ~10 ms however short it is; past this many, keep them as text.
+            columns[str(src) if str(src) not in columns else f"{src} (original)"] = col.reset_index(drop=True)
+            continue
         kind = infer_kind(col)
         parsed = parse_as(col, kind, str(src))
         name = str(src) if str(src) not in columns else f"{src} (original)"
         columns[name] = parsed.values.reset_index(drop=True)
         problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, str(src), _NOT_A.get(kind, "not a number"))
+    if typed > MAX_TYPED_EXTRAS:
+        notes.append(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones "
+                     "were kept as text (not read as numbers or dates)")
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
     for i, src in enumerate(raw.columns):
         if len(raw) and raw.iloc[:, i].isna().all():

@@ -106,7 +106,7 @@ def sync_store(label: str | None = None) -> tuple[list[str], bool]:
             del st.session_state[k]
     if label is not None:
         st.session_state["data_label"] = label
-    elif files:
+    elif files and changed:
         st.session_state["data_label"] = ", ".join(f.name for f in files)
     return errors, changed
 

@@ -247,7 +247,7 @@ def test_binary_garbage_is_refused() -> None:
 def test_file_over_the_size_limit_is_refused_naming_size_and_limit() -> None:
     with pytest.raises(IngestError) as exc:
         read_table(b"a,b\n" + b"1,2\n" * 600_000, "big.csv", max_bytes=1024 * 1024)
-    assert_clear_sentence(exc, "2.3 mb", "1 mb limit")
+    assert_clear_sentence(exc, "2.3 mb", "1.0 mb limit")
 
 
 def test_zip_bomb_is_refused_quickly() -> None:
