@@ -11,11 +11,15 @@ PAGES = {
     "Start": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
     ],
+    "Customers": [
+        st.Page("pages/loyalty.py", title="Loyalty", icon=":material/favorite:"),
+    ],
     "Sales": [
         st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
     ],
     "Analyse": [
         st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
+        st.Page("pages/targets.py", title="Targets", icon=":material/flag:"),
     ],
 }
 

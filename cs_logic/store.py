@@ -117,6 +117,7 @@ class Store:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, init=False)
     filters: Filters = field(default_factory=Filters, init=False)
     _temp: str = field(default="", init=False)
+    _options: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._temp = tempfile.mkdtemp(prefix="cs_duckdb_")
@@ -144,6 +145,7 @@ class Store:
             finally:
                 self.con.unregister("_incoming")
             self.tables[name] = frame
+        self._options = None
         self.set_filters(Filters())
 
     def columns(self, name: str) -> list[str]:
@@ -195,7 +197,15 @@ class Store:
         return self.con.execute(f"SELECT * FROM {quote_ident('f_' + name)}").df()
 
     def filter_options(self) -> dict[str, Any]:
-        """What the global filters can offer for this data: values per dimension and the date span."""
+        """What the global filters can offer for this data: values per dimension and the date span.
+
+        Computed once per load (every page's rerun asks for it).
+        """
+        if self._options is None:
+            self._options = self._filter_options()
+        return self._options
+
+    def _filter_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
         accounts = self.tables.get("accounts")
         for dim in ("segment", "owner", "plan"):

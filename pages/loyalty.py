@@ -1,0 +1,158 @@
+"""Loyalty: how customers rate us (NPS), how many stay (churn, retention, survival) and who buys again."""
+
+import streamlit as st
+
+from cs_logic import loyalty_view as lv
+from cs_logic.charts import loyalty as charts
+from cs_logic.targets import delta_colour, delta_text, gaps_frame_rows, headline_gap
+from pages.common import as_of_default, init_state, require_data
+
+init_state()
+st.title("Loyalty")
+store = require_data("surveys", "accounts")
+settings = st.session_state["settings"]
+as_of = st.columns(4)[0].date_input("As of", value=as_of_default(), key="loy_as_of",
+                                    help="Churn is decided on this date; periods after it are not counted.")
+KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
+
+
+@st.cache_data(max_entries=40, scope="session", show_spinner="Computing…")  # 8 per section
+def section(key: str, name: str, tables: tuple[str, ...], args: tuple, _store):
+    """``loyalty_view.<name>(*frames, *args)``, once per data, filters and choices (frames stay uncached)."""
+    return getattr(lv, name)(*(_store.frame(t) if t in _store.tables else None for t in tables), *args)
+
+
+def has(table: str, *columns: str) -> bool:
+    return table in store.tables and all(c in store.columns(table) for c in columns)
+
+
+def tile(column, t: lv.Tile) -> list[dict]:
+    """Draw one KPI tile with its gap to the target (or the first benchmark); return its comparison rows."""
+    column.metric(t.label, t.shown, delta=delta_text(headline_gap(t.kpi, t.value, settings)),
+                  delta_color=delta_colour(t.kpi), help=t.definition, border=True)
+    column.caption(t.detail)
+    return gaps_frame_rows(t.kpi, t.value, settings)
+
+
+comparisons: list[dict] = []
+NUM = st.column_config.NumberColumn
+# ------------------------------------------------------------------------------------ voice of the customer
+st.header("Net Promoter Score")
+if not has("surveys", "nps"):
+    st.info("Add a survey export with a 0-10 recommendation (NPS) answer to see NPS here.")
+else:
+    v = section(KEY, "nps_section", ("surveys", "accounts"), (), store)
+    c1, c2, c3 = st.columns(3)
+    comparisons += tile(c1, v["nps"])
+    c2.metric("NPS answers (n)", f"{v['nps'].n:,}", border=True,
+              help="Valid whole-number answers 0-10; blanks, text and out-of-range values are not answers.")
+    if v["csat"] is not None:
+        comparisons += tile(c3, v["csat"])
+    st.caption(v["nps"].definition)
+    left, right = st.columns(2)
+    left.altair_chart(charts.nps_distribution_chart(v["dist"]), width="stretch")
+    if v["trend"] is None:
+        right.info("The surveys have no date column, so there is no trend over time.")
+    else:
+        freq = right.selectbox("Trend by", ["Q", "M"], key="loy_trend_freq",
+                               format_func={"M": "Month", "Q": "Quarter"}.get)
+        right.altair_chart(charts.nps_trend_chart(v["trend"][freq]), width="stretch")
+        right.caption("Band: adjusted-Wald 95% interval. Red diamond: the change from the period before is "
+                      "significant (|NPS₁ − NPS₂| / √(se₁² + se₂²) > 1.96).")
+
+    st.subheader("NPS by segment and rep")
+    if not v["groups"]:
+        st.info("Add an accounts export with segment, owner or plan (matched on account_id) to split NPS.")
+    else:
+        by = st.selectbox("Split by", v["groups"], key="loy_nps_by", format_func=lv.GROUP_LABELS.get)
+        groups = section(KEY, "nps_groups", ("surveys", "accounts"), (by,), store)
+        st.dataframe(groups, hide_index=True, width="stretch", column_config={
+            by: lv.GROUP_LABELS[by], "n": "Answers (n)", "nps": NUM("NPS", format="%+.1f"),
+            "ci_low": NUM("95% low", format="%+.1f"), "ci_high": NUM("95% high", format="%+.1f"),
+            **{f"{c}s_pct": NUM(f"% {c}s", format="%.1f") for c in ("promoter", "passive", "detractor")},
+            "small_sample": "Under 30 answers", "differs_from_rest": "Differs from the rest (95%)",
+            "se": None, "moe95": None, "invalid": None})
+        st.caption("“Differs from the rest”: the group's NPS against all other answers, with the same "
+                   "test as the trend.")
+
+    st.subheader("Account-level NPS")
+    st.dataframe(v["variants"], hide_index=True, width="stretch", column_config={
+        "variant": "Variant", "nps": NUM("NPS", format="%+.1f"), "n_answers": "Answers",
+        "n_accounts": "Accounts", "note": "Why blank"})
+    st.caption("Per account: each answer counts +100 (promoter), 0 (passive) or −100 (detractor); an "
+               "account's answers are averaged, then accounts are averaged (or weighted by revenue).")
+
+# -------------------------------------------------------------------------------------- retention and churn
+st.header("Retention and churn")
+if "accounts" not in store.tables:
+    st.info("Add an accounts export (start and end dates, or a churn flag) to see churn and retention.")
+else:
+    s = section(KEY, "retention_section", ("accounts", "subscriptions", "orders"), (as_of,), store)
+    tiles = s["churn"] + s["revenue"]
+    if not tiles:
+        st.info("The accounts have neither end dates nor a churn flag, so churn cannot be counted.")
+    for column, t in zip(st.columns(max(len(tiles), 1)), tiles):
+        comparisons += tile(column, t)
+    if tiles:
+        per_period = any(t.kpi == "churn" for t in tiles)
+        st.caption("; ".join(dict.fromkeys(f"{t.label.split(' · ')[0]} = {t.definition}" for t in tiles))
+                   + (". Churn target: monthly; retention target: quarterly." if per_period else "."))
+    if not s["revenue"]:
+        st.caption("Add a subscriptions export (start, end and MRR per subscription) to see GRR and NRR.")
+
+    st.subheader("Cohorts")
+    if not has("accounts", "start_date"):
+        st.info("Add start dates to the accounts export to see cohorts.")
+    else:
+        months = st.selectbox("Cohorts that started in the last", [12, 24, 36], index=1,
+                              key="loy_cohort_months", format_func=lambda m: f"{m} months")
+        matrix = section(KEY, "cohort_section", ("accounts",), (as_of, months), store)
+        st.altair_chart(charts.cohort_heatmap(matrix), width="stretch")
+        st.caption("Row = month the account started; cell = share of that cohort still active at the start "
+                   "of each later month. Blank cells cannot be observed yet. “All cohorts” is weighted "
+                   "by cohort size.")
+
+    st.subheader("Survival")
+    if not (has("accounts", "start_date") or has("accounts", "tenure")):
+        st.info("Add start dates (or a tenure column) to the accounts export to see how long accounts stay.")
+    else:
+        by = st.selectbox("Curves by", [None, *s["groups"]], key="loy_surv_by",
+                          format_func=lambda c: "All accounts" if c is None else lv.GROUP_LABELS[c])
+        curves, medians = section(KEY, "survival_section", ("accounts",), (by, as_of), store)
+        left, right = st.columns([3, 2])
+        left.altair_chart(charts.survival_chart(curves), width="stretch")
+        right.dataframe(medians, hide_index=True, width="stretch", column_config={
+            "group": "Group", "accounts": "Accounts", "churned": "Churned",
+            "median_months": NUM("Median lifetime (months)", format="%.1f")})
+        right.caption("Kaplan-Meier; accounts still active are censored at the as-of date. Median “None”:"
+                      f" over half of the group is still active. The chart draws the {lv.MAX_LINES} "
+                      "largest groups at most; the table lists every group.")
+
+    st.subheader("Churn per rep")
+    if s["owners"] is None:
+        st.info("Add an owner (rep / CSM) column to the accounts export to compare churn per rep.")
+    else:
+        st.altair_chart(charts.owner_funnel_chart(s["owners"]), width="stretch")
+        st.caption("Each dot is a rep's share of accounts churned by the as-of date against the size of "
+                   "their book; dashed lines: the overall share and its 95% limits for each book size. A rep "
+                   "outside the limits differs by more than chance.")
+
+    st.subheader("Repeat purchase")
+    if s["repeat"] is None:
+        st.info("Add an orders export (one row per order, with the customer's account_id) to see repeat "
+                "purchase.")
+    else:
+        r = s["repeat"]
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Repeat purchase rate", "–" if r.rate is None else f"{r.rate:.1%}", border=True,
+                  help="Customers with 2 or more orders / customers with at least 1 order, all time.")
+        c2.metric("Customers who ordered", f"{r.customers:,}", border=True)
+        c3.metric("Median days between orders", "–" if r.median_days_between is None
+                  else f"{r.median_days_between:,.0f}", border=True)
+        st.caption(f"{r.repeat_customers:,} of {r.customers:,} customers ordered more than once.")
+
+if comparisons:
+    st.header("Against targets and benchmarks")
+    st.dataframe(comparisons, hide_index=True, width="stretch")
+    st.caption("Gap = our value − the reference, in points. For churn lower is better, so a negative gap "
+               "is ahead. Set targets and benchmarks on the Targets page.")
