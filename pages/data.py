@@ -119,11 +119,19 @@ s1, s2 = st.columns(2)
 s1.download_button("Save settings", dumps(settings), file_name="cs_settings.json", mime="application/json",
                    key="data_save_settings")
 loaded = s2.file_uploader("Load settings", type=["json"], key="data_load_settings")
-if loaded is not None:
+if loaded is not None and loaded.file_id != st.session_state.get("data_settings_id"):
+    st.session_state["data_settings_id"] = loaded.file_id  # apply once, not on every rerun
     try:
         st.session_state["settings"] = loads(loaded.getvalue())
         for up in st.session_state["uploads"].values():
             up.update(table=None, mapping=None)
-        st.success("Settings loaded: remembered mappings now apply to files with the same headers.")
+        st.session_state["data_settings_message"] = ("success", "Settings loaded: remembered mappings now "
+                                                     "apply to files with the same headers.")
     except ValueError as exc:
-        st.error(str(exc))
+        st.session_state["data_settings_message"] = ("error", str(exc))
+    st.rerun()
+kind, text = st.session_state.get("data_settings_message", (None, None))
+if kind == "success":
+    st.success(text)
+elif kind == "error":
+    st.error(text)

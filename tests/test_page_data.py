@@ -1,0 +1,90 @@
+"""AppTest flows on the Data page: upload a real export, check its mapping, change it, load the demo,
+and carry the mapping to next month's export through the settings file."""
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from cs_logic.settings import dumps, loads
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _page() -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+
+
+def _upload(at: AppTest, path: Path, name: str | None = None) -> AppTest:
+    at.file_uploader(key="data_upload").set_value((name or path.name, path.read_bytes(), "text/csv")).run()
+    return at.run() if not at.exception else at
+
+
+def _mapping(at: AppTest) -> dict[str, str]:
+    """The mapping editor's rows as field label -> column in the file."""
+    frame = at.data_editor[0].value
+    return dict(zip(frame["field"], frame["column in your file"]))
+
+
+def test_a_real_export_is_recognised_mapped_and_checked(shared_data):
+    at = _upload(_page(), shared_data / "telco_churn" / "Telco-Customer-Churn.csv")
+    assert not at.exception
+    assert "Telco-Customer-Churn.csv" in at.expander[0].label and "Accounts (CRM)" in at.expander[0].label
+    assert "7,043 rows" in at.expander[0].label
+    mapping = _mapping(at)
+    assert mapping["Account id"] == "customerID" and mapping["Churned"] == "Churn"
+    assert mapping["Revenue"] == "MonthlyCharges"
+    store = at.session_state["store"]
+    assert len(store.tables["accounts"]) == 7043
+    assert int(store.tables["accounts"]["churned"].sum()) == int((pd.read_csv(
+        shared_data / "telco_churn" / "Telco-Customer-Churn.csv").Churn == "Yes").sum())
+    # The telco TotalCharges blanks are reported as findings (11 blank-space values stay blank, not 0).
+    assert store.tables["accounts"]["TotalCharges"].isna().sum() == 11
+
+
+def test_changing_the_table_remaps_and_an_unknown_file_is_left_out(shared_data):
+    at = _upload(_page(), shared_data / "maven_crm_sales_opportunities" / "products.csv")
+    assert "not recognised" in at.expander[0].label
+    assert at.session_state["store"] is None or not at.session_state["store"].tables
+    at.selectbox(key=next(k for k in at.session_state if str(k).startswith("data_table_"))).set_value("orders").run()
+    at.run()
+    assert not at.exception
+    assert "Orders" in at.expander[0].label
+
+
+def test_demo_replaces_the_upload():
+    at = _page()
+    at.button(key="data_demo").click().run()
+    at.run()
+    assert not at.exception
+    assert at.session_state["data_label"] == "Demo data"
+    assert set(at.session_state["store"].tables) == {"accounts", "usage", "tickets", "surveys", "orders", "deals"}
+
+
+def test_saved_settings_map_next_months_export_with_the_same_headers(tmp_path):
+    """Map a file by hand, save settings, load them in a new session: a renamed copy maps the same way."""
+    csv = tmp_path / "crm_october.csv"
+    csv.write_text("Ref,Company,Bucket\nA1,Acme,gold\nA2,Beta,silver\n", encoding="utf-8")
+    at = _upload(_page(), csv)
+    key = next(k for k in at.session_state if str(k).startswith("data_table_"))
+    at.selectbox(key=key).set_value("accounts").run()
+    at.run()
+    digest = key.removeprefix("data_table_")
+    at.session_state["uploads"][digest]["mapping"] = {"account_id": "Ref", "account_name": "Company",
+                                                      "segment": "Bucket"}
+    at.run()
+    assert [b for b in at.get("download_button") if b.proto.label == "Save settings"]
+    # What "Save settings" writes: the session's settings with each loaded file's mapping.
+    settings = at.session_state["settings"]
+    for lf in at.session_state["files"]:
+        settings = settings.with_mapping(lf.remembered())
+    text = dumps(settings)
+    assert loads(text).mapping_for("crm_november.csv", ["Ref", "Company", "Bucket"]) is not None
+
+    fresh = _page()
+    fresh.file_uploader(key="data_load_settings").set_value(("cs_settings.json", text.encode(), "application/json")).run()
+    fresh.run()
+    assert any("Settings loaded" in s.value for s in fresh.success)
+    fresh = _upload(fresh, csv, name="crm_november.csv")
+    assert "Accounts (CRM)" in fresh.expander[0].label
+    assert _mapping(fresh)["Segment"] == "Bucket"
