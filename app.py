@@ -2,14 +2,17 @@
 
 import streamlit as st
 
-from pages.common import init_state, sidebar
+from pages.common import current_store, init_state, sidebar
 
 st.set_page_config(page_title="Customer-success analytics", page_icon="📈", layout="wide")
 init_state()
+loaded = current_store() is not None
 
 PAGES = {
     "Start": [
-        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+        # The Overview opens first once data is loaded; before that, the Data page.
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=loaded),
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=not loaded),
     ],
     "Customers": [
         st.Page("pages/loyalty.py", title="Loyalty", icon=":material/favorite:"),

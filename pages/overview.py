@@ -1,0 +1,86 @@
+"""Overview: the headline numbers, the accounts at risk and what detractors say, ready for a projector."""
+
+import functools
+
+import pandas as pd
+import streamlit as st
+
+from cs_logic import overview as ov
+from cs_logic.exports import chart_png, chart_svg, to_csv_bytes, to_xlsx_bytes
+from cs_logic.settings import dumps
+from pages.common import as_of_default, init_state, require_data
+
+init_state()
+title, pick = st.columns([5, 1])
+title.title("Overview")
+store = require_data()
+as_of = pick.date_input("As of", value=as_of_default(), key="ov_as_of", help="Periods and churn are counted up to "
+                        "this day; the arrows compare each figure with the period before.")
+settings = st.session_state["settings"]
+scores = st.session_state.get("health_scores")
+if not (isinstance(scores, pd.DataFrame) and "health_score" in scores.columns) or as_of != as_of_default():
+    scores = None  # not scored yet, or scored for another day: the overview scores the accounts itself
+files = tuple((f.name, f.table, tuple(sorted(f.mapping.items()))) for f in st.session_state["files"])
+KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(max_entries=4, scope="session", show_spinner="Computing the overview…")
+def overview(key, as_of, settings_json, scores, files, _store, _settings) -> ov.Overview:
+    tables = {name: _store.frame(name) for name in _store.tables}
+    return ov.build(tables, as_of, _settings, scores, [(n, t, dict(m)) for n, t, m in files])
+
+
+view = overview(KEY, as_of, dumps(settings), scores, files, store, settings)
+
+for start in range(0, len(view.kpis), 4):
+    for column, k in zip(st.columns(4), view.kpis[start:start + 4]):
+        column.metric(k.name, ov.fmt(k.value, k.unit), delta=ov.change_text(k), delta_color=ov.delta_color(k),
+                      help=k.note, border=True)
+        column.caption(ov.caption(k))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Top risks")
+    if view.risks.empty:
+        st.info("No red accounts." if "no accounts" not in view.scores_from else "Load an accounts export "
+                "to see the accounts at risk.")
+    else:
+        st.dataframe(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks,
+                     hide_index=True, width="stretch", column_config={
+                         "account_id": "Account", "account_name": "Account", "owner": "Rep",
+                         "revenue": st.column_config.NumberColumn("Revenue", format="compact"),
+                         "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
+                         "weakest_measure": "Weakest measure"})
+    st.caption(f"Red accounts still active, largest revenue first; {view.scores_from}.")
+with right:
+    st.subheader("What detractors talk about")
+    if view.themes.empty:
+        st.info("Add survey answers with an NPS score and a comment to see what sets detractors apart.")
+    else:
+        st.dataframe(view.themes.drop(columns=["z", "example"]), hide_index=True, width="stretch", column_config={
+            "term": "Word",
+            "detractors_pct": st.column_config.ProgressColumn("Detractors", format="%.0f%%", min_value=0, max_value=100),
+            "promoters_pct": st.column_config.ProgressColumn("Promoters", format="%.0f%%", min_value=0, max_value=100),
+            "mentions": "Mentions"})
+    st.caption("Share of each group's comments that mention the word; words that set detractors apart.")
+
+with st.expander("Export: report, charts and tables"):
+    st.download_button("Download the report (HTML)", view.html, file_name=f"overview_{as_of}.html", mime="text/html",
+                       key="ov_report", type="primary", on_click="ignore",
+                       help="One file: charts drawn in, opens offline, prints landscape; methodology at the end.")
+    for name, chart in view.charts.items():
+        slug = name.lower().replace(" ", "_")
+        c1, c2, c3 = st.columns([2, 1, 1])
+        c1.write(name)
+        c2.download_button("PNG", functools.partial(chart_png, chart), file_name=f"{slug}.png", mime="image/png",
+                           key=f"ov_png_{slug}", on_click="ignore")
+        c3.download_button("SVG", functools.partial(chart_svg, chart), file_name=f"{slug}.svg",
+                           mime="image/svg+xml", key=f"ov_svg_{slug}", on_click="ignore")
+    for name, table in (("headline", ov.kpi_table(view.kpis)), ("top_risks", view.risks), ("top_themes", view.themes)):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        c1.write(name.replace("_", " ").capitalize())
+        c2.download_button("CSV", to_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+                           key=f"ov_csv_{name}", on_click="ignore")
+        c3.download_button("XLSX", to_xlsx_bytes({name: table}), file_name=f"{name}.xlsx", mime=XLSX,
+                           key=f"ov_xlsx_{name}", on_click="ignore")

@@ -1,0 +1,113 @@
+"""AppTest: the Overview page on the demo data, its NPS checked against pandas on data/surveys.csv."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.proto.Metric_pb2 import Metric
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+SURVEYS = pd.read_csv(ROOT / "data" / "surveys.csv", parse_dates=["date"])
+
+
+def nps_of(answers: pd.Series) -> float:
+    """100 * (promoters - detractors) / valid whole answers 0-10 (blanks and "N/A" are not answers)."""
+    v = pd.to_numeric(answers, errors="coerce")
+    v = v[v.between(0, 10) & (v == v.round())]
+    return 100 * ((v >= 9).sum() - (v <= 6).sum()) / len(v)
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[tuple[AppTest, dict[str, bytes]]]:
+    """The page after "Load demo data"; downloads are caught as Streamlit stores them (AppTest keeps no runtime)."""
+    stored: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            stored[file_id] = path_or_data
+        return file_id
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+        at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60).run()
+        at.button(key="demo_any").click().run()
+        assert not at.exception, at.exception
+        yield at, stored
+
+
+def metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_overview_renders_on_the_demo_without_exception(loaded):
+    at, _ = loaded
+    assert not at.exception
+    assert any(t.value == "Overview" for t in at.title)
+    assert len(at.metric) == 8
+
+
+def test_nps_tile_is_the_october_answers_and_its_arrow_compares_with_q3(loaded):
+    """As of 31 Oct 2026 (the demo's last day): Q4 to date = October, against all of 2026 Q3."""
+    at, _ = loaded
+    oct_ = SURVEYS[(SURVEYS["date"] >= "2026-10-01") & (SURVEYS["date"] <= "2026-10-31")]["nps"]
+    q3 = SURVEYS[(SURVEYS["date"] >= "2026-07-01") & (SURVEYS["date"] <= "2026-09-30")]["nps"]
+    tile = metric(at, "NPS")
+    assert tile.value == f"{nps_of(oct_):+.1f}"
+    assert tile.delta == f"{nps_of(oct_) - nps_of(q3):+.1f} pts vs 2026 Q3"
+
+
+def test_lower_is_better_tiles_use_the_inverse_delta_colour(loaded):
+    """Demo: churn rose (Oct 2.8% vs Sep 1.7%): up and red. First response fell 0.1 h: down and green.
+    NPS rose: up and green."""
+    at, _ = loaded
+    colour = {m.label: (Metric.MetricDirection.Name(m.proto.direction), Metric.MetricColor.Name(m.proto.color))
+              for m in at.metric}
+    assert colour["Logo churn"] == ("UP", "RED")
+    assert colour["Median first response"] == ("DOWN", "GREEN")
+    assert colour["NPS"] == ("UP", "GREEN")
+
+
+def test_target_gap_shows_under_the_tile_once_a_target_is_set(loaded):
+    at, _ = loaded
+    at.session_state["settings"] = at.session_state["settings"].with_target("nps", 90)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("target +90.0:" in c.value and "worse" in c.value for c in at.caption)
+
+
+def test_report_download_holds_html_with_inline_svg_and_no_script(loaded):
+    at, stored = loaded
+    button = next(b for b in at.get("download_button") if b.label.startswith("Download the report"))
+    data = stored[button.proto.url.rsplit("/", 1)[-1].split(".")[0]].decode("utf-8")
+    assert data.startswith("<!DOCTYPE html>") and "<svg" in data and "<script" not in data.casefold()
+
+
+def test_tables_and_charts_are_offered_for_download(loaded):
+    at, _ = loaded
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") == 3 and labels.count("XLSX") == 3
+    assert labels.count("PNG") >= 2 and labels.count("PNG") == labels.count("SVG")
+
+
+def test_scores_from_the_success_page_are_used_when_present(loaded):
+    """One red account with the largest demo revenue becomes the only risk; the caption says where scores came from."""
+    at, _ = loaded
+    accounts = pd.read_csv(ROOT / "data" / "accounts.csv")
+    big = accounts[accounts["churned"] == "No"].sort_values("revenue").iloc[-1]
+    at.session_state["health_scores"] = pd.DataFrame(
+        {"health_score": [10.0, 90.0], "health_band": ["red", "green"]},
+        index=pd.Index([big["account_id"], "ACC-0001"], name="account_id"))
+    at.run()
+    assert not at.exception, at.exception
+    assert metric(at, "Accounts in the red").value == "1"
+    risks = next(d.value for d in at.dataframe if "health_score" in d.value.columns)
+    assert risks["account_name"].tolist() == [big["account_name"]]
+    assert any("Success page" in c.value for c in at.caption)
+    del at.session_state["health_scores"]
