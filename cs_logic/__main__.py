@@ -19,7 +19,10 @@ from typing import Any
 
 from cs_logic.ingest import IngestError
 from cs_logic.settings import Settings, loads
-from cs_logic.summary import SECTIONS, summary
+from cs_logic.health import Scorecard, load_scorecard, missing_columns
+from cs_logic.portfolio import backtest, measure_frame, resolver, score_portfolio
+from cs_logic.store import Store
+from cs_logic.summary import SECTIONS, latest_date, summary
 from cs_logic.workspace import LoadedFile, combine, load_file
 
 
@@ -111,6 +114,57 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scorecard(path: str) -> Scorecard:
+    try:
+        return load_scorecard(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise CliError(f"cannot read the scorecard {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise CliError(f"the scorecard {Path(path).name} is not valid: {exc}") from exc
+
+
+def score_accounts(files: list[LoadedFile], sc: Scorecard, as_of: dt.date | None) -> tuple[Any, Any, Any]:
+    """(scored accounts, their measure frame, as-of date) for loaded files, the first being the accounts."""
+    tables, _ = combine(files)
+    if "accounts" not in tables:
+        raise CliError(f"{files[0].name} is not an accounts file ({files[0].detection.reason})")
+    as_of = as_of or latest_date(tables) or dt.date(1970, 1, 1)
+    store = Store()
+    try:
+        store.load(tables)
+        frame = measure_frame(store.con, set(tables), tables["accounts"], as_of)
+    finally:
+        store.close()
+    mapping = next(f.mapping for f in files if f.table == "accounts")
+    missing = missing_columns(frame, sc, resolver(mapping))
+    if missing:
+        raise CliError("the scorecard names columns the accounts file does not have: " + ", ".join(missing))
+    return score_portfolio(frame, sc, resolver(mapping)), frame, as_of
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    sc = _scorecard(args.scorecard)
+    settings, as_of = _settings(args.settings), _as_of(args.as_of)
+    files = [_load(p, settings, as_of=as_of) for p in [args.accounts_file, *args.other_files]]
+    scored, frame, as_of = score_accounts(files, sc, as_of)
+    points = [c for c in scored.columns if c.startswith("points_")]
+    out = scored[["health_score", "health_band", "measures_used", *points]].reset_index()
+    try:
+        out.to_csv(args.output, index=False)
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
+    if args.json:
+        bands = scored["health_band"].value_counts()
+        result = backtest(scored, frame, as_of)
+        print(json.dumps({
+            "scored": int(scored["health_score"].notna().sum()),
+            "mean": round(float(scored["health_score"].mean()), 4) if scored["health_score"].notna().any() else None,
+            "bands": {b: int(bands.get(b, 0)) for b in ("red", "yellow", "green")},
+            "auc": round(result.auc, 6) if result.auc is not None else None,
+        }))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cs_logic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_summary)
+    p = sub.add_parser("score", help="score every account with a scorecard file")
+    p.add_argument("accounts_file")
+    p.add_argument("other_files", nargs="*")
+    p.add_argument("--scorecard", required=True)
+    p.add_argument("--settings")
+    p.add_argument("--as-of")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_score)
     return parser
 
 

@@ -1,0 +1,507 @@
+"""The scored portfolio: measures per account, scores, KPI tiles, the at-risk list, reps, backtest and what-if."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from cs_logic import health
+from cs_logic.health import PreparedPoints, Scorecard
+from cs_logic.measures import derived_measures
+from cs_logic.retention import churn_flags, wilson_interval
+
+CHURN_UNKNOWN = ("Churn is unknown for these accounts: add an end date or a churn flag (Yes/No) to the "
+                 "accounts export to see how well the score predicts it.")
+ONE_CLASS = "Every account with a known status has the same churn outcome, so there is nothing to predict."
+REP_COLUMNS = ("owner", "accounts", "active", "mean_health", "red_share", "revenue_at_risk", "churned",
+               "churn_share", "churn_low", "churn_high")
+
+
+def measure_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                  as_of: dt.date) -> pd.DataFrame:
+    """The accounts (index account_id) with every derived measure as of ``as_of`` joined on.
+
+    Only accounts the derived measures know (started by ``as_of`` when there are start dates) are
+    kept; a blank id or a repeated id keeps its first row. A derived measure whose name is already
+    an accounts column is left out (the file's own column wins).
+
+    Examples
+    --------
+    >>> # measure_frame(store.con, set(store.tables), store.frame("accounts"), date(2026, 10, 31))
+    """
+    acc = accounts[accounts["account_id"].notna()].copy()
+    acc["account_id"] = acc["account_id"].astype(str)
+    acc = acc.drop_duplicates("account_id").set_index("account_id")
+    derived = derived_measures(con, tables, as_of)
+    derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
+    out = acc.join(derived, how="inner")
+    out.index.name = "account_id"
+    return out
+
+
+def resolver(mappings: Mapping[str, str]) -> Callable[[str], str]:
+    """A function from a scorecard's column name to the frame's: source header -> canonical name, else itself.
+
+    ``mappings`` is canonical -> source header (a LoadedFile's ``mapping``), so a scorecard written
+    for the raw export ("MonthlyCharges") finds the canonical column ("revenue").
+
+    Examples
+    --------
+    >>> resolve = resolver({"revenue": "MonthlyCharges", "plan": "Contract"})
+    >>> resolve("MonthlyCharges"), resolve("plan"), resolve("tenure")
+    ('revenue', 'plan', 'tenure')
+    """
+    to_canonical = {str(src): str(canon) for canon, src in mappings.items()}
+    return lambda column: to_canonical.get(column, column)
+
+
+# ---------------------------------------------------------------- scoring
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """A scorecard's points matrix (``points_<column>`` per measure, index account_id) ready to rescore."""
+
+    frame: pd.DataFrame
+    prepared: PreparedPoints
+
+
+def definition_key(sc: Scorecard) -> str:
+    """What the points depend on: every measure's settings except its weight (bands and name left out).
+
+    Examples
+    --------
+    >>> a = Scorecard("a", measures=(health.Measure("t", 1, "linear", worst=0, best=9),))
+    >>> definition_key(a) == definition_key(health.blend_weights(a, a, 0.5))
+    True
+    """
+    measures = [health.measure_to_dict(replace(m, weight=0.0)) for m in sc.measures]
+    return json.dumps(measures, sort_keys=True)
+
+
+def portfolio_points(frame: pd.DataFrame, sc: Scorecard, resolve: Callable[[str], str] = str) -> Points:
+    """The points matrix of ``sc`` on ``frame``; cache it on ``definition_key(sc)`` (weights do not change it)."""
+    pts = health.points_matrix(frame, sc, resolve)
+    return Points(pts, health.prepare_points(pts.to_numpy(dtype=float)))
+
+
+def rescore_portfolio(points: Points, sc: Scorecard) -> pd.DataFrame:
+    """Scores from cached points for a scorecard with the same definitions (only the weighted sum runs)."""
+    scored = health.health_scores(points.frame, sc, points.prepared)
+    out = pd.concat([scored, points.frame], axis=1)
+    out.attrs["reason"] = scored.attrs.get("reason")
+    return out
+
+
+def score_portfolio(frame: pd.DataFrame, scorecard: Scorecard, resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """Per account (index account_id): health_score, health_band, measures_used, coverage, points_<column>.
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", measures=(health.Measure("t", 1, "linear", worst=0, best=10),))
+    >>> score_portfolio(pd.DataFrame({"t": [5.0]}, index=pd.Index(["A"], name="account_id")), sc)["health_score"].tolist()
+    [50.0]
+    """
+    return rescore_portfolio(portfolio_points(frame, scorecard, resolve), scorecard)
+
+
+# ---------------------------------------------------------------- tiles and lists
+
+def active_mask(frame: pd.DataFrame, as_of: Any) -> pd.Series:
+    """True for accounts not churned by ``as_of`` (unknown churn counts as active).
+
+    Examples
+    --------
+    >>> active_mask(pd.DataFrame({"churned": pd.array([True, None], "boolean")}), "2024-01-01").tolist()
+    [False, True]
+    """
+    churned = churn_flags(frame, as_of)["churned"]
+    return ~churned.fillna(False).astype(bool)
+
+
+def _revenue(frame: pd.DataFrame) -> pd.Series | None:
+    return pd.to_numeric(frame["revenue"], errors="coerce") if "revenue" in frame.columns else None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The Success tiles. ``scored`` accounts have a score; ``revenue_n`` red accounts have a revenue figure."""
+
+    accounts: int
+    scored: int
+    mean_health: float | None
+    red: int
+    red_share: float | None
+    revenue_at_risk: float | None
+    revenue_n: int
+
+
+def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None) -> Kpis:
+    """Accounts, mean health, share red (of scored accounts) and revenue at risk (revenue of red accounts).
+
+    With ``as_of``, accounts churned by then are left out (their revenue is lost, not at risk).
+    ``revenue_at_risk`` is None when there is no revenue column.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0, 80.0], "health_band": ["red", "green"]})
+    >>> k = kpis(s, pd.DataFrame({"revenue": [100.0, 50.0]}))
+    >>> k.mean_health, k.red_share, k.revenue_at_risk
+    (50.0, 0.5, 100.0)
+    """
+    keep = active_mask(frame, as_of).reindex(scored.index, fill_value=True) if as_of is not None else None
+    s = scored if keep is None else scored[keep.to_numpy(bool)]
+    score = s["health_score"].dropna()
+    red = s["health_band"] == "red"
+    revenue = _revenue(frame)
+    at_risk, rev_n = None, 0
+    if revenue is not None:
+        red_revenue = revenue.reindex(s.index)[red].dropna()
+        at_risk, rev_n = float(red_revenue.sum()), int(len(red_revenue))
+    return Kpis(len(s), len(score), float(score.mean()) if len(score) else None, int(red.sum()),
+                float(red.sum() / len(score)) if len(score) else None, at_risk, rev_n)
+
+
+def _weakest(scored: pd.DataFrame, columns: list[str]) -> pd.Series:
+    if not columns:
+        return pd.Series(None, index=scored.index, dtype=object)
+    pts = scored[columns].to_numpy(dtype=float)
+    blank = np.isnan(pts).all(axis=1)
+    pick = np.argmin(np.where(np.isnan(pts), np.inf, pts), axis=1)
+    names = np.array([c.removeprefix("points_") for c in columns], dtype=object)[pick]
+    return pd.Series(np.where(blank, None, names), index=scored.index, dtype=object)
+
+
+def at_risk(scored: pd.DataFrame, frame: pd.DataFrame, band: str = "red", sc: Scorecard | None = None,
+            as_of: Any = None) -> pd.DataFrame:
+    """Accounts in ``band`` (lowest score first) with name, owner, revenue, score and the weakest measure.
+
+    The weakest measure has the fewest points among those with a value (with ``sc``: and a weight
+    above 0). With ``as_of``, accounts already churned are left out.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0], "health_band": ["red"], "points_a": [10.0], "points_b": [30.0]},
+    ...                  index=pd.Index(["A"], name="account_id"))
+    >>> at_risk(s, pd.DataFrame(index=s.index))["weakest_measure"].tolist()
+    ['a']
+    """
+    columns = [c for c in scored.columns if str(c).startswith("points_")]
+    if sc is not None:
+        columns = [m.points_column for m in sc.measures if m.weight > 0 and m.points_column in scored.columns]
+    keep = scored["health_band"] == band
+    if as_of is not None:
+        keep &= active_mask(frame, as_of).reindex(scored.index, fill_value=True)
+    s = scored[keep]
+    out = pd.DataFrame({"account_id": s.index.astype(str)}, index=s.index)
+    for col in ("account_name", "owner", "revenue"):
+        if col in frame.columns:
+            out[col] = frame[col].reindex(s.index)
+    out["health_score"], out["health_band"] = s["health_score"], s["health_band"]
+    out["weakest_measure"] = _weakest(s, columns)
+    return out.sort_values("health_score", kind="stable").reset_index(drop=True)
+
+
+def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows whose account id or name contains ``text`` (ignoring case); all rows for blank text.
+
+    Examples
+    --------
+    >>> search(pd.DataFrame({"account_id": ["A-1", "B-2"], "account_name": ["Acme", "Bolt"]}), "bol")["account_id"].tolist()
+    ['B-2']
+    """
+    needle = text.strip().casefold()
+    if not needle:
+        return table
+    hit = pd.Series(False, index=table.index)
+    for col in ("account_id", "account_name"):
+        if col in table.columns:
+            hit |= table[col].astype(str).str.casefold().str.contains(needle, regex=False, na=False)
+    return table[hit]
+
+
+# ---------------------------------------------------------------- reps, backtest, what-if
+
+def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+    """Per owner: book size, active accounts, their mean health, red share and revenue at risk, and churn.
+
+    ``accounts`` = the owner's accounts; ``active`` = those not churned by ``as_of`` (the health
+    columns are over these); ``churn_share`` = churned / accounts with a known status, with its
+    Wilson 95% interval (``churn_low``, ``churn_high``; blank when churn is unknown).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0, 80.0, 60.0], "health_band": ["red", "green", "yellow"]})
+    >>> f = pd.DataFrame({"owner": ["x", "x", "y"], "churned": pd.array([False, False, True], "boolean")})
+    >>> rep_portfolio(s, f, "2024-01-01")[["owner", "active", "mean_health", "churn_share"]].values.tolist()
+    [['x', 2, 50.0, 0.0], ['y', 0, nan, 1.0]]
+    """
+    if "owner" not in frame.columns:
+        return pd.DataFrame(columns=list(REP_COLUMNS))
+    churned = churn_flags(frame, as_of)["churned"].reindex(scored.index)
+    active = ~churned.fillna(False).astype(bool)
+    revenue = _revenue(frame)
+    red = (scored["health_band"] == "red") & active
+    df = pd.DataFrame({
+        "owner": frame["owner"].reindex(scored.index).astype(object).fillna("(no owner)"),
+        "active": active.astype(int),
+        "score": scored["health_score"].where(active),
+        "scored": (scored["health_score"].notna() & active).astype(int),
+        "red": red.astype(int),
+        "at_risk": (revenue.reindex(scored.index).where(red, 0.0) if revenue is not None else np.nan),
+        "known": churned.notna().astype(int),
+        "churned": churned.fillna(False).astype(int),
+    })
+    g = df.groupby("owner").agg(accounts=("active", "size"), active=("active", "sum"), mean_health=("score", "mean"),
+                                scored=("scored", "sum"), red=("red", "sum"),
+                                revenue_at_risk=("at_risk", lambda s: s.sum(min_count=1)),
+                                known=("known", "sum"), churned=("churned", "sum")).reset_index()
+    g["red_share"] = g["red"] / g["scored"].where(g["scored"] > 0)
+    g["churn_share"] = g["churned"] / g["known"].where(g["known"] > 0)
+    bounds = [wilson_interval(int(k), int(n)) for k, n in zip(g["churned"], g["known"])]
+    g["churn_low"] = [np.nan if b[0] is None else b[0] for b in bounds]
+    g["churn_high"] = [np.nan if b[1] is None else b[1] for b in bounds]
+    g["churned"] = g["churned"].where(g["known"] > 0)
+    return g[list(REP_COLUMNS)].sort_values("mean_health", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """How well the scores separate churned from retained accounts; ``reason`` says why not when they cannot."""
+
+    auc: float | None
+    n: int
+    n_churned: int
+    by_band: pd.DataFrame | None
+    lift: pd.DataFrame | None
+    reason: str | None = None
+
+
+def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> Backtest:
+    """AUC (METRICS.md), churn share per band and lift per score decile, over scored accounts with known churn.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [90.0, 10.0], "health_band": ["green", "red"]})
+    >>> backtest(s, pd.DataFrame({"churned": pd.array([False, True], "boolean")}), "2024-01-01").auc
+    1.0
+    """
+    churned = churn_flags(frame, as_of)["churned"].reindex(scored.index)
+    known = churned.notna() & scored["health_score"].notna()
+    n, k = int(known.sum()), int(churned[known].astype(bool).sum())
+    if n == 0:
+        return Backtest(None, 0, 0, None, None, CHURN_UNKNOWN)
+    if k in (0, n):
+        return Backtest(None, n, k, None, None, ONE_CLASS)
+    score, flag = scored.loc[known, "health_score"], churned[known].astype(bool)
+    return Backtest(health.auc(score, flag), n, k, health.churn_by_band(scored[known], flag),
+                    health.lift_by_decile(score, flag))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The current scores against a pinned baseline: band migration, accounts that moved, changes."""
+
+    matrix: pd.DataFrame
+    moved: pd.DataFrame
+    revenue_at_risk_before: float | None
+    revenue_at_risk_after: float | None
+    auc_before: float | None
+    auc_after: float | None
+
+    @property
+    def revenue_at_risk_change(self) -> float | None:
+        if self.revenue_at_risk_before is None or self.revenue_at_risk_after is None:
+            return None
+        return self.revenue_at_risk_after - self.revenue_at_risk_before
+
+    @property
+    def auc_change(self) -> float | None:
+        return None if self.auc_before is None or self.auc_after is None else self.auc_after - self.auc_before
+
+
+def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None) -> Comparison:
+    """Band migration (rows = baseline band), moved accounts, revenue at risk and AUC before and after.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"health_score": [40.0], "health_band": ["red"]}, index=pd.Index(["A"], name="account_id"))
+    >>> a = pd.DataFrame({"health_score": [60.0], "health_band": ["yellow"]}, index=b.index)
+    >>> int(compare(b, a, pd.DataFrame(index=b.index)).matrix.loc["red", "yellow"])
+    1
+    """
+    moved = health.moved_accounts(baseline_scored, scored)
+    for col in ("owner", "account_name"):
+        if col in frame.columns:
+            moved.insert(1, col, frame[col].reindex(moved["account_id"]).to_numpy())
+    before, after = kpis(baseline_scored, frame, as_of), kpis(scored, frame, as_of)
+    churned = churn_flags(frame, as_of if as_of is not None else pd.Timestamp.max)["churned"]
+    auc_before, auc_after = (health.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
+    return Comparison(health.band_migration(baseline_scored, scored), moved,
+                      before.revenue_at_risk, after.revenue_at_risk, auc_before, auc_after)
+
+
+# ---------------------------------------------------------------- starting points and drill-down
+
+def column_kinds(frame: pd.DataFrame) -> dict[str, str]:
+    """Each column's kind: the schema's for canonical accounts fields, else inferred from the typed values."""
+    from cs_logic.parse import infer_kind
+    from cs_logic.schema import TABLES
+
+    fields = {f.name: f.kind for f in TABLES["accounts"].fields}
+    return {str(c): fields.get(str(c)) or infer_kind(frame[c]) for c in frame.columns}
+
+
+def starting_scorecard(frame: pd.DataFrame) -> Scorecard:
+    """``health.default_scorecard`` for the columns of a measure frame, with ranges from its values."""
+    return health.default_scorecard(column_kinds(frame), frame)
+
+
+def new_measure(frame: pd.DataFrame, column: str, method: str, weight: float = 10.0) -> health.Measure:
+    """A measure for ``column`` to start editing: linear from the 10th to the 90th percentile, points 50 per
+    category (the 20 most common), percentile higher-is-better.
+
+    Examples
+    --------
+    >>> new_measure(pd.DataFrame({"x": [0.0, 10.0]}), "x", "linear").best
+    9.0
+    """
+    values = frame[column] if column in frame.columns else pd.Series(dtype=float)
+    if method == "points":
+        cats = values.dropna().astype(str).value_counts().index[:20].tolist() or ["(none)"]
+        return health.Measure(column, weight, "points", points=tuple((c, 50.0) for c in sorted(cats)))
+    if method == "percentile":
+        return health.Measure(column, weight, "percentile")
+    x = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    lo, hi = (float(x.quantile(0.1)), float(x.quantile(0.9))) if len(x) else (0.0, 1.0)
+    if lo == hi:
+        lo, hi = (float(x.min()), float(x.max())) if len(x) else (0.0, 1.0)
+    hi = hi if hi != lo else lo + 1.0
+    return health.Measure(column, weight, "linear", worst=round(lo, 4), best=round(hi, 4))
+
+
+def _shown(value: Any) -> str:
+    """A raw value as text for a table: whole numbers with thousands separators, others to 2 decimals."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def breakdown(scored: pd.DataFrame, frame: pd.DataFrame, sc: Scorecard, account_id: str,
+              resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """One account's measures: raw value (as text), points, weight, weight share and contribution.
+
+    The table is ``health.contributions``; a blank value stays None.
+    """
+    row = frame.loc[account_id]
+    raw = {}
+    for m in sc.measures:
+        value = row.get(resolve(m.column))
+        raw[m.column] = None if value is None or pd.isna(value) else _shown(value)
+    return health.contributions(scored.loc[account_id], sc, raw)
+
+
+def history_window(as_of: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """The first day of the month ``months - 1`` months before ``as_of``'s month, and ``as_of``.
+
+    Examples
+    --------
+    >>> history_window(dt.date(2026, 10, 31))
+    (datetime.date(2025, 11, 1), datetime.date(2026, 10, 31))
+    """
+    start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time.date()
+    return start, as_of
+
+
+def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame, sc: Scorecard,
+                  as_of: dt.date, resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """Monthly scores of every account over the 12 months to ``as_of`` (``health.score_history``)."""
+    start, end = history_window(as_of)
+    return health.score_history(lambda d: measure_frame(con, tables, accounts, d), sc, start, end, resolve)
+
+
+# ---------------------------------------------------------------- the what-if editor's words and tables
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:="
+
+
+def md_escape(text: str) -> str:
+    r"""Text from a file (a column header, a scorecard's name) made safe for a label that renders markdown.
+
+    Examples
+    --------
+    >>> md_escape("**Revenue** $")
+    '\\*\\*Revenue\\*\\* \\$'
+    """
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def describe_measure(m: health.Measure) -> str:
+    """How a measure turns values into points, in a few words.
+
+    Examples
+    --------
+    >>> describe_measure(health.Measure("t", 1, "linear", worst=90, best=10))
+    'linear: 90 → 10 (lower is better)'
+    """
+    if m.method == "linear":
+        direction = "higher" if float(m.best) > float(m.worst) else "lower"  # type: ignore[arg-type]
+        text = f"linear: {m.worst:g} → {m.best:g} ({direction} is better)"
+    elif m.method == "points":
+        shown = " · ".join(f"{cat} {pts:g}" for cat, pts in m.points[:6])
+        text = f"points: {shown}" + (" …" if len(m.points) > 6 else "")
+    else:
+        text = f"percentile ({'higher' if m.higher_is_better else 'lower'} is better)"
+    return text + ("" if m.missing_points is None else f"; blank = {m.missing_points:g} points")
+
+
+def weight_table(sc: Scorecard, proposal: Scorecard | None = None) -> pd.DataFrame:
+    """Measures with their rule, weight and weight share in percent (and a proposal's, when given).
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", measures=(health.Measure("a", 1, "percentile"), health.Measure("b", 3, "percentile")))
+    >>> weight_table(sc)["weight_pct"].tolist()
+    [25.0, 75.0]
+    """
+    total = float(sc.weights.sum())
+    out = pd.DataFrame({
+        "measure": [m.label or m.column for m in sc.measures],
+        "rule": [describe_measure(m) for m in sc.measures],
+        "weight": sc.weights,
+        "weight_pct": 100.0 * sc.weights / total if total > 0 else np.nan,
+    })
+    if proposal is not None:
+        by_col = {m.column: m.weight for m in proposal.measures}
+        proposed = np.array([by_col.get(m.column, 0.0) for m in sc.measures], dtype=float)
+        out["proposed_weight"] = proposed
+        out["proposed_pct"] = 100.0 * proposed / proposed.sum() if proposed.sum() > 0 else np.nan
+    return out
+
+
+def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed: int = 0) -> health.Suggestion:
+    """``health.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``."""
+    churned = churn_flags(frame, as_of)["churned"].reindex(points.frame.index)
+    return health.suggest_weights(points.frame, churned, sc, seed=seed)
+
+
+# Never offered as a measure: names and reps say nothing of health; churn and status are the outcome itself.
+NOT_MEASURES = ("account_name", "owner", "churned", "status", "unique_customer_id")
+
+
+def measure_choices(frame: pd.DataFrame, kinds: Mapping[str, str], taken: set[str]) -> list[str]:
+    """Columns a manager may add as a measure: not an id, date, name, rep or the churn outcome, and not used yet.
+
+    Examples
+    --------
+    >>> measure_choices(pd.DataFrame(columns=["owner", "seats", "plan"]), {"seats": "number"}, {"plan"})
+    ['seats']
+    """
+    return [str(c) for c in frame.columns
+            if c not in taken and c not in NOT_MEASURES and kinds.get(str(c)) not in ("id", "date")]
