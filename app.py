@@ -14,6 +14,10 @@ PAGES = {
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=loaded),
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=not loaded),
     ],
+    "Health": [
+        st.Page("pages/success.py", title="Success", icon=":material/monitor_heart:"),
+        st.Page("pages/scorecard.py", title="Scorecard", icon=":material/tune:"),
+    ],
     "Customers": [
         st.Page("pages/loyalty.py", title="Loyalty", icon=":material/favorite:"),
     ],

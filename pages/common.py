@@ -9,6 +9,8 @@ Session state keys (set once in ``init_state``; page-local keys carry their page
 - ``data_label``: "Demo data" or the file names, for the sidebar.
 - ``settings``: the :class:`cs_logic.settings.Settings` (mappings, scorecard, targets).
 - ``filters``: the global :class:`cs_logic.store.Filters`.
+- ``portfolio_memo``: the Success and Scorecard pages' measures, points and history, per data load.
+- ``health_scores``: the latest scored accounts (index account_id), for other pages to join.
 - ``seen_uploads``: uploader file ids already taken in (kept across resets, so the uploader's
   lingering files are not added back).
 """

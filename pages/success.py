@@ -1,0 +1,167 @@
+"""Success: how healthy the portfolio is, who is at risk, each rep's book, one account up close, and whether the score predicts churn.
+
+Session keys: reads ``settings`` (its scorecard) and ``files``; writes ``health_scores`` (index account_id:
+health_score, health_band) for other pages; ``portfolio_memo`` holds the measures and points computed once
+per data load (shared with the Scorecard page); ``suc_`` keys are this page's widgets.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from cs_logic import exports, health
+from cs_logic import portfolio as pf
+from cs_logic.charts import health as charts
+from pages.common import as_of_default, init_state, require_data
+
+init_state()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PCT = st.column_config.NumberColumn(format="percent")
+SCORE = st.column_config.NumberColumn("Health score", format="%.1f")
+MONEY = st.column_config.NumberColumn("Revenue", format="localized")
+
+
+def remembered(name, key, compute):
+    """The session's copy of an expensive result (no pickling: a rerun must feel instant); 4 kept per kind."""
+    box = st.session_state.setdefault("portfolio_memo", {}).setdefault(name, {})
+    if key not in box:
+        if len(box) >= 4:
+            box.pop(next(iter(box)))
+        box[key] = compute()
+    return box[key]
+
+
+st.title("Success")
+store = require_data("accounts")
+as_of = as_of_default()
+DATA_KEY = repr((st.session_state["loaded_key"], store.filters, as_of))
+frame = remembered("frame", DATA_KEY, lambda: pf.measure_frame(store.con, set(store.tables), store.frame("accounts"), as_of))
+resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()})
+default = remembered("default", DATA_KEY, lambda: pf.starting_scorecard(frame))
+sc = default
+if st.session_state["settings"].scorecard:
+    try:
+        sc = health.load_scorecard(st.session_state["settings"].scorecard)
+    except ValueError as exc:
+        st.error(pf.md_escape(f"The saved scorecard cannot be used, so the starting point is shown instead: {exc}"))
+points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
+scored = pf.rescore_portfolio(points, sc)
+st.session_state["health_scores"] = scored[["health_score", "health_band"]]
+
+st.caption(f"Scorecard: **{pf.md_escape(sc.name)}**" + (" — a starting point built from your columns; adjust it on the Scorecard "
+           "page." if sc.name == default.name else "") + f" Measures as of {as_of:%d %b %Y} (the latest date in the data).")
+st.caption("How the score works: each measure becomes 0-100 points; the score is the weighted mean of the points. "
+           "A measure with no value for an account is left out and the other weights renormalised. Bands: "
+           f"red below {sc.bands.red_below:g}, yellow from {sc.bands.red_below:g} to below {sc.bands.green_from:g}, "
+           f"green from {sc.bands.green_from:g}.")
+if scored.attrs.get("reason"):
+    st.warning(scored.attrs["reason"] + " Open the Scorecard page to change it.")
+    st.stop()
+if missing := health.missing_columns(frame, sc, resolve):
+    st.warning(pf.md_escape("Not in the loaded data, so scored as blank: " + ", ".join(missing)))
+if frame.empty:
+    st.info("No accounts match the filters in the sidebar.")
+    st.stop()
+
+# ---------------------------------------------------------------------------------------- portfolio tiles
+k = pf.kpis(scored, frame, as_of)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Accounts", f"{k.accounts:,}", border=True, help="Accounts not churned by the as-of date.")
+c2.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
+          help=f"Mean score of the {k.scored:,} active accounts with a score (0-100).")
+c3.metric("Share red", "–" if k.red_share is None else f"{k.red_share:.1%}", border=True,
+          help=f"{k.red:,} of {k.scored:,} scored active accounts are red.")
+c4.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenue_at_risk:,.0f}", border=True,
+          help="Revenue of red active accounts, as exported (MRR/ARR/monthly charges)."
+          + (f" {k.revenue_n:,} red accounts have a revenue figure." if k.revenue_at_risk is not None else
+             " The accounts have no revenue column."))
+active = scored[pf.active_mask(frame, as_of).reindex(scored.index, fill_value=True).to_numpy(bool)]
+left, right = st.columns(2)
+left.altair_chart(charts.band_distribution_chart(active), width="stretch")
+right.altair_chart(charts.score_histogram(active), width="stretch")
+st.caption("Active accounts only: accounts churned by the as-of date are lost, not at risk.")
+
+# ---------------------------------------------------------------------------------------------- at risk
+st.header("Accounts at risk")
+band = st.segmented_control("Band", list(health.BANDS), default="red", key="suc_band") or "red"
+text = st.text_input("Search by account id or name", key="suc_search", placeholder="e.g. ACC-0042 or Lakeshore")
+table = pf.search(pf.at_risk(scored, frame, band, sc, as_of), text)
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "account_id": "Account", "account_name": "Name", "owner": "Rep / owner", "revenue": MONEY,
+    "health_score": SCORE, "health_band": "Band", "weakest_measure": "Weakest measure"})
+st.caption(f"{len(table):,} {band} accounts, lowest score first (click a header to sort). Weakest measure: the "
+           "measure with the fewest points.")
+d1, d2, _ = st.columns([1, 1, 4])
+d1.download_button("Download CSV", exports.to_csv_bytes(table), file_name=f"{band}_accounts.csv", mime="text/csv",
+                   key="suc_csv", on_click="ignore")
+try:
+    d2.download_button("Download XLSX", exports.to_xlsx_bytes({f"{band} accounts": table}), mime=XLSX,
+                       file_name=f"{band}_accounts.xlsx", key="suc_xlsx", on_click="ignore")
+except ValueError as exc:
+    d2.caption(str(exc))
+
+# ------------------------------------------------------------------------------------------------- reps
+st.header("Portfolio by rep")
+if "owner" not in frame.columns:
+    st.info("Add an owner (rep / CSM / account manager) column to the accounts export to compare books.")
+else:
+    reps = pf.rep_portfolio(scored, frame, as_of)
+    st.dataframe(reps, hide_index=True, width="stretch", column_config={
+        "owner": "Rep / owner", "accounts": "Accounts (book)", "active": "Active",
+        "mean_health": st.column_config.NumberColumn("Mean health", format="%.1f"),
+        "red_share": st.column_config.NumberColumn("Share red", format="percent"),
+        "revenue_at_risk": st.column_config.NumberColumn("Revenue at risk", format="localized"),
+        "churned": "Churned", "churn_share": st.column_config.NumberColumn("Churn share", format="percent"),
+        "churn_low": st.column_config.NumberColumn("95% low", format="percent"),
+        "churn_high": st.column_config.NumberColumn("95% high", format="percent")})
+    st.caption("Health columns are over active accounts; churn share = churned / accounts with a known status, "
+               "with its Wilson 95% interval. Intervals that do not overlap differ by more than chance.")
+    st.altair_chart(charts.rep_portfolio_scatter(frame.join(active[["health_score", "health_band"]], how="inner")),
+                    width="stretch")
+
+# -------------------------------------------------------------------------------------------- one account
+st.header("One account up close")
+ordered = scored["health_score"].sort_values(kind="stable").index[:5000]
+names = frame["account_name"] if "account_name" in frame.columns else pd.Series(dtype=object)
+account = st.selectbox("Account (lowest score first; type to search)", list(ordered), key="suc_account",
+                       format_func=lambda a: f"{a} · {names.get(a, '')} · {scored.at[a, 'health_score']:.0f}"
+                       if pd.notna(scored.at[a, "health_score"]) else f"{a} · {names.get(a, '')} · no score")
+if account is not None:
+    parts = pf.breakdown(scored, frame, sc, account, resolve)
+    left, right = st.columns([3, 2])
+    left.dataframe(parts.drop(columns="column"), hide_index=True, width="stretch", column_config={
+        "measure": "Measure", "value": "Value", "points": st.column_config.NumberColumn("Points", format="%.1f"),
+        "weight": st.column_config.NumberColumn("Weight", format="%g"),
+        "weight_pct": st.column_config.NumberColumn("Weight %", format="%.1f"),
+        "contribution": st.column_config.NumberColumn("Contribution", format="%.1f")})
+    right.altair_chart(charts.contributions_chart(parts), width="stretch")
+    st.caption("Weight % is the measure's share of the weights of the measures this account has; the "
+               "contributions add up to its score.")
+    if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
+                 key="suc_history"):
+        history = remembered("history", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.score_history(
+            store.con, set(store.tables), store.frame("accounts"), sc, as_of, resolve))
+        st.altair_chart(charts.score_history_chart(history, account), width="stretch")
+
+# ------------------------------------------------------------------------------------------------ backtest
+st.header("Does the score predict churn?")
+bt = pf.backtest(scored, frame, as_of)
+if bt.reason:
+    st.info(bt.reason)
+else:
+    b1, b2 = st.columns([1, 3])
+    b1.metric("AUC", f"{bt.auc:.2f}", border=True,
+              help="The chance that a retained account scores higher than a churned one (ties count half).")
+    b2.caption(f"0.5 = chance, 1.0 = perfect. Over {bt.n:,} scored accounts with a known status, {bt.n_churned:,} "
+               "churned. Churned accounts are measured on their data up to the as-of date, after they left "
+               "(no recent usage), which flatters the AUC: read it as an upper bound.")
+    left, right = st.columns(2)
+    left.dataframe(bt.by_band, hide_index=True, width="stretch", column_config={
+        "band": "Band", "accounts": "Accounts", "churned": "Churned", "churn_share": st.column_config.NumberColumn(
+            "Churn share", format="percent"), "ci_low": st.column_config.NumberColumn("95% low", format="percent"),
+        "ci_high": st.column_config.NumberColumn("95% high", format="percent")})
+    right.dataframe(bt.lift, hide_index=True, width="stretch", column_config={
+        "decile": "Score decile (1 = lowest)", "accounts": "Accounts", "churned": "Churned",
+        "churn_share": st.column_config.NumberColumn("Churn share", format="percent"),
+        "lift": st.column_config.NumberColumn("Lift", format="%.2f")})
+    st.caption("A good score puts most churn in red and in the lowest deciles: lift = the decile's churn share / "
+               "the overall churn share.")

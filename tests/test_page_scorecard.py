@@ -1,0 +1,158 @@
+"""AppTest: the Scorecard (what-if) page on the demo: weights rescore at once, the baseline shows who moved, files round-trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from cs_logic import health
+from cs_logic.settings import dumps, loads
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "scorecard.py")
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """Every file the page offers for download, by media file id (AppTest keeps no bytes of its own)."""
+    seen: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        seen[file_id] = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return seen
+
+
+LOADED_KEYS = ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "settings", "filters",
+               "seen_uploads", "portfolio_memo")
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict:
+    """The session after the page's "Load demo data" button and a rerun (done once: loading takes seconds)."""
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.button(key="demo_accounts").click().run()
+    at.run()
+    assert not at.exception, at.exception
+    assert "sc_scorecard" in at.session_state
+    return {k: at.session_state[k] for k in LOADED_KEYS}
+
+
+@pytest.fixture
+def page(loaded: dict) -> AppTest:
+    """A fresh session holding the loaded demo (the store is shared read-only; the memo is copied)."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in loaded.items():
+        at.session_state[key] = ({name: dict(box) for name, box in value.items()} if key == "portfolio_memo"
+                                 else value)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _weights(at: AppTest) -> list:
+    return [s for s in at.slider if str(s.key).startswith("sc_w_")]
+
+
+def _matrix(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if list(d.value.columns) == ["before", "red", "yellow", "green"])
+
+
+def test_page_runs_on_empty_state_and_offers_the_demo():
+    at = AppTest.from_file(PAGE, default_timeout=30).run()
+    assert not at.exception
+    assert "Load demo data" in [b.label for b in at.button]
+
+
+def test_moving_a_weight_rescores_and_the_baseline_shows_who_moved(page):
+    """Pin, then give the first measure (segment, SMB = 0 points) weight 100: SMB accounts fall, others rise."""
+    page.button(key="sc_pin").click().run()
+    matrix = _matrix(page).set_index("before")
+    assert matrix.to_numpy().trace() == matrix.to_numpy().sum()  # nothing moved yet
+    mean_before = _metric(page, "Mean health")
+    slider = _weights(page)[0]
+    assert slider.value != 100
+    slider.set_value(100.0).run()
+    assert not page.exception, page.exception
+    matrix = _matrix(page).set_index("before")
+    moved = matrix.to_numpy().sum() - matrix.to_numpy().trace()
+    assert moved > 0
+    assert any(f"{moved:,} accounts changed band" in m.value for m in page.markdown)
+    assert _metric(page, "Mean health") != mean_before
+    # The edit is the scorecard in use: in the session and in the settings the Data page saves.
+    sc = page.session_state["sc_scorecard"]
+    assert sc.measures[0].weight == 100
+    assert health.load_scorecard(page.session_state["settings"].scorecard) == sc
+    assert health.load_scorecard(loads(dumps(page.session_state["settings"])).scorecard) == sc
+
+
+def test_a_weight_move_reuses_the_cached_points(page):
+    """The points matrix is cached on the measures' definitions without weights: a slider move adds no entry."""
+    before = dict(page.session_state["portfolio_memo"]["points"])
+    _weights(page)[1].set_value(55.0).run()
+    after = page.session_state["portfolio_memo"]["points"]
+    assert list(after) == list(before)
+    assert all(after[k] is before[k] for k in before)
+
+
+def test_a_saved_scorecard_loads_back_as_the_same_scorecard(page, downloads):
+    """Save (the download button's bytes), change a weight, load the file: the saved scorecard is back."""
+    _weights(page)[2].set_value(42.0).run()
+    saved_sc = page.session_state["sc_scorecard"]
+    button = next(b for b in page.get("download_button") if b.label == "Save scorecard")
+    data = downloads[Path(button.proto.url).stem]
+    assert health.load_scorecard(data.decode("utf-8")) == saved_sc
+    _weights(page)[2].set_value(7.0).run()
+    assert page.session_state["sc_scorecard"] != saved_sc
+    page.file_uploader(key="sc_load").set_value(("scorecard.json", data, "application/json")).run()
+    page.run()
+    assert not page.exception, page.exception
+    assert page.session_state["sc_scorecard"] == saved_sc
+    assert _weights(page)[2].value == 42.0
+
+
+def test_a_bad_scorecard_file_is_an_error_message_not_a_crash(page):
+    bad = b'{"name": "x", "measures": [{"column": "tenure", "weight": -5, "method": "linear", "worst": 0, "best": 9}]}'
+    before = page.session_state["sc_scorecard"]
+    page.file_uploader(key="sc_load").set_value(("bad.json", bad, "application/json")).run()
+    assert not page.exception
+    assert any("weights must be 0 or more" in e.value for e in page.error)
+    assert page.session_state["sc_scorecard"] == before
+
+
+def test_suggested_weights_are_a_proposal_until_applied(page):
+    before = page.session_state["sc_scorecard"]
+    page.button(key="sc_suggest").click().run()
+    assert page.session_state["sc_scorecard"] == before
+    proposal = next(d.value for d in page.dataframe if "proposed_pct" in d.value.columns)
+    assert proposal["proposed_pct"].sum() == pytest.approx(100.0)
+    page.slider(key="sc_alpha").set_value(0.5).run()
+    page.button(key="sc_apply").click().run()
+    assert not page.exception, page.exception
+    applied = page.session_state["sc_scorecard"]
+    assert applied != before
+    assert [m.column for m in applied.measures] == [m.column for m in before.measures]
+
+
+def test_adding_and_removing_a_measure(page):
+    count = len(page.session_state["sc_scorecard"].measures)
+    page.selectbox(key="sc_add_column").set_value("integrations").run()
+    page.button(key="sc_add").click().run()
+    sc = page.session_state["sc_scorecard"]
+    assert [m.column for m in sc.measures][-1] == "integrations" and sc.measures[-1].method == "linear"
+    remove = next(b for b in page.button if str(b.key).endswith("_integrations") and str(b.key).startswith("sc_rm_"))
+    remove.click().run()
+    assert len(page.session_state["sc_scorecard"].measures) == count
+    assert not page.exception, page.exception
