@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 # Windows are relative to as_of and count days d with as_of - N < d <= as_of (timestamps by their date).

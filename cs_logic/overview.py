@@ -12,7 +12,6 @@ import pandas as pd
 
 from cs_logic import feedback, funnel, health, nps, portfolio, report, retention, support
 from cs_logic.settings import Settings
-from cs_logic.store import connect
 from cs_logic.workspace import rows_with
 
 # METRICS.md's formulas, quoted: the report's appendix and the tiles' help text use these words.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cs_logic import health
+from cs_logic.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.health import PreparedPoints, Scorecard
 from cs_logic.measures import derived_measures
 from cs_logic.retention import churn_flags, wilson_interval
@@ -304,6 +305,61 @@ def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> Backtest:
                     health.lift_by_decile(score, flag))
 
 
+BACKTEST_HORIZON_DAYS = 90
+
+
+def backtest_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                   as_of: dt.date, horizon_days: int = BACKTEST_HORIZON_DAYS) -> tuple[pd.DataFrame, dt.date] | None:
+    """The accounts as they looked ``horizon_days`` before ``as_of``, labelled by whether they churned since.
+
+    Scoring churned accounts on their data up to ``as_of`` (after they left: no usage, no answers)
+    flatters any score. An honest backtest scores every account active at the cutoff on what was
+    known then, and asks who churned in (cutoff, as_of]. Needs end dates; returns None without them
+    (the caller falls back to the flag, and says the AUC is then in-sample).
+
+    Returns the measure frame at the cutoff, its ``churned`` replaced by the outcome after the
+    cutoff and ``end_date`` dropped (so :func:`backtest` reads the outcome), and the cutoff date.
+
+    Examples
+    --------
+    >>> # frame, cutoff = backtest_frame(store.con, set(store.tables), store.frame("accounts"), as_of)
+    """
+    if "end_date" not in accounts.columns or accounts["end_date"].notna().sum() == 0:
+        return None
+    cutoff = as_of - dt.timedelta(days=horizon_days)
+    end = pd.to_datetime(accounts["end_date"]).dt.normalize()
+    alive = accounts[end.isna() | (end > pd.Timestamp(cutoff))]
+    frame = measure_frame(con, tables, alive, cutoff)
+    ends = pd.to_datetime(frame["end_date"]).dt.normalize()
+    frame = frame.drop(columns=["end_date"])
+    frame["churned"] = pd.array(ends.notna() & (ends <= pd.Timestamp(as_of)), dtype="boolean")
+    return frame, cutoff
+
+
+IN_SAMPLE_NOTE = ("No end dates: churn comes from the flag and accounts are scored on their latest data, "
+                  "after some of them left, so this is an in-sample check: read the AUC as an upper bound.")
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestBasis:
+    """The accounts a backtest scores (``frame``), the cutoff they are measured at, and how, in words."""
+
+    frame: pd.DataFrame
+    cutoff: dt.date | None
+    note: str
+
+
+def backtest_basis(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                   frame: pd.DataFrame, as_of: dt.date) -> BacktestBasis:
+    """Where end dates exist, the accounts as of 90 days earlier (:func:`backtest_frame`); else ``frame``."""
+    past = backtest_frame(con, tables, accounts, as_of)
+    if past is None:
+        return BacktestBasis(frame, None, IN_SAMPLE_NOTE)
+    return BacktestBasis(past[0], past[1], (
+        f"Each account active on {past[1]:%d %b %Y} ({BACKTEST_HORIZON_DAYS} days before the as-of date) is scored "
+        f"on what was known then; churned = ended between then and {as_of:%d %b %Y}."))
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The current scores against a pinned baseline: band migration, accounts that moved, changes."""
@@ -427,20 +483,6 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
 
 
 # ---------------------------------------------------------------- the what-if editor's words and tables
-
-_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:="
-
-
-def md_escape(text: str) -> str:
-    r"""Text from a file (a column header, a scorecard's name) made safe for a label that renders markdown.
-
-    Examples
-    --------
-    >>> md_escape("**Revenue** $")
-    '\\*\\*Revenue\\*\\* \\$'
-    """
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
-
 
 def describe_measure(m: health.Measure) -> str:
     """How a measure turns values into points, in a few words.

@@ -24,6 +24,7 @@ from typing import Any
 
 import streamlit as st
 
+from cs_logic.escape import md_escape
 from cs_logic.settings import Settings
 from cs_logic.store import Filters, Store
 from cs_logic.workspace import IngestError, LoadedFile, combine, load_file
@@ -161,7 +162,7 @@ def sidebar() -> None:
         if store is None:
             st.caption("No data loaded.")
             return
-        st.markdown(f"**Loaded:** {st.session_state['data_label'] or 'uploads'}")
+        st.markdown(f"**Loaded:** {md_escape(st.session_state['data_label'] or 'uploads')}")
         st.caption(" · ".join(f"{t} {len(df):,} rows" for t, df in store.tables.items()))
         if st.button("Reset data", key="reset_data", help="Forget the loaded files (settings are kept)."):
             reset_data()

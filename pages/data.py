@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from cs_logic.escape import md_escape
 from cs_logic.schema import TABLE_NAMES, TABLES, UNKNOWN
 from cs_logic.settings import dumps, loads
 from cs_logic.validate import problems_frame
@@ -39,7 +40,8 @@ if new_files:
     for i, f in enumerate(new_files):
         st.session_state["seen_uploads"].add(f.file_id)
         if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
-            st.error(f"{f.name}: {f.size / 1e6:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; it was not loaded.")
+            st.error(md_escape(f"{f.name}: {f.size / 1024**2:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; "
+                               "it was not loaded."))
             continue
         add_upload(f.name, f.getvalue())
         progress.progress((i + 1) / len(new_files), text=f"Read {f.name}")
@@ -51,7 +53,7 @@ errors, changed = sync_store() if st.session_state["uploads"] else ([], False)
 if changed:
     st.rerun()  # so the sidebar, drawn before this page, shows what is now loaded
 for message in errors:
-    st.error(f"Could not load {message}")
+    st.error(md_escape(f"Could not load {message}"))
 
 for digest, up in list(st.session_state["uploads"].items()):
     try:
@@ -61,9 +63,9 @@ for digest, up in list(st.session_state["uploads"].items()):
     label = TABLES[lf.table].label if lf.table in TABLES else "not recognised"
     problems = problems_frame(lf.problems)
     n_err = int((problems["severity"] == "error").sum()) if len(problems) else 0
-    with st.expander(f"**{lf.name}** → {label} · {lf.rows:,} rows · {len(problems):,} findings"
+    with st.expander(f"**{md_escape(lf.name)}** → {label} · {lf.rows:,} rows · {len(problems):,} findings"
                      + (f" ({n_err} errors)" if n_err else ""), expanded=len(st.session_state["uploads"]) <= 3):
-        st.caption(lf.detection.reason)
+        st.caption(md_escape(lf.detection.reason))  # the reason quotes the file's own headers
         details = [f"encoding {lf.read.encoding}" if lf.read.encoding else None,
                    f"delimiter {lf.read.delimiter!r}" if lf.read.delimiter else None,
                    f"header on row {lf.read.header_row}"]
@@ -94,7 +96,7 @@ for digest, up in list(st.session_state["uploads"].items()):
                 up.update(table=lf.table, mapping=new_map)
                 st.rerun()
             if lf.prepared is not None and lf.prepared.notes:
-                st.caption("Read as: " + "; ".join(lf.prepared.notes))
+                st.caption(md_escape("Read as: " + "; ".join(lf.prepared.notes)))
         st.markdown("**Preview** (first 20 rows, as read)")
         st.dataframe(lf.read.frame.head(20), width="stretch", hide_index=True)
         st.markdown("**Problems**" if len(problems) else "**Problems:** none found.")
@@ -134,4 +136,4 @@ kind, text = st.session_state.get("data_settings_message", (None, None))
 if kind == "success":
     st.success(text)
 elif kind == "error":
-    st.error(text)
+    st.error(md_escape(text))
