@@ -20,6 +20,8 @@ PAGES = {
     ],
     "Customers": [
         st.Page("pages/loyalty.py", title="Loyalty", icon=":material/favorite:"),
+        st.Page("pages/feedback.py", title="Feedback", icon=":material/forum:"),
+        st.Page("pages/support.py", title="Support", icon=":material/support_agent:"),
     ],
     "Sales": [
         st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:"),
