@@ -712,7 +712,8 @@ FALLBACK_RANGES: dict[str, tuple[float, float]] = {
     "seat_change_pct": (-20, 20), "open_tickets": (5, 0), "tickets_per_month": (5, 0),
     "high_priority_share": (50, 0), "median_first_response_hours": (48, 1), "days_since_last_order": (180, 14),
 }
-CATEGORY_MEASURES = ("plan", "segment")
+# Plan/contract only: a segment (SMB, Enterprise) is who the customer is, not how healthy it is.
+CATEGORY_MEASURES = ("plan",)
 _CATEGORY_HINTS = ("contract", "plan", "tier", "package", "subscription")
 _MAX_CATEGORIES = 12
 

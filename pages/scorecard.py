@@ -115,6 +115,10 @@ if current != sc:
     use(current)
 sc = current
 points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
+# The backtest scores accounts as they were before the outcome (see portfolio.backtest_basis).
+basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
+                                                                  store.frame("accounts"), frame, as_of))
+past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
 scored = pf.rescore_portfolio(points, sc)
 st.session_state["health_scores"] = scored[["health_score", "health_band"]]
 
@@ -129,7 +133,7 @@ with results:
     k = pf.kpis(scored, frame, as_of)
     b = pf.kpis(baseline["scored"], frame, as_of) if baseline else None
     cmp = pf.compare(baseline["scored"], scored, frame, as_of) if baseline else None
-    auc = pf.backtest(scored, frame, as_of).auc
+    auc = pf.backtest(pf.rescore_portfolio(past, sc), basis.frame, as_of).auc
     (t1, t2), (t3, t4) = st.columns(2), st.columns(2)
     t1.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
               delta=None if not b or k.mean_health is None or b.mean_health is None else
@@ -141,8 +145,9 @@ with results:
               delta=None if not cmp or cmp.revenue_at_risk_change is None else f"{cmp.revenue_at_risk_change:+,.0f}",
               delta_color="inverse", help="Revenue of red active accounts.")
     t4.metric("AUC", "–" if auc is None else f"{auc:.2f}", border=True,
-              delta=None if not cmp or cmp.auc_change is None else f"{cmp.auc_change:+.3f}",
-              help="How well the score separates churned from retained accounts: 0.5 = chance, 1.0 = perfect.")
+              delta=None if not baseline or auc is None or baseline.get("auc") is None else f"{auc - baseline['auc']:+.3f}",
+              help="How well the score separates churned from retained accounts: 0.5 = chance, 1.0 = perfect. "
+                   + basis.note)
     st.altair_chart(charts.band_distribution_chart(scored), width="stretch")
     st.dataframe(pf.weight_table(sc), hide_index=True, width="stretch", column_order=(
         "measure", "weight_pct", "weight", "rule"), column_config={
@@ -152,7 +157,8 @@ with results:
     st.subheader("Against the baseline")
     p1, p2 = st.columns(2)
     if p1.button("Pin as baseline", key="sc_pin", type="primary", help="Keep these scores to compare changes with."):
-        st.session_state["sc_baseline"] = {"scored": scored[["health_score", "health_band"]].copy(), "scorecard": sc}
+        st.session_state["sc_baseline"] = {"scored": scored[["health_score", "health_band"]].copy(), "scorecard": sc,
+                                           "auc": auc}
         st.rerun()
     if baseline and p2.button("Clear the baseline", key="sc_unpin"):
         del st.session_state["sc_baseline"]
@@ -177,7 +183,7 @@ st.header("Suggested weights")
 st.caption("A logistic regression of churn on each measure's points proposes weights that rank accounts the way "
            "churn did. Nothing changes until you press Apply.")
 if st.button("Suggest weights from churn", key="sc_suggest"):
-    st.session_state["sc_suggestion"] = (pf.definition_key(sc), pf.suggest(points, frame, sc, as_of))
+    st.session_state["sc_suggestion"] = (pf.definition_key(sc), pf.suggest(past, basis.frame, sc, as_of))
 suggestion = st.session_state.get("sc_suggestion")
 if suggestion and suggestion[0] == pf.definition_key(sc):
     alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
@@ -185,7 +191,7 @@ if suggestion and suggestion[0] == pf.definition_key(sc):
     st.dataframe(pf.weight_table(sc, proposal), hide_index=True, width="stretch", column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight now", "weight_pct": PCT,
         "proposed_weight": st.column_config.NumberColumn("Proposed weight", format="%.1f"), "proposed_pct": PCT})
-    new_auc = pf.backtest(pf.rescore_portfolio(points, proposal), frame, as_of).auc
+    new_auc = pf.backtest(pf.rescore_portfolio(past, proposal), basis.frame, as_of).auc
     st.caption(f"AUC with the proposal: {'–' if new_auc is None else f'{new_auc:.3f}'} (now "
                f"{'–' if auc is None else f'{auc:.3f}'}); fitted on {suggestion[1].n:,} accounts, "
                f"{suggestion[1].n_churned:,} churned.")

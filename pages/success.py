@@ -144,7 +144,10 @@ if account is not None:
 
 # ------------------------------------------------------------------------------------------------ backtest
 st.header("Does the score predict churn?")
-bt = pf.backtest(scored, frame, as_of)
+basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
+                                                                  store.frame("accounts"), frame, as_of))
+past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
+bt = pf.backtest(pf.rescore_portfolio(past, sc), basis.frame, as_of)
 if bt.reason:
     st.info(bt.reason)
 else:
@@ -152,8 +155,7 @@ else:
     b1.metric("AUC", f"{bt.auc:.2f}", border=True,
               help="The chance that a retained account scores higher than a churned one (ties count half).")
     b2.caption(f"0.5 = chance, 1.0 = perfect. Over {bt.n:,} scored accounts with a known status, {bt.n_churned:,} "
-               "churned. Churned accounts are measured on their data up to the as-of date, after they left "
-               "(no recent usage), which flatters the AUC: read it as an upper bound.")
+               f"churned. {basis.note}")
     left, right = st.columns(2)
     left.dataframe(bt.by_band, hide_index=True, width="stretch", column_config={
         "band": "Band", "accounts": "Accounts", "churned": "Churned", "churn_share": st.column_config.NumberColumn(

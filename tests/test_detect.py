@@ -254,15 +254,11 @@ def test_odd_frames_never_raise(frame: pd.DataFrame) -> None:
     assert found.table in (*schema.TABLE_NAMES, schema.UNKNOWN) and 0.0 <= found.confidence <= 1.0
 
 
-def test_two_thousand_columns_stay_fast() -> None:
-    """A 2,000-column, 500-row frame is recognised without profiling every value of every column."""
-    import time
-
+def test_two_thousand_columns_are_recognised() -> None:
+    """A 2,000-column, 500-row frame is still recognised (its speed is measured in bench/, not here)."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.integers(0, 1000, (500, 2000)).astype(str), columns=[f"c{i}" for i in range(2000)])
     frame["customer_id"] = [f"A{i}" for i in range(500)]
     frame["churn"] = ["Yes", "No"] * 250
-    start = time.perf_counter()
     found = detect(frame)
-    assert time.perf_counter() - start < 10
     assert found.table == "accounts"

@@ -267,3 +267,34 @@ def test_telco_auc_equals_a_brute_force_count_over_every_pair(telco):
     assert (bt.n, bt.n_churned) == (7043, 1869)
     assert bt.auc == pytest.approx(_brute_force_auc(expected["score"].to_numpy(), expected["churned"].to_numpy()),
                                    abs=1e-12)
+
+
+def test_backtest_frame_scores_accounts_as_they_were_before_the_outcome():
+    """Cutoff = as_of - 90 days. A1 churned before the cutoff (left out), A2 churned after it (outcome
+    True), A3 is still active (False), A4 started after the cutoff (not scorable then, left out).
+    A2's usage counts only up to the cutoff: 2 events on 2026-07-20, not the 9 after it."""
+    import datetime as dt
+
+    from cs_logic.store import Store
+
+    accounts = pd.DataFrame({
+        "account_id": ["A1", "A2", "A3", "A4"],
+        "start_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-01", "2026-09-01"]),
+        "end_date": pd.to_datetime(["2026-06-01", "2026-09-15", None, None]),
+        "churned": pd.array([True, True, False, False], dtype="boolean"),
+    })
+    usage = pd.DataFrame({"account_id": ["A2", "A2", "A3"], "events": [2.0, 9.0, 5.0],
+                          "date": pd.to_datetime(["2026-07-20", "2026-09-01", "2026-07-25"])})
+    store = Store(memory_limit="64MB")
+    store.load({"accounts": accounts, "usage": usage})
+    frame, cutoff = pf.backtest_frame(store.con, set(store.tables), accounts, dt.date(2026, 10, 31))
+    store.close()
+    assert cutoff == dt.date(2026, 8, 2)
+    assert sorted(frame.index) == ["A2", "A3"]
+    assert frame.loc["A2", "churned"] and not frame.loc["A3", "churned"]
+    assert frame.loc["A2", "usage_events_30d"] == 2.0 and "end_date" not in frame.columns
+
+
+def test_backtest_frame_needs_end_dates():
+    accounts = pd.DataFrame({"account_id": ["A"], "churned": pd.array([True], dtype="boolean")})
+    assert pf.backtest_frame(None, set(), accounts, __import__("datetime").date(2024, 1, 1)) is None
