@@ -52,3 +52,15 @@ def test_upload_shows_mapping_and_problems_then_demo_loads(page, shared_data):
     page.get_by_test_id("stSidebar").get_by_text("accounts 500 rows").first.wait_for(timeout=60_000)
     assert page.get_by_test_id("stSidebar").get_by_text("7,043").count() == 0
     page.screenshot(path=str(ARTIFACTS / "data_demo.png"), full_page=True)
+
+
+def test_loyalty_opens_on_the_demo_with_nps_and_its_n(page):
+    """Load the demo, open Loyalty from the sidebar: the NPS tile and its charts render."""
+    page.get_by_role("button", name="Load demo data").first.click()
+    page.get_by_test_id("stSidebar").get_by_text("accounts 500 rows").first.wait_for(timeout=60_000)
+    _go(page, "Loyalty")
+    page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+    assert page.get_by_text("NPS answers").count() >= 1
+    page.set_viewport_size({"width": 1400, "height": 3000})
+    page.screenshot(path=str(ARTIFACTS / "loyalty.png"), full_page=True)

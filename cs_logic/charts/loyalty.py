@@ -84,7 +84,9 @@ def cohort_heatmap(matrix: pd.DataFrame, title: str = "Cohort retention (share a
         .encode(
             x=alt.X("months_since:O", title="Months since start"),
             y=alt.Y("cohort:O", title="Cohort", sort=order),
-            color=alt.Color("share:Q", title="Share active", scale=alt.Scale(domain=[0, 1], scheme="blues")),
+            # The scale starts at the lowest share shown, so 80% and 100% do not look alike.
+            color=alt.Color("share:Q", title="Share active", scale=alt.Scale(
+                domain=[float(long["share"].min()) if len(long) else 0.0, 1.0], scheme="blues")),
             tooltip=[alt.Tooltip("cohort:O", title="Cohort"),
                      alt.Tooltip("months_since:O", title="Months since"),
                      alt.Tooltip("share:Q", title="Share active", format=".1%"),
