@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from cs_logic.detect import Detection, detect, map_columns
+from cs_logic.funnel import unmatched_values
 from cs_logic.ingest import IngestError, ReadResult, read_table
 from cs_logic.problems import Problem
 from cs_logic.schema import TABLES, UNKNOWN
@@ -92,7 +93,51 @@ def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Prob
             by_table.setdefault(f.table, []).append(f)
     tables = {t: _stack(group) for t, group in by_table.items()}
     names = {t: ", ".join(f.name for f in group) for t, group in by_table.items()}
-    return tables, list(cross_check(tables, names))
+    lists = [f for f in files if f.prepared is None]
+    return tables, list(cross_check(tables, names)) + reference_check(tables, names, lists)
+
+
+# Columns a reference list (products, reps, teams) may name; the check is by values, not headers.
+REFERENCE_FIELDS = ("product", "owner", "agent", "segment", "plan", "region", "industry", "topic")
+
+
+def reference_check(tables: dict[str, pd.DataFrame], names: dict[str, str],
+                    lists: list[LoadedFile]) -> list[Problem]:
+    """Values a table uses that a reference list uploaded beside it does not know.
+
+    A file the app does not use as a table (a product list, a sales-team list) is a reference for a
+    table column when most of that column's distinct values appear in one of its columns; the
+    values that do not ("GTXPro" where the list says "GTX Pro") are reported with the row count
+    and the closest listed value, since a join on them would silently miss those rows.
+    """
+    problems: list[Problem] = []
+    for ref in lists:
+        for table, frame in tables.items():
+            for field in (f for f in REFERENCE_FIELDS if f in frame.columns):
+                used = set(frame[field].dropna().astype(str).unique())
+                if not used or len(used) > 5_000:
+                    continue
+                column, known = _best_reference(ref.read.frame, used)
+                if column is None or len(known & used) < max(2, 0.5 * len(used)):
+                    continue
+                missing = unmatched_values(frame, field, pd.Series(sorted(known)))
+                for row in missing.itertuples():
+                    hint = f"; the list has {row.suggestion!r}" if row.suggestion else ""
+                    problems.append(Problem(
+                        f"{table} uses {field} {row.value!r} ({row.rows:,} rows), which {ref.name} "
+                        f"(column {column!r}) does not list{hint}", field, None, str(row.value),
+                        "kept the rows as they are; correct the name in one of the files to join them",
+                        "warning", names.get(table)))
+    return problems
+
+
+def _best_reference(frame: pd.DataFrame, used: set[str]) -> tuple[str | None, set[str]]:
+    best: tuple[str | None, set[str]] = (None, set())
+    for col in frame.columns:
+        values = set(frame[col].dropna().astype(str).unique())
+        if len(values & used) > len(best[1] & used):
+            best = (str(col), values)
+    return best
 
 
 SOURCE_COLUMN = "source_file"

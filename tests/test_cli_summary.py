@@ -66,3 +66,4 @@ def test_summary_refuses_a_missing_file_with_one_line():
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0 and "nope.csv" in out.stderr
+
