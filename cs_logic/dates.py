@@ -54,6 +54,13 @@ for _number, _names in enumerate(
 ):
     _MONTHS.update({name: _number for name in _names.split()})
 _MONTH_NAMES = pa.array(list(_MONTHS))
+# Calendar tables for the ISO shortcut, years 1678-2261 (the nanosecond range): leap years, days from 1970 to
+# each 1 January, and days in and before each month (row 1 for leap years).
+_YEARS = np.arange(1678, 2262)
+_LEAP = ((_YEARS % 4 == 0) & ((_YEARS % 100 != 0) | (_YEARS % 400 == 0))).astype(np.int64)
+_YEAR_DAYS = (_YEARS - 1970).astype("M8[Y]").astype("M8[D]").astype(np.int64)
+_MONTH_DAYS = np.array([[0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]])
+_DAYS_BEFORE_MONTH = np.concatenate([np.zeros((2, 1), dtype=np.int64), np.cumsum(_MONTH_DAYS, axis=1)[:, :-1]], axis=1)
 _MONTH_NUMBERS = np.array(list(_MONTHS.values()), dtype=np.int64)
 
 
@@ -75,6 +82,81 @@ def read_dates(text: pa.Array) -> DateReading:
     >>> r.ns.view("M8[ns]")[0], r.notes[0]
     (np.datetime64('2018-04-13T20:09:00.000000000'), 'dates read day-first (13/04/2018 20:09 seen)')
     """
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    ns, fast = _iso_dates(text)
+    rest = np.asarray(text.is_valid()) & ~fast
+    if not rest.any():
+        return DateReading(ns, np.zeros(len(text), bool), ())
+    if not fast.any():
+        return _read_general(text)
+    # The ISO values decide nothing for the column (no day/month order, zone, Jalali year or serial), so the
+    # notes of the other values are the column's notes.
+    others = _read_general(text.filter(pa.array(rest)))
+    ns[rest] = others.ns
+    bad = np.zeros(len(text), bool)
+    bad[rest] = others.bad
+    return DateReading(ns, bad, others.notes)
+
+
+# Fixed-width ISO shapes read straight from the bytes: "d" a digit, other characters literal.
+_ISO_SHAPES = ("dddd-dd-dd", "dddd-dd-dd dd:dd", "dddd-dd-ddTdd:dd", "dddd-dd-dd dd:dd:dd", "dddd-dd-ddTdd:dd:dd")
+
+
+def _iso_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Nanoseconds of the values in an ISO shape with a real date in 1678-2261, and which rows those are.
+
+    Reads exactly what the general ``_YMD`` pattern reads for these values (a year in 1300-1499 would be
+    Jalali there, so such values, like every other, are left to it).
+    """
+    n = len(text)
+    ns, fast = np.full(n, NAT, dtype=np.int64), np.zeros(n, bool)
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return ns, fast
+    lengths = np.asarray(pc.binary_length(text).fill_null(0))
+    for width in sorted({len(shape) for shape in _ISO_SHAPES}):
+        rows = np.flatnonzero(lengths == width)
+        if not len(rows):
+            continue
+        sub = text if len(rows) == n else text.take(pa.array(rows))
+        wide = np.int64 if pa.types.is_large_string(sub.type) else np.int32
+        offsets = np.frombuffer(sub.buffers()[1], dtype=wide, count=len(sub) + 1, offset=sub.offset * np.dtype(wide).itemsize)
+        grid = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + width * len(sub)]
+        grid = grid.reshape(len(sub), width)
+        ok = np.zeros(len(sub), bool)
+        for shape in (s for s in _ISO_SHAPES if len(s) == width):
+            ok |= _fits(grid, shape)
+        def number(i: int, size: int) -> np.ndarray:
+            out = np.zeros(len(sub), dtype=np.int32)
+            for j in range(i, min(i + size, width)):
+                out = out * 10 + (grid[:, j].astype(np.int32) - 48)
+            return out
+
+        y, mo, d = number(0, 4), number(5, 2), number(8, 2)
+        hh, mm, ss = number(11, 2), number(14, 2), number(17, 2)  # 0 where the shape has no such part
+        ok &= (y >= 1678) & (y <= 2261) & (mo >= 1) & (mo <= 12) & (d >= 1) & (hh < 24) & (mm < 60) & (ss < 60)
+        year = np.where(ok, y - 1678, 0)
+        month = np.where(ok, mo, 1)
+        leap = _LEAP[year]
+        ok &= d <= _MONTH_DAYS[leap, month]
+        days = _YEAR_DAYS[year] + _DAYS_BEFORE_MONTH[leap, month] + d - 1
+        seconds = (hh * 3600 + mm * 60 + ss).astype(np.int64)
+        ns[rows[ok]] = days[ok] * _NS_PER_DAY + seconds[ok] * _NS_PER_SECOND
+        fast[rows[ok]] = True
+    return ns, fast
+
+
+def _fits(grid: np.ndarray, shape: str) -> np.ndarray:
+    """Rows of a fixed-width byte grid that match a shape ("d" any ASCII digit)."""
+    ok = np.ones(len(grid), bool)
+    for i, ch in enumerate(shape):
+        column = grid[:, i]
+        ok &= ((column >= 48) & (column <= 57)) if ch == "d" else (column == ord(ch))
+    return ok
+
+
+def _read_general(text: pa.Array) -> DateReading:
+    """Every date pattern by regex, for any value the ISO shortcut does not take."""
     n = len(text)
     parts = {k: np.full(n, -1, dtype=np.int64) for k in ("y", "mo", "d", "H", "M", "S", "F", "a", "b")}
     tz_minutes = np.zeros(n, dtype=np.int64)

@@ -12,6 +12,8 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_logic import schema
 
@@ -172,11 +174,32 @@ def _header_scores(header: object) -> dict[tuple[str, str], float]:
 
 
 def _sample(col: pd.Series, size: int) -> pd.Series:
+    if len(col) > 4 * size:
+        col = _candidates(col, size)
     s = col.dropna().astype(str).str.strip()
     s = s[~s.str.lower().isin(_BLANKS)]
     if len(s) > size:
         s = s.iloc[np.linspace(0, len(s) - 1, size).astype(int)]
     return s.str.translate(_DIGITS)
+
+
+def _candidates(col: pd.Series, size: int) -> pd.Series:
+    """The rows of a long text column that :func:`_sample` would pick, found in Arrow instead of pandas string ops.
+
+    The same rows in the same order: non-blank after trimming, spaced evenly; anything but plain text is left whole.
+    """
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) != "string":
+        return col
+    try:
+        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
+    except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold: the pandas way
+        return col
+    blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
+    kept = np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))
+    if len(kept) > size:
+        kept = kept[np.linspace(0, len(kept) - 1, size).astype(int)]
+    return col.iloc[kept]
 
 
 def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:

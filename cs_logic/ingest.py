@@ -14,6 +14,8 @@ from itertools import islice
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_logic.problems import Problem, clip_value
 from cs_logic.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
@@ -367,8 +369,26 @@ def _parse_csv(source: bytes, delimiter: str, width: int) -> pd.DataFrame:
 
 def _clean_cells(grid: pd.DataFrame) -> pd.DataFrame:
     """Values trimmed; empty text becomes None (every raw value is text: the parser ran without NA filtering)."""
-    columns = {c: pd.Series([value.strip() or None for value in grid[c].tolist()], dtype=object) for c in grid.columns}
+    columns = {c: pd.Series(_clean_column(grid[c].to_numpy(dtype=object)), dtype=object) for c in grid.columns}
     return pd.DataFrame(columns, index=grid.index)
+
+
+def _clean_column(values: np.ndarray) -> np.ndarray:
+    """One column trimmed as ``str.strip`` does, blanks None; untouched values keep their (shared) objects.
+
+    Arrow finds the few values that need trimming (its whitespace is Python's); only those are handled in Python.
+    """
+    try:
+        raw = pa.array(values, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold (a lone surrogate): trim it in Python
+        return np.array([value.strip() or None for value in values] + [None], dtype=object)[:-1]
+    lengths = np.asarray(pc.binary_length(raw))
+    touched = np.flatnonzero((np.asarray(pc.binary_length(pc.utf8_trim_whitespace(raw))) != lengths) | (lengths == 0))
+    if not len(touched):
+        return values
+    out = values.copy()
+    out[touched] = np.array([value.strip() or None for value in values[touched]] + [None], dtype=object)[:-1]
+    return out
 
 
 def _shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = True,

@@ -80,7 +80,12 @@ _SHORT_UNITS = {"s", "m", "h", "d"}  # single letters count only as a suffix or 
 
 def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """The column as trimmed Arrow text with local digits made ASCII, blanks null; and the blank mask."""
-    values = s.to_numpy(dtype=object, na_value=None)
+    return _trimmed(_source(s)[1])
+
+
+def _source(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """The column's values as objects (non-text values as their text) and as Arrow text, untrimmed."""
+    values = s.to_numpy(dtype=object)  # blanks (None, NaN, NA) become null in Arrow; no copy of a text column
     odd = [] if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") else [
         i for i, v in enumerate(values) if v is not None and not isinstance(v, str)
     ]
@@ -90,8 +95,14 @@ def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
             v = values[i]
             whole = isinstance(v, float) and v.is_integer()
             values[i] = None if pd.isna(v) else (str(int(v)) if whole else str(v))
-    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
-    if pc.any(pc.match_substring_regex(text, f"[{_LOCAL_DIGITS}٫٬]")).as_py():
+    return values, pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def _trimmed(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Arrow text trimmed, local digits made ASCII, blank words null; and the blank mask."""
+    text = pc.utf8_trim_whitespace(raw)
+    non_ascii = pc.any(pc.invert(pc.string_is_ascii(text))).as_py()  # local digits are never ASCII
+    if non_ascii and pc.any(pc.match_substring_regex(text, f"[{_LOCAL_DIGITS}٫٬]")).as_py():
         for i, digit in enumerate(_LOCAL_DIGITS):
             text = pc.replace_substring(text, digit, str(i % 10))
         text = pc.replace_substring(pc.replace_substring(text, "٬", ""), "٫", ".")
@@ -129,11 +140,60 @@ def parse_numbers(s: pd.Series) -> Parsed:
 
 
 def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Values, bad mask and notes: plain numbers ("12", "-3.5") in one Arrow cast, the rest by the general regex.
+
+    The general reading of the other values counts the plain ones' votes, so the decimal separator and the notes
+    are decided over the whole column exactly as if every value had gone through the regex.
+    """
+    plain = _plain_numbers(text)
+    if plain is None:
+        return _general_numbers(text)[:3]
+    values, eligible, point_votes, dots_seen = plain
+    rest = np.asarray(text.is_valid()) & ~eligible
+    if not rest.any():
+        note = "dots read as decimal points (1.234 = 1.234; could be thousands)"
+        return values, np.zeros(len(text), bool), [note] if point_votes == 0 and dots_seen else []
+    others, bad, notes, decimal = _general_numbers(text.filter(pa.array(rest)), point_votes, dots_seen)
+    if decimal == ",":  # the plain values' dots are thousands separators after all: read the column again
+        return _general_numbers(text)[:3]
+    values[rest] = others
+    full_bad = np.zeros(len(text), bool)
+    full_bad[rest] = bad
+    return values, full_bad, notes
+
+
+def _plain_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, int, bool] | None:
+    """Values of the plain numbers (optional sign, digits, at most one dot), which rows those are, the votes they
+    cast for a decimal point, and whether one looks like "1.234"; None when there are none or Arrow refuses one.
+    """
+    core = pc.utf8_ltrim(text, characters="+-")
+    eligible = np.asarray(pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1)).fill_null(False))
+    if not eligible.any():
+        return None
+    whole = bool(eligible.all())
+    try:
+        cast = pc.cast(text if whole else text.filter(pa.array(eligible)), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "--5" and the like: the regex decides
+        return None
+    values = np.full(len(text), np.nan)
+    values[eligible] = np.asarray(cast.fill_null(np.nan))
+    dot = np.asarray(pc.find_substring(core, ".").fill_null(-1))[eligible]
+    frac = np.asarray(pc.binary_length(core).fill_null(0))[eligible] - dot - 1
+    has_dot = dot >= 0
+    # _POINT_STYLE without commas: ^\d*\.(\d{1,2}|\d{4,})$ or ^\d{4,}\.\d+$
+    point = has_dot & (((frac >= 1) & (frac <= 2)) | (frac >= 4) | ((dot >= 4) & (frac >= 1)))
+    thousands_like = has_dot & (dot >= 1) & (dot <= 3) & (frac == 3)  # ^\d{1,3}\.\d{3}$
+    return values, eligible, int(point.sum()), bool(thousands_like.any())
+
+
+def _general_numbers(text: pa.Array, more_point_votes: int = 0,
+                     dots_seen: bool = False) -> tuple[np.ndarray, np.ndarray, list[str], str]:
+    """The regex reading of number text; ``more_point_votes`` and ``dots_seen`` come from values read elsewhere."""
     found = pc.extract_regex(text, _NUMBER)
     hit = np.asarray(found.is_valid().fill_null(False))
     num = pc.replace_substring_regex(found.field("num"), r"[' \x{a0}\x{2009}\x{202f}’]", "")
     comma_votes = int(pc.sum(pc.match_substring_regex(num, _COMMA_STYLE)).as_py() or 0)
-    point_votes = int(pc.sum(pc.match_substring_regex(num, _POINT_STYLE)).as_py() or 0)
+    point_votes = int(pc.sum(pc.match_substring_regex(num, _POINT_STYLE)).as_py() or 0) + more_point_votes
     decimal = "," if comma_votes > point_votes else "."
     notes = []
     if decimal == ",":
@@ -143,7 +203,7 @@ def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
         plain = pc.replace_substring(num, ",", "")
         if point_votes == 0 and pc.any(pc.match_substring_regex(num, r"^\d{1,3}(,\d{3})+$")).as_py():
             notes.append("commas read as thousands separators (1,234 = 1234; no decimals seen to confirm)")
-        elif point_votes == 0 and pc.any(pc.match_substring_regex(num, r"^\d{1,3}\.\d{3}$")).as_py():
+        elif point_votes == 0 and (dots_seen or pc.any(pc.match_substring_regex(num, r"^\d{1,3}\.\d{3}$")).as_py()):
             notes.append("dots read as decimal points (1.234 = 1.234; could be thousands)")
     valid = hit & np.asarray(pc.match_substring_regex(num, _VALID[decimal]).fill_null(False))
     valid &= np.asarray(pc.match_substring_regex(num, r"\d").fill_null(False))
@@ -163,7 +223,7 @@ def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
         mixed = "mixed currencies, not converted: " if len({c.upper() for c in currencies}) > 1 else ""
         notes.append(f"currency signs removed ({mixed}{', '.join(currencies)})")
     bad = np.asarray(text.is_valid()) & np.isnan(values)
-    return values, bad, notes
+    return values, bad, notes, decimal
 
 
 def _is(found: pa.StructArray, group: str, value: str) -> np.ndarray:
@@ -298,8 +358,15 @@ def parse_ids(s: pd.Series) -> Parsed:
     >>> parse_ids(pd.Series([" 00123 ", "N/A", 42])).values.tolist()
     ['00123', None, '42']
     """
-    text, _ = _text(s)
-    return _result(s, text.to_pylist(), np.zeros(len(s), bool), dtype=object)
+    values, raw = _source(s)
+    text, _ = _trimmed(raw)
+    # Unchanged values keep their own objects: the CSV parser shares repeated strings, so a million rows of
+    # the same few thousand ids cost a few thousand strings, not a million.
+    changed = np.flatnonzero(~np.asarray(pc.equal(text, raw).fill_null(False)))
+    if len(changed):
+        values = values.copy()  # never write into the caller's column
+        values[changed] = np.array(text.take(pa.array(changed)).to_pylist() + [None], dtype=object)[:-1]
+    return _result(s, values, np.zeros(len(s), bool), dtype=object)
 
 
 def infer_kind(s: pd.Series) -> str:

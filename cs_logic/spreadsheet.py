@@ -24,6 +24,12 @@ MEMBER_FLOOR_BYTES = 1024**2  # ...when it expands to more than 1 MB
 CHUNK = 1024**2
 DANGEROUS_XML = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"), "<!ENTITY".encode("utf-16-le"))
 RESAVE = "open it in Excel or LibreOffice, save it as XLSX or CSV UTF-8 and upload again"
+# Parquet compresses 10-20x, so the upload's byte limit says little: its own metadata gives rows and size before
+# any reading. Each cell becomes a Python text value (about 60 bytes) and then a typed one, so 20 million rows
+# or 100 million cells is about what a session's few GB can hold, with room for DuckDB.
+MAX_PARQUET_ROWS = 20_000_000
+MAX_PARQUET_CELLS = 100_000_000
+MAX_PARQUET_EXPANDED_BYTES = 1536 * 1024**2  # data pages uncompressed
 
 
 class IngestError(Exception):
@@ -149,8 +155,43 @@ def _fill_merged(grid: pd.DataFrame, data: bytes, sheet: str) -> pd.DataFrame:
     return grid
 
 
+def check_parquet_size(data: bytes, max_rows: int | None = None, max_cells: int | None = None,
+                       max_expanded: int | None = None) -> None:
+    """Refuse a Parquet file whose metadata says it holds more rows, cells or uncompressed bytes than a session can.
+
+    The limits default to ``MAX_PARQUET_ROWS``, ``MAX_PARQUET_CELLS`` and ``MAX_PARQUET_EXPANDED_BYTES``.
+
+    Examples
+    --------
+    >>> buf = io.BytesIO()
+    >>> pd.DataFrame({"a": range(5)}).to_parquet(buf)
+    >>> check_parquet_size(buf.getvalue(), max_rows=4)
+    Traceback (most recent call last):
+    ...
+    cs_logic.spreadsheet.IngestError: the Parquet file holds 5 rows x 1 columns (0.0 MB once expanded), over the limit of 4 rows, 100,000,000 cells or 1,536 MB; split it or leave out rows or columns and upload again
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    except Exception as exc:  # pyarrow raises many types for damaged or unsupported files
+        raise IngestError(f"the Parquet file cannot be read ({_short(exc)}); save it as CSV UTF-8 and upload again") from exc
+    max_rows = MAX_PARQUET_ROWS if max_rows is None else max_rows
+    max_cells = MAX_PARQUET_CELLS if max_cells is None else max_cells
+    max_expanded = MAX_PARQUET_EXPANDED_BYTES if max_expanded is None else max_expanded
+    rows, columns = meta.num_rows, meta.num_columns
+    expanded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if rows > max_rows or rows * columns > max_cells or expanded > max_expanded:
+        raise IngestError(
+            f"the Parquet file holds {rows:,} rows x {columns:,} columns ({expanded / 1024**2:,.1f} MB once expanded), "
+            f"over the limit of {max_rows:,} rows, {max_cells:,} cells or {max_expanded / 1024**2:,.0f} MB; "
+            "split it or leave out rows or columns and upload again"
+        )
+
+
 def read_parquet_frame(data: bytes) -> pd.DataFrame:
-    """A Parquet file as a frame of text with its own column names (as text)."""
+    """A Parquet file as a frame of text with its own column names (as text); too big a file is refused first."""
+    check_parquet_size(data)
     try:
         raw = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for damaged or unsupported files

@@ -223,6 +223,34 @@ def test_parquet_is_read_as_text() -> None:
 
 # --- refusals --------------------------------------------------------------------------------------
 
+def test_parquet_over_the_row_limit_is_refused_from_its_metadata_before_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1,000-row file against a 999-row limit: refused with its rows and size named, and the file never read.
+
+    (The L benchmark's 90 MB usage.parquet holds 50 million rows and ran out of 16 GB instead.)
+    """
+    from cs_logic import spreadsheet
+
+    buf = io.BytesIO()
+    pd.DataFrame({"account_id": ["A1"] * 1000, "events": range(1000)}).to_parquet(buf)
+    monkeypatch.setattr(spreadsheet, "MAX_PARQUET_ROWS", 999)
+    monkeypatch.setattr(spreadsheet.pd, "read_parquet", lambda *a, **k: pytest.fail("the file was read"))
+    with pytest.raises(IngestError) as exc:
+        read_table(buf.getvalue(), "usage.parquet")
+    assert_clear_sentence(exc, "1,000 rows")
+    assert "999 rows" in str(exc.value) and " MB once expanded" in str(exc.value)
+
+
+def test_parquet_over_the_expanded_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cs_logic import spreadsheet
+
+    buf = io.BytesIO()
+    pd.DataFrame({"text": [f"{i:04d}" * 250 for i in range(50)]}).to_parquet(buf)  # 50 KB of distinct text
+    monkeypatch.setattr(spreadsheet, "MAX_PARQUET_EXPANDED_BYTES", 1024)
+    with pytest.raises(IngestError) as exc:
+        read_table(buf.getvalue(), "big.parquet")
+    assert_clear_sentence(exc, "once expanded")
+
+
 @pytest.mark.parametrize("data", [b"", b"  \r\n\n", b"\xef\xbb\xbf\r\n", b"\xff\xfe"])
 def test_empty_file_is_refused(data: bytes) -> None:
     with pytest.raises(IngestError) as exc:
