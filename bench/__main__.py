@@ -36,6 +36,7 @@ from bench import baseline_pandas  # noqa: E402
 from bench.generate import AS_OF, HEADERS, SIZES, generate  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
+FIGURES = ("memory", "ingest", "scoring", "what-if", "pages", "charts")  # what --only may name
 
 # The benchmark's scorecard (METRICS.md file format): derived measures from every table and a plan points table.
 SCORECARD: dict[str, Any] = {
@@ -141,8 +142,8 @@ def module(name: str) -> Any:
 class Bench:
     """The measurements for one size; each figure method appends to ``figures`` and never raises."""
 
-    def __init__(self, size: str, repeat: int, profile: bool) -> None:
-        self.size, self.repeat, self.profile = size, repeat, profile
+    def __init__(self, size: str, repeat: int, profile: bool, only: frozenset[str] = frozenset(FIGURES)) -> None:
+        self.size, self.repeat, self.profile, self.only = size, repeat, profile, only
         self.paths = generate(size)
         self.figures: list[Figure] = []
         self.profiles: dict[str, str] = {}
@@ -562,15 +563,22 @@ class Bench:
         print(f"Benchmark size {self.size} ({SIZES[self.size]}), {self.repeat} timed runs after a warm-up", flush=True)
         # Memory first: on Linux a child's ru_maxrss starts at its parent's high-water mark, so the
         # parent must not hold the data yet when the child is forked.
-        if self.size != "L":
+        want = self.only | ({"scoring"} if self.only & {"what-if", "charts"} else set())  # they need the scores
+        if self.size != "L" and "memory" in want:
             self.run("Peak memory", "<= 3x", self.fig_memory)
-        self.run("Ingest usage file", "<= 1.3x", self.fig_ingest)
-        self.run("Load all tables", "-", self.load_all)
-        self.run("Full scoring", "<= 2x", self.fig_scoring)
-        self.run("What-if rescore", "<= 50 ms", self.fig_what_if)
-        self.run("Page rerun", "<= 300 ms", self.fig_pages)
-        self.run("Chart marks", "<= 5,000", self.fig_charts)
-        if self.size == "L":
+        if "ingest" in want:
+            self.run("Ingest usage file", "<= 1.3x", self.fig_ingest)
+        if want & {"scoring", "pages"}:
+            self.run("Load all tables", "-", self.load_all)
+        if "scoring" in want:
+            self.run("Full scoring", "<= 2x", self.fig_scoring)
+        if "what-if" in want:
+            self.run("What-if rescore", "<= 50 ms", self.fig_what_if)
+        if "pages" in want:
+            self.run("Page rerun", "<= 300 ms", self.fig_pages)
+        if "charts" in want:
+            self.run("Chart marks", "<= 5,000", self.fig_charts)
+        if self.size == "L" and "memory" in want:
             self.run("Peak memory", "<= 3x", self.fig_memory)
 
 
@@ -648,11 +656,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="timed runs after the warm-up, median reported (default 3; 1 for L)")
     parser.add_argument("--no-profile", action="store_true", help="do not profile missed targets")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to results.md")
+    parser.add_argument("--only", default=",".join(FIGURES),
+                        help=f"comma-separated figures to measure, of {', '.join(FIGURES)} (default: all)")
     parser.add_argument("--child-ingest", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_ingest:
         child_ingest(args.size, args.child_ingest.split(","))
         return 0
+    only = frozenset(x.strip() for x in args.only.split(",") if x.strip())
+    if not only or only - set(FIGURES):
+        parser.error(f"--only takes figures of {', '.join(FIGURES)}; got {args.only!r}")
     if args.repeat is None:
         args.repeat = 1 if args.size == "L" else 3
     t0 = time.perf_counter()
@@ -660,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     generate(args.size)
     print(f"Data ready in {time.perf_counter() - t_gen:.1f} s under {Path(generate(args.size)['usage']).parent}")
     load_before = os.getloadavg()[0]
-    bench = Bench(args.size, args.repeat, profile=not args.no_profile)
+    bench = Bench(args.size, args.repeat, profile=not args.no_profile, only=only)
     bench.measure()
     print(f"Load average at start {load_before:.1f}, at end {os.getloadavg()[0]:.1f}")
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")

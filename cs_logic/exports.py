@@ -83,21 +83,33 @@ def sheet_names(names: list[str]) -> list[str]:
     return out
 
 
+def xlsx_problem(sheets: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why the frames do not fit an XLSX workbook (more than 1,048,575 rows or 16,384 columns), or None.
+
+    Cheap, so a page can decide whether to offer the XLSX before building it.
+
+    >>> xlsx_problem({"Deals": pd.DataFrame({"a": [1]})}) is None
+    True
+    """
+    for name, df in sheets.items():
+        if len(df) > EXCEL_MAX_DATA_ROWS or df.shape[1] > EXCEL_MAX_COLUMNS:
+            return (f"The table {name!r} has {len(df):,} rows and {df.shape[1]:,} columns; an Excel sheet holds at "
+                    f"most {EXCEL_MAX_DATA_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns. Download it as CSV instead.")
+    return None
+
+
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """An XLSX workbook, one sheet per frame, neutralised, strings never stored as formulas or links.
 
     Sheet names are made valid (see ``sheet_names``). A frame with more than 1,048,575 rows or
-    16,384 columns does not fit a sheet: ValueError, so the page can offer the CSV instead.
+    16,384 columns does not fit a sheet: ValueError (the message of :func:`xlsx_problem`), so the
+    page can offer the CSV instead.
 
     >>> to_xlsx_bytes({"Deals": pd.DataFrame({"a": [1]})})[:2]
     b'PK'
     """
-    for name, df in sheets.items():
-        if len(df) > EXCEL_MAX_DATA_ROWS or df.shape[1] > EXCEL_MAX_COLUMNS:
-            raise ValueError(
-                f"The table {name!r} has {len(df):,} rows and {df.shape[1]:,} columns; an Excel sheet holds at "
-                f"most {EXCEL_MAX_DATA_ROWS:,} rows and {EXCEL_MAX_COLUMNS:,} columns. Download it as CSV instead."
-            )
+    if problem := xlsx_problem(sheets):
+        raise ValueError(problem)
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:

@@ -114,20 +114,43 @@ def score_portfolio(frame: pd.DataFrame, scorecard: Scorecard, resolve: Callable
 
 # ---------------------------------------------------------------- tiles and lists
 
-def active_mask(frame: pd.DataFrame, as_of: Any) -> pd.Series:
+def churn_status(frame: pd.DataFrame, as_of: Any) -> pd.Series:
+    """Whether each account churned by ``as_of`` (boolean, <NA> unknown), indexed like ``frame``.
+
+    :func:`cs_logic.retention.churn_flags` over the whole portfolio takes a while; a page computes this
+    once per data load and passes it as ``churned=`` to :func:`kpis`, :func:`at_risk`,
+    :func:`rep_portfolio` and :func:`backtest`.
+
+    Examples
+    --------
+    >>> churn_status(pd.DataFrame({"churned": pd.array([True, None], "boolean")}), "2024-01-01").tolist()
+    [True, <NA>]
+    """
+    return churn_flags(frame, as_of)["churned"]
+
+
+def active_mask(frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = None) -> pd.Series:
     """True for accounts not churned by ``as_of`` (unknown churn counts as active).
+
+    ``churned`` is :func:`churn_status` of ``frame`` at ``as_of`` when the caller has it already.
 
     Examples
     --------
     >>> active_mask(pd.DataFrame({"churned": pd.array([True, None], "boolean")}), "2024-01-01").tolist()
     [False, True]
     """
-    churned = churn_flags(frame, as_of)["churned"]
+    churned = churn_status(frame, as_of) if churned is None else churned
     return ~churned.fillna(False).astype(bool)
 
 
 def _revenue(frame: pd.DataFrame) -> pd.Series | None:
     return pd.to_numeric(frame["revenue"], errors="coerce") if "revenue" in frame.columns else None
+
+
+def _aligned(values: pd.Series, index: pd.Index) -> pd.Series:
+    """``values.reindex(index)``, skipped when the index is already the same: looking up 100,000 text ids
+    again (the scores and the measure frame share one index) cost more than the rest of a page."""
+    return values if values.index is index or values.index.equals(index) else values.reindex(index)
 
 
 @dataclass(frozen=True)
@@ -143,10 +166,11 @@ class Kpis:
     revenue_n: int
 
 
-def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None) -> Kpis:
+def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: pd.Series | None = None) -> Kpis:
     """Accounts, mean health, share red (of scored accounts) and revenue at risk (revenue of red accounts).
 
-    With ``as_of``, accounts churned by then are left out (their revenue is lost, not at risk).
+    With ``as_of``, accounts churned by then are left out (their revenue is lost, not at risk);
+    ``churned`` (:func:`churn_status` at ``as_of``) saves computing it again.
     ``revenue_at_risk`` is None when there is no revenue column.
 
     Examples
@@ -156,17 +180,21 @@ def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None) -> Kpis:
     >>> k.mean_health, k.red_share, k.revenue_at_risk
     (50.0, 0.5, 100.0)
     """
-    keep = active_mask(frame, as_of).reindex(scored.index, fill_value=True) if as_of is not None else None
-    s = scored if keep is None else scored[keep.to_numpy(bool)]
-    score = s["health_score"].dropna()
-    red = s["health_band"] == "red"
+    keep = np.ones(len(scored), dtype=bool)
+    if as_of is not None or churned is not None:
+        keep = active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)
+    score = scored["health_score"].to_numpy(dtype=float)[keep]
+    score = score[~np.isnan(score)]
+    red = (scored["health_band"] == "red").to_numpy(dtype=bool)[keep]
+    n_red = int(red.sum())
     revenue = _revenue(frame)
     at_risk, rev_n = None, 0
     if revenue is not None:
-        red_revenue = revenue.reindex(s.index)[red].dropna()
+        red_revenue = _aligned(revenue, scored.index).to_numpy(dtype=float)[keep][red]
+        red_revenue = red_revenue[~np.isnan(red_revenue)]
         at_risk, rev_n = float(red_revenue.sum()), int(len(red_revenue))
-    return Kpis(len(s), len(score), float(score.mean()) if len(score) else None, int(red.sum()),
-                float(red.sum() / len(score)) if len(score) else None, at_risk, rev_n)
+    return Kpis(int(keep.sum()), len(score), float(score.mean()) if len(score) else None, n_red,
+                float(n_red / len(score)) if len(score) else None, at_risk, rev_n)
 
 
 def _weakest(scored: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -180,11 +208,12 @@ def _weakest(scored: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 
 def at_risk(scored: pd.DataFrame, frame: pd.DataFrame, band: str = "red", sc: Scorecard | None = None,
-            as_of: Any = None) -> pd.DataFrame:
+            as_of: Any = None, churned: pd.Series | None = None) -> pd.DataFrame:
     """Accounts in ``band`` (lowest score first) with name, owner, revenue, score and the weakest measure.
 
     The weakest measure has the fewest points among those with a value (with ``sc``: and a weight
-    above 0). With ``as_of``, accounts already churned are left out.
+    above 0). With ``as_of``, accounts already churned are left out (``churned``: :func:`churn_status`
+    at ``as_of``, when the caller has it).
 
     Examples
     --------
@@ -197,16 +226,38 @@ def at_risk(scored: pd.DataFrame, frame: pd.DataFrame, band: str = "red", sc: Sc
     if sc is not None:
         columns = [m.points_column for m in sc.measures if m.weight > 0 and m.points_column in scored.columns]
     keep = scored["health_band"] == band
-    if as_of is not None:
-        keep &= active_mask(frame, as_of).reindex(scored.index, fill_value=True)
-    s = scored[keep]
+    if as_of is not None or churned is not None:
+        keep &= active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True)
+    rows = keep.to_numpy(dtype=bool)
+    s = scored[rows]
     out = pd.DataFrame({"account_id": s.index.astype(str)}, index=s.index)
     for col in ("account_name", "owner", "revenue"):
         if col in frame.columns:
-            out[col] = frame[col].reindex(s.index)
+            out[col] = _aligned(frame[col], scored.index)[rows].set_axis(s.index)
     out["health_score"], out["health_band"] = s["health_score"], s["health_band"]
     out["weakest_measure"] = _weakest(s, columns)
     return out.sort_values("health_score", kind="stable").reset_index(drop=True)
+
+
+def account_choices(scored: pd.DataFrame, frame: pd.DataFrame, limit: int = 5000) -> dict[Any, str]:
+    """The ``limit`` lowest-scored accounts (lowest first, blank scores last) -> "id · name · score" labels.
+
+    For a picker: its options are the keys and its labels the values, built at once (formatting
+    5,000 labels one lookup at a time took a quarter of the Success page's rerun).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [80.0, None, 12.4]}, index=pd.Index(["A", "B", "C"], name="account_id"))
+    >>> list(account_choices(s, pd.DataFrame({"account_name": ["Acme", "Bolt", "Crux"]}, index=s.index)).values())
+    ['C · Crux · 12', 'A · Acme · 80', 'B · Bolt · no score']
+    """
+    score = scored["health_score"].to_numpy(dtype=float)
+    pick = np.argsort(score, kind="stable")[:limit]  # blanks sort last, in file order, as in sort_values
+    ids = scored.index[pick]
+    names = (frame["account_name"].reindex(ids, fill_value="").to_numpy(dtype=object)
+             if "account_name" in frame.columns else [""] * len(ids))
+    return {a: f"{a} · {name} · {x:.0f}" if pd.notna(x) else f"{a} · {name} · no score"
+            for a, name, x in zip(ids, names, score[pick])}
 
 
 def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
@@ -229,12 +280,14 @@ def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- reps, backtest, what-if
 
-def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any,
+                  churned: pd.Series | None = None) -> pd.DataFrame:
     """Per owner: book size, active accounts, their mean health, red share and revenue at risk, and churn.
 
     ``accounts`` = the owner's accounts; ``active`` = those not churned by ``as_of`` (the health
     columns are over these); ``churn_share`` = churned / accounts with a known status, with its
-    Wilson 95% interval (``churn_low``, ``churn_high``; blank when churn is unknown).
+    Wilson 95% interval (``churn_low``, ``churn_high``; blank when churn is unknown). ``churned``:
+    :func:`churn_status` at ``as_of``, when the caller has it.
 
     Examples
     --------
@@ -245,17 +298,23 @@ def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> pd.D
     """
     if "owner" not in frame.columns:
         return pd.DataFrame(columns=list(REP_COLUMNS))
-    churned = churn_flags(frame, as_of)["churned"].reindex(scored.index)
+    # Positional from here (ids aligned once): grouping 100,000 rows by owner while they carry text ids
+    # made pandas rebuild an id lookup for every group and column, most of the function's time.
+    def by_position(values: pd.Series) -> pd.Series:
+        return _aligned(values, scored.index).reset_index(drop=True)
+
+    churned = by_position(churn_status(frame, as_of) if churned is None else churned)
     active = ~churned.fillna(False).astype(bool)
     revenue = _revenue(frame)
-    red = (scored["health_band"] == "red") & active
+    score = by_position(scored["health_score"])
+    red = (by_position(scored["health_band"]) == "red") & active
     df = pd.DataFrame({
-        "owner": frame["owner"].reindex(scored.index).astype(object).fillna("(no owner)"),
+        "owner": by_position(frame["owner"]).astype(object).fillna("(no owner)"),
         "active": active.astype(int),
-        "score": scored["health_score"].where(active),
-        "scored": (scored["health_score"].notna() & active).astype(int),
+        "score": score.where(active),
+        "scored": (score.notna() & active).astype(int),
         "red": red.astype(int),
-        "at_risk": (revenue.reindex(scored.index).where(red, 0.0) if revenue is not None else np.nan),
+        "at_risk": (by_position(revenue).where(red, 0.0) if revenue is not None else np.nan),
         "known": churned.notna().astype(int),
         "churned": churned.fillna(False).astype(int),
     })
@@ -284,8 +343,10 @@ class Backtest:
     reason: str | None = None
 
 
-def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> Backtest:
+def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = None) -> Backtest:
     """AUC (METRICS.md), churn share per band and lift per score decile, over scored accounts with known churn.
+
+    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it.
 
     Examples
     --------
@@ -293,7 +354,7 @@ def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any) -> Backtest:
     >>> backtest(s, pd.DataFrame({"churned": pd.array([False, True], "boolean")}), "2024-01-01").auc
     1.0
     """
-    churned = churn_flags(frame, as_of)["churned"].reindex(scored.index)
+    churned = (churn_status(frame, as_of) if churned is None else churned).reindex(scored.index)
     known = churned.notna() & scored["health_score"].notna()
     n, k = int(known.sum()), int(churned[known].astype(bool).sum())
     if n == 0:
@@ -382,8 +443,11 @@ class Comparison:
         return None if self.auc_before is None or self.auc_after is None else self.auc_after - self.auc_before
 
 
-def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None) -> Comparison:
+def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None,
+            churned: pd.Series | None = None) -> Comparison:
     """Band migration (rows = baseline band), moved accounts, revenue at risk and AUC before and after.
+
+    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it.
 
     Examples
     --------
@@ -396,8 +460,10 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
     for col in ("owner", "account_name"):
         if col in frame.columns:
             moved.insert(1, col, frame[col].reindex(moved["account_id"]).to_numpy())
-    before, after = kpis(baseline_scored, frame, as_of), kpis(scored, frame, as_of)
-    churned = churn_flags(frame, as_of if as_of is not None else pd.Timestamp.max)["churned"]
+    if churned is None:
+        churned = churn_status(frame, as_of if as_of is not None else pd.Timestamp.max)
+    active_by = churned if as_of is not None else None  # without as_of the tiles count every account
+    before, after = kpis(baseline_scored, frame, as_of, active_by), kpis(scored, frame, as_of, active_by)
     auc_before, auc_after = (health.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
     return Comparison(health.band_migration(baseline_scored, scored), moved,
                       before.revenue_at_risk, after.revenue_at_risk, auc_before, auc_after)

@@ -1,4 +1,11 @@
-"""Feedback: what customers say and score, what drives it, and the questions they keep asking."""
+"""Feedback: what customers say and score, what drives it, and the questions they keep asking.
+
+Session keys: ``fb_surveys`` (the surveys with their accounts' columns, per data load and filters),
+``fb_index`` (the searchable comment table, per data load), ``fb_memo`` (the operational drivers' inputs per
+data load, as-of date and health scores); other ``fb_`` keys are this page's widgets.
+"""
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -23,10 +30,13 @@ TEXT = st.column_config.TextColumn  # user text stays text in a grid, never Mark
 as_of = as_of_default()
 
 
-@st.cache_data(**CACHE)
 def surveys(key, _store):
-    accounts = _store.frame("accounts") if "accounts" in _store.tables else None
-    return surveys_with_accounts(_store.frame("surveys"), accounts)
+    """Once per data load and filters, kept in the session (st.cache_data would unpickle a copy on every rerun)."""
+    memo = st.session_state.get("fb_surveys")
+    if memo is None or memo[0] != key:
+        accounts = _store.frame("accounts") if "accounts" in _store.tables else None
+        memo = st.session_state["fb_surveys"] = (key, surveys_with_accounts(_store.frame("surveys"), accounts))
+    return memo[1]
 
 
 @st.cache_data(**CACHE)
@@ -43,6 +53,53 @@ def measures(key, as_of, _store):
     return derived_measures(_store.con, set(_store.tables), as_of)
 
 
+@st.cache_data(**CACHE)
+def tiles_of(key, _store):
+    return fv.voice_tiles(surveys(key, _store))
+
+
+@st.cache_data(**CACHE)
+def choices_of(key, _store):
+    return fv.filter_choices(surveys(key, _store))
+
+
+@st.cache_data(**CACHE)
+def key_drivers(key, outcome, ratings, _store):
+    return relative_weights(surveys(key, _store), outcome, list(ratings))
+
+
+@st.cache_data(**CACHE)
+def interest_in(key, ask, _store):
+    return fb.feature_interest(surveys(key, _store), ask)
+
+
+@st.cache_data(**CACHE)
+def themes_of(key, _store):
+    return fb.themes(surveys(key, _store)["comment"])
+
+
+@st.cache_data(**CACHE)
+def telling_terms(key, basis, a, b, _store):
+    sv = surveys(key, _store)
+    score = fb.score_group(sv, basis)
+    return fb.distinctive_terms(fv.group_texts(sv, score, a), fv.group_texts(sv, score, b))
+
+
+@st.cache_data(**CACHE)
+def comments_found(key, table, index, query, filters, _store):
+    return fb.search_comments(_store.con, table, query, filters, index=index)
+
+
+def for_health(name, health, compute):
+    """Computed once per data load, as-of date and health scores (the Success page replaces those when it rescores)."""
+    memo = st.session_state.get("fb_memo")
+    if memo is None or memo["key"] != (KEY, as_of) or memo["health"] is not health:
+        memo = st.session_state["fb_memo"] = {"key": (KEY, as_of), "health": health}
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
+
+
 def search_table() -> tuple[str, str]:
     """The folded comment index, built once per data load (Store.load drops it with the old data)."""
     state = st.session_state.get("fb_index")
@@ -54,7 +111,7 @@ def search_table() -> tuple[str, str]:
 sv = surveys(KEY, store)
 cols = set(sv.columns)
 # ------------------------------------------------------------------------------------------------ tiles
-tiles = fv.voice_tiles(sv)
+tiles = tiles_of(KEY, store)
 for column, tile in zip(st.columns(max(len(tiles), 1)), tiles):
     column.metric(tile.label, tile.shown, help=tile.definition, border=True)
     column.caption(tile.detail)
@@ -75,16 +132,17 @@ else:
     group = q2.selectbox("Score group", ["All", *groups], key="fb_group")
     chosen = {"group": groups.get(group)}
     f_cols = st.columns(4)
+    options = choices_of(KEY, store)
     for slot, (col, label) in zip(f_cols, [("segment", "Segment"), ("owner", "Rep"), ("agent", "Agent")]):
-        if col in cols and sv[col].notna().any():
-            pick = slot.selectbox(label, ["All", *sorted(sv[col].dropna().astype(str).unique())], key=f"fb_{col}")
+        if col in options:
+            pick = slot.selectbox(label, ["All", *options[col]], key=f"fb_{col}")
             chosen[col] = None if pick == "All" else pick
-    if "date" in cols and sv["date"].notna().any():
-        lo, hi = sv["date"].min().date(), sv["date"].max().date()
+    if "dates" in options:
+        lo, hi = options["dates"]
         span = f_cols[3].date_input("Answered between", (lo, hi), min_value=lo, max_value=hi, key="fb_dates")
         if isinstance(span, (tuple, list)) and len(span) == 2:
             chosen.update(date_from=span[0], date_to=span[1])
-    found = fb.search_comments(store.con, table, query, fv.search_filters(store.filters, chosen), index=index)
+    found = comments_found(KEY, table, index, query, fv.search_filters(store.filters, chosen), store)
     found.insert(0, "group", fb.score_group(found) if cols & {"nps", "csat"} else None)
     # The comment comes second so its column stays in view: the grid right-aligns Persian text.
     shown = [c for c in ("response_id", "comment", "group", "nps", "csat", "date", "segment", "owner", "agent")
@@ -101,7 +159,7 @@ else:
         st.text(fv.reading_text(found["comment"].iloc[pick]))  # plain text; RTL comments read right to left
 
     st.subheader("Themes")
-    themes = fb.themes(sv["comment"])
+    themes = themes_of(KEY, store)
     st.altair_chart(charts.themes_chart(themes), width="stretch")
     st.dataframe(themes, hide_index=True, width="stretch", column_config={
         "share": st.column_config.NumberColumn("Share of comments", format="percent"), "examples": "Examples"})
@@ -114,8 +172,7 @@ else:
     pairs = {k: v for k, v in pairs.items() if v[0] in cols}
     if pairs:
         basis, a, b, labels = pairs[st.selectbox("Compare", list(pairs), key="fb_compare")]
-        score = fb.score_group(sv, basis)
-        terms = fb.distinctive_terms(fv.group_texts(sv, score, a), fv.group_texts(sv, score, b))
+        terms = telling_terms(KEY, basis, a, b, store)
         st.altair_chart(charts.distinctive_terms_chart(terms, labels=labels), width="stretch")
         st.dataframe(pd.concat([terms.head(10), terms.tail(10)]), hide_index=True, width="stretch", column_config={
             "z": st.column_config.NumberColumn("z-score", format="%.2f"), "log_odds": None,
@@ -136,7 +193,7 @@ if not ratings or not outcomes:
 else:
     outcome = st.selectbox("Outcome", outcomes, key="fb_outcome", format_func={"nps": "NPS answer (0-10)",
                                                                               "csat": "CSAT (1-5)"}.get)
-    kd = relative_weights(sv, outcome, ratings)
+    kd = key_drivers(KEY, outcome, tuple(ratings), store)
     k1, k2 = st.columns(2)
     k1.metric("R²", "–" if kd.r2 is None else f"{kd.r2:.2f}", border=True)
     k2.metric("Complete answers (n)", f"{kd.n:,}", border=True)
@@ -150,16 +207,18 @@ else:
 
 st.subheader("Operational drivers")
 health = st.session_state.get("health_scores")
-ops = fv.account_outcomes(measures(KEY, as_of, store), store.frame("accounts") if "accounts" in store.tables else None,
-                          as_of, health if isinstance(health, pd.DataFrame) else None)
-op_outcomes = [c for c in ("account_nps", "churned") if c in ops.columns and ops[c].notna().any()]
-candidates, sparse = fv.operational_candidates(ops)
+health = health if isinstance(health, pd.DataFrame) else None
+ops = for_health("ops", health, lambda: fv.account_outcomes(
+    measures(KEY, as_of, store), store.frame("accounts") if "accounts" in store.tables else None, as_of, health))
+op_outcomes = for_health("outcomes", health, lambda: [c for c in ("account_nps", "churned")
+                                                      if c in ops.columns and ops[c].notna().any()])
+candidates, sparse = for_health("candidates", health, lambda: fv.operational_candidates(ops))
 if not op_outcomes or not candidates:
     st.info("Operational drivers need accounts with NPS answers or churn, and tickets or usage per account.")
 else:
     op = st.selectbox("Outcome per account", op_outcomes, key="fb_op_outcome",
                       format_func={"account_nps": "Account NPS", "churned": "Churned (0/1)"}.get)
-    od = operational_drivers(ops, op, candidates)
+    od = for_health(("drivers", op), health, lambda: operational_drivers(ops, op, candidates))
     st.dataframe(od.table, hide_index=True, width="stretch", column_config={
         "raw_weight": None, "scale_min": None, "scale_max": None, "performance": None,
         "importance": st.column_config.NumberColumn("Importance (% of R²)", format="%.1f"),
@@ -196,10 +255,11 @@ else:
                "most common wording); groups of 3 or more. Ticket subjects and bodies count whole; survey comments "
                "only when they read as a question. Trend: the 90 days to the latest date against the 90 before.")
     d1, d2, _ = st.columns([1, 1, 4])
-    d1.download_button("Download CSV", to_csv_bytes(table_faq), "faq_candidates.csv", "text/csv",
+    # Written only when clicked (a callable), not on every rerun.
+    d1.download_button("Download CSV", partial(to_csv_bytes, table_faq), "faq_candidates.csv", "text/csv",
                        key="fb_faq_csv", on_click="ignore")
-    d2.download_button("Download XLSX", to_xlsx_bytes({"FAQ candidates": table_faq}), "faq_candidates.xlsx", XLSX,
-                       key="fb_faq_xlsx", on_click="ignore")
+    d2.download_button("Download XLSX", partial(to_xlsx_bytes, {"FAQ candidates": table_faq}), "faq_candidates.xlsx",
+                       XLSX, key="fb_faq_xlsx", on_click="ignore")
 
 # -------------------------------------------------------------------------------------- feature interest
 st.header("Feature interest")
@@ -208,7 +268,7 @@ if not asks:
     st.info("No survey column's header contains “feature” or “which”, so there is no feature question to tally.")
 else:
     ask = st.selectbox("Question", asks, key="fb_feature")
-    fi = fb.feature_interest(sv, ask)
+    fi = interest_in(KEY, ask, store)
     st.dataframe(fi.table, hide_index=True, width="stretch", column_config={
         "feature": TEXT("Feature"), "share": st.column_config.NumberColumn("Share of respondents", format="percent")})
     st.text(f"{fi.respondents:,} respondents. Most wanted: {', '.join(fi.most) or '–'}")

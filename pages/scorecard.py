@@ -44,6 +44,7 @@ store = require_data("accounts")
 as_of = as_of_default()
 DATA_KEY = repr((st.session_state["loaded_key"], store.filters, as_of))
 frame = remembered("frame", DATA_KEY, lambda: pf.measure_frame(store.con, set(store.tables), store.frame("accounts"), as_of))
+churned = remembered("churned", DATA_KEY, lambda: pf.churn_status(frame, as_of))
 resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()})
 in_use = remembered("default", DATA_KEY, lambda: pf.starting_scorecard(frame))
 if st.session_state["settings"].scorecard:
@@ -119,6 +120,7 @@ points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.port
 basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
                                                                   store.frame("accounts"), frame, as_of))
 past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
+past_churned = remembered("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
 scored = pf.rescore_portfolio(points, sc)
 st.session_state["health_scores"] = scored[["health_score", "health_band"]]
 
@@ -130,10 +132,11 @@ with results:
     if missing := health.missing_columns(frame, sc, resolve):
         st.warning(pf.md_escape("Not in the loaded data, so scored as blank: " + ", ".join(missing)))
     baseline = st.session_state.get("sc_baseline")
-    k = pf.kpis(scored, frame, as_of)
-    b = pf.kpis(baseline["scored"], frame, as_of) if baseline else None
-    cmp = pf.compare(baseline["scored"], scored, frame, as_of) if baseline else None
-    auc = pf.backtest(pf.rescore_portfolio(past, sc), basis.frame, as_of).auc
+    k = pf.kpis(scored, frame, as_of, churned)
+    b = pf.kpis(baseline["scored"], frame, as_of, churned) if baseline else None
+    cmp = pf.compare(baseline["scored"], scored, frame, as_of, churned) if baseline else None
+    auc = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
+        pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned)).auc
     (t1, t2), (t3, t4) = st.columns(2), st.columns(2)
     t1.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
               delta=None if not b or k.mean_health is None or b.mean_health is None else
@@ -191,7 +194,7 @@ if suggestion and suggestion[0] == pf.definition_key(sc):
     st.dataframe(pf.weight_table(sc, proposal), hide_index=True, width="stretch", column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight now", "weight_pct": PCT,
         "proposed_weight": st.column_config.NumberColumn("Proposed weight", format="%.1f"), "proposed_pct": PCT})
-    new_auc = pf.backtest(pf.rescore_portfolio(past, proposal), basis.frame, as_of).auc
+    new_auc = pf.backtest(pf.rescore_portfolio(past, proposal), basis.frame, as_of, past_churned).auc
     st.caption(f"AUC with the proposal: {'–' if new_auc is None else f'{new_auc:.3f}'} (now "
                f"{'–' if auc is None else f'{auc:.3f}'}); fitted on {suggestion[1].n:,} accounts, "
                f"{suggestion[1].n_churned:,} churned.")

@@ -5,7 +5,8 @@ health_score, health_band) for other pages; ``portfolio_memo`` holds the measure
 per data load (shared with the Scorecard page); ``suc_`` keys are this page's widgets.
 """
 
-import pandas as pd
+from functools import partial
+
 import streamlit as st
 
 from cs_logic import exports, health
@@ -35,6 +36,7 @@ store = require_data("accounts")
 as_of = as_of_default()
 DATA_KEY = repr((st.session_state["loaded_key"], store.filters, as_of))
 frame = remembered("frame", DATA_KEY, lambda: pf.measure_frame(store.con, set(store.tables), store.frame("accounts"), as_of))
+churned = remembered("churned", DATA_KEY, lambda: pf.churn_status(frame, as_of))
 resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()})
 default = remembered("default", DATA_KEY, lambda: pf.starting_scorecard(frame))
 sc = default
@@ -63,7 +65,7 @@ if frame.empty:
     st.stop()
 
 # ---------------------------------------------------------------------------------------- portfolio tiles
-k = pf.kpis(scored, frame, as_of)
+k = pf.kpis(scored, frame, as_of, churned)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Accounts", f"{k.accounts:,}", border=True, help="Accounts not churned by the as-of date.")
 c2.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
@@ -74,7 +76,7 @@ c4.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenu
           help="Revenue of red active accounts, as exported (MRR/ARR/monthly charges)."
           + (f" {k.revenue_n:,} red accounts have a revenue figure." if k.revenue_at_risk is not None else
              " The accounts have no revenue column."))
-active = scored[pf.active_mask(frame, as_of).reindex(scored.index, fill_value=True).to_numpy(bool)]
+active = scored[pf.active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)]
 left, right = st.columns(2)
 left.altair_chart(charts.band_distribution_chart(active), width="stretch")
 right.altair_chart(charts.score_histogram(active), width="stretch")
@@ -84,27 +86,29 @@ st.caption("Active accounts only: accounts churned by the as-of date are lost, n
 st.header("Accounts at risk")
 band = st.segmented_control("Band", list(health.BANDS), default="red", key="suc_band") or "red"
 text = st.text_input("Search by account id or name", key="suc_search", placeholder="e.g. ACC-0042 or Lakeshore")
-table = pf.search(pf.at_risk(scored, frame, band, sc, as_of), text)
+table = pf.search(pf.at_risk(scored, frame, band, sc, as_of, churned), text)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "account_id": "Account", "account_name": "Name", "owner": "Rep / owner", "revenue": MONEY,
     "health_score": SCORE, "health_band": "Band", "weakest_measure": "Weakest measure"})
 st.caption(f"{len(table):,} {band} accounts, lowest score first (click a header to sort). Weakest measure: the "
            "measure with the fewest points.")
 d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button("Download CSV", exports.to_csv_bytes(table), file_name=f"{band}_accounts.csv", mime="text/csv",
-                   key="suc_csv", on_click="ignore")
-try:
-    d2.download_button("Download XLSX", exports.to_xlsx_bytes({f"{band} accounts": table}), mime=XLSX,
+# The files are written only when a button is clicked (a callable): building them took most of every rerun.
+d1.download_button("Download CSV", partial(exports.to_csv_bytes, table), file_name=f"{band}_accounts.csv",
+                   mime="text/csv", key="suc_csv", on_click="ignore")
+sheets = {f"{band} accounts": table}
+if too_big := exports.xlsx_problem(sheets):
+    d2.caption(too_big)
+else:
+    d2.download_button("Download XLSX", partial(exports.to_xlsx_bytes, sheets), mime=XLSX,
                        file_name=f"{band}_accounts.xlsx", key="suc_xlsx", on_click="ignore")
-except ValueError as exc:
-    d2.caption(str(exc))
 
 # ------------------------------------------------------------------------------------------------- reps
 st.header("Portfolio by rep")
 if "owner" not in frame.columns:
     st.info("Add an owner (rep / CSM / account manager) column to the accounts export to compare books.")
 else:
-    reps = pf.rep_portfolio(scored, frame, as_of)
+    reps = pf.rep_portfolio(scored, frame, as_of, churned)
     st.dataframe(reps, hide_index=True, width="stretch", column_config={
         "owner": "Rep / owner", "accounts": "Accounts (book)", "active": "Active",
         "mean_health": st.column_config.NumberColumn("Mean health", format="%.1f"),
@@ -120,11 +124,9 @@ else:
 
 # -------------------------------------------------------------------------------------------- one account
 st.header("One account up close")
-ordered = scored["health_score"].sort_values(kind="stable").index[:5000]
-names = frame["account_name"] if "account_name" in frame.columns else pd.Series(dtype=object)
-account = st.selectbox("Account (lowest score first; type to search)", list(ordered), key="suc_account",
-                       format_func=lambda a: f"{a} · {names.get(a, '')} · {scored.at[a, 'health_score']:.0f}"
-                       if pd.notna(scored.at[a, "health_score"]) else f"{a} · {names.get(a, '')} · no score")
+choices = pf.account_choices(scored, frame)
+account = st.selectbox("Account (lowest score first; type to search)", list(choices), key="suc_account",
+                       format_func=choices.get)
 if account is not None:
     parts = pf.breakdown(scored, frame, sc, account, resolve)
     left, right = st.columns([3, 2])
@@ -147,7 +149,9 @@ st.header("Does the score predict churn?")
 basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
                                                                   store.frame("accounts"), frame, as_of))
 past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
-bt = pf.backtest(pf.rescore_portfolio(past, sc), basis.frame, as_of)
+past_churned = remembered("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
+bt = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
+    pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned))
 if bt.reason:
     st.info(bt.reason)
 else:
