@@ -190,6 +190,20 @@ def _filters(store: Store) -> None:
         st.session_state["filters"] = filters
 
 
+def remembered(name: str, key: Any, compute: Any) -> Any:
+    """The session's copy of an expensive result, kept under ``portfolio_memo[name][key]``.
+
+    No pickling (st.cache_data would copy a 100k-row frame on every rerun, and a slider move must
+    feel instant); the 4 newest keys are kept per name.
+    """
+    box = st.session_state.setdefault("portfolio_memo", {}).setdefault(name, {})
+    if key not in box:
+        if len(box) >= 4:
+            box.pop(next(iter(box)))
+        box[key] = compute()
+    return box[key]
+
+
 def as_of_default() -> dt.date:
     """The as-of date pages use unless the manager picks one: the latest date in the data."""
     store = current_store()

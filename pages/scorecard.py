@@ -15,20 +15,10 @@ from cs_logic import health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
 from cs_logic.measures import MEASURE_DOCS
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, init_state, remembered, require_data
 
 init_state()
 PCT = st.column_config.NumberColumn(format="%.1f%%")
-
-
-def remembered(name, key, compute):
-    """The session's copy of an expensive result (no pickling: a slider move must feel instant); 4 kept per kind."""
-    box = st.session_state.setdefault("portfolio_memo", {}).setdefault(name, {})
-    if key not in box:
-        if len(box) >= 4:
-            box.pop(next(iter(box)))
-        box[key] = compute()
-    return box[key]
 
 
 def use(sc, from_outside=False):

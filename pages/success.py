@@ -12,23 +12,13 @@ import streamlit as st
 from cs_logic import exports, health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, init_state, remembered, require_data
 
 init_state()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PCT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn("Health score", format="%.1f")
 MONEY = st.column_config.NumberColumn("Revenue", format="localized")
-
-
-def remembered(name, key, compute):
-    """The session's copy of an expensive result (no pickling: a rerun must feel instant); 4 kept per kind."""
-    box = st.session_state.setdefault("portfolio_memo", {}).setdefault(name, {})
-    if key not in box:
-        if len(box) >= 4:
-            box.pop(next(iter(box)))
-        box[key] = compute()
-    return box[key]
 
 
 st.title("Success")
