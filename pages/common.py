@@ -204,6 +204,23 @@ def remembered(name: str, key: Any, compute: Any) -> Any:
     return box[key]
 
 
+def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:
+    """What the Success and Scorecard pages both score from, kept per data load and filters.
+
+    Returns (as_of, data_key, measure frame, churn status, column resolver, starting scorecard).
+    """
+    from cs_logic import portfolio as pf
+
+    as_of = as_of_default()
+    key = repr((st.session_state["loaded_key"], store.filters, as_of))
+    frame = remembered("frame", key, lambda: pf.measure_frame(store.con, set(store.tables),
+                                                              store.frame("accounts"), as_of))
+    churned = remembered("churned", key, lambda: pf.churn_status(frame, as_of))
+    resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts"
+                           for k, v in f.mapping.items()})
+    return as_of, key, frame, churned, resolve, remembered("default", key, lambda: pf.starting_scorecard(frame))
+
+
 def as_of_default() -> dt.date:
     """The as-of date pages use unless the manager picks one: the latest date in the data."""
     store = current_store()

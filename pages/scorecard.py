@@ -15,7 +15,7 @@ from cs_logic import health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
 from cs_logic.measures import MEASURE_DOCS
-from pages.common import as_of_default, init_state, remembered, require_data
+from pages.common import health_inputs, init_state, remembered, require_data
 
 init_state()
 PCT = st.column_config.NumberColumn(format="%.1f%%")
@@ -31,12 +31,7 @@ def use(sc, from_outside=False):
 
 st.title("Scorecard")
 store = require_data("accounts")
-as_of = as_of_default()
-DATA_KEY = repr((st.session_state["loaded_key"], store.filters, as_of))
-frame = remembered("frame", DATA_KEY, lambda: pf.measure_frame(store.con, set(store.tables), store.frame("accounts"), as_of))
-churned = remembered("churned", DATA_KEY, lambda: pf.churn_status(frame, as_of))
-resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()})
-in_use = remembered("default", DATA_KEY, lambda: pf.starting_scorecard(frame))
+as_of, DATA_KEY, frame, churned, resolve, in_use = health_inputs(store)
 if st.session_state["settings"].scorecard:
     try:
         in_use = health.load_scorecard(st.session_state["settings"].scorecard)

@@ -12,7 +12,7 @@ import streamlit as st
 from cs_logic import exports, health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
-from pages.common import as_of_default, init_state, remembered, require_data
+from pages.common import health_inputs, init_state, remembered, require_data
 
 init_state()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -23,12 +23,7 @@ MONEY = st.column_config.NumberColumn("Revenue", format="localized")
 
 st.title("Success")
 store = require_data("accounts")
-as_of = as_of_default()
-DATA_KEY = repr((st.session_state["loaded_key"], store.filters, as_of))
-frame = remembered("frame", DATA_KEY, lambda: pf.measure_frame(store.con, set(store.tables), store.frame("accounts"), as_of))
-churned = remembered("churned", DATA_KEY, lambda: pf.churn_status(frame, as_of))
-resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()})
-default = remembered("default", DATA_KEY, lambda: pf.starting_scorecard(frame))
+as_of, DATA_KEY, frame, churned, resolve, default = health_inputs(store)
 sc = default
 if st.session_state["settings"].scorecard:
     try:

@@ -78,3 +78,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu", "--disable-quic"])
         yield b
         b.close()
+
+
+@pytest.fixture()
+def page(browser, app_server):
+    """A fresh browser context on the app's start page; every request not to the server is aborted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.route(lambda url: not url.startswith(app_server), lambda route: route.abort())
+    pg.goto(app_server)
+    pg.get_by_text("Upload exports").first.wait_for(timeout=30_000)
+    yield pg
+    context.close()

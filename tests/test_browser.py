@@ -13,23 +13,6 @@ from tests.conftest import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture()
-def page(browser, app_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    outside: list[str] = []
-
-    def block(route):
-        outside.append(route.request.url)
-        route.abort()
-
-    pg.route(lambda url: not url.startswith(app_server), block)
-    pg.goto(app_server)
-    pg.get_by_text("Upload exports").first.wait_for(timeout=30_000)
-    yield pg
-    context.close()
-
-
 def _go(pg, title: str) -> None:
     pg.get_by_test_id("stSidebarNavLink").filter(has_text=title).first.click()
     pg.get_by_role("heading", name=title).first.wait_for(timeout=30_000)

@@ -9,24 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ARTIFACTS, ROOT
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 PORTUGUESE = ("flexiveis", "flexíveis")  # typed without accents, shown with them
 PERSIAN = ("پشتيباني", "پشتیبانی")  # typed with the Arabic yeh (U+064A), shown with the Persian one (U+06CC)
-
-
-@pytest.fixture()
-def page(browser, app_server):
-    if "pages/feedback.py" not in (ROOT / "app.py").read_text(encoding="utf-8"):
-        pytest.skip("app.py does not list pages/feedback.py in its navigation yet")
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.route(lambda url: not url.startswith(app_server), lambda route: route.abort())
-    pg.goto(app_server)
-    pg.get_by_text("Upload exports").first.wait_for(timeout=30_000)
-    yield pg
-    context.close()
 
 
 def _search(pg, typed: str, shown: str) -> None:

@@ -58,8 +58,6 @@ def test_report_opens_offline_with_its_svg_charts_visible(browser, report_file):
 
 def test_overview_page_renders_the_demo_in_a_browser(browser, app_server):
     """Load the demo on the Data page, open the Overview from the sidebar, see eight tiles; screenshot."""
-    if "pages/overview.py" not in (ROOT / "app.py").read_text(encoding="utf-8"):
-        pytest.skip("app.py does not list pages/overview.py yet (the lead adds it)")
     context = browser.new_context(viewport={"width": 1600, "height": 900})
     page = context.new_page()
     page.route(lambda u: not u.startswith(app_server), lambda route: route.abort())

@@ -11,22 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, ROOT
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture()
-def page(browser, app_server):
-    if "pages/scorecard.py" not in (ROOT / "app.py").read_text(encoding="utf-8"):
-        pytest.skip("app.py does not list pages/scorecard.py in its navigation yet")
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.route(lambda url: not url.startswith(app_server), lambda route: route.abort())
-    pg.goto(app_server)
-    pg.get_by_text("Upload exports").first.wait_for(timeout=30_000)
-    yield pg
-    context.close()
 
 
 def test_a_weight_moved_with_the_keyboard_rescores_the_portfolio(page):
