@@ -226,7 +226,7 @@ class Bench:
         print(f"    sampled profile of the miss written to {path}", flush=True)
 
     def query_breakdown(self) -> None:
-        """Seconds per named query of measures.derived_measures (cProfile cannot see inside DuckDB)."""
+        """Seconds of each part of derived_measures' statement run alone (cProfile cannot see inside DuckDB)."""
         ms = importlib.import_module("cs_logic.measures")
         if not (hasattr(ms, "_plan") and hasattr(ms, "_columns")):
             return
@@ -236,7 +236,7 @@ class Bench:
             t0 = time.perf_counter()
             self.store.con.execute(q.sql, {"as_of": AS_OF}).df()
             lines.append(f"{time.perf_counter() - t0:7.3f} s  {', '.join(q.measures)}")
-        text = "Per-query seconds in derived_measures:\n" + "\n".join(lines)
+        text = "Seconds per part of derived_measures (each run alone):\n" + "\n".join(lines)
         self.profiles["scoring queries"] = text
         print("    " + text.replace("\n", "\n    "), flush=True)
 
@@ -340,13 +340,12 @@ class Bench:
 
     # ------------------------------------------------------------ scoring
     def app_score(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        ms, health = importlib.import_module("cs_logic.measures"), importlib.import_module("cs_logic.health")
+        """What the Success page does on a data load: the measure frame, the points, the scores."""
+        pf, health = importlib.import_module("cs_logic.portfolio"), importlib.import_module("cs_logic.health")
         sc = self.scorecard()
-        derived = ms.derived_measures(self.store.con, set(self.store.tables), AS_OF)
-        accounts = self.store.tables["accounts"].drop_duplicates("account_id").set_index("account_id")
-        table = derived.join(accounts, how="left")
-        points = health.points_matrix(table, sc)
-        return table, points, health.health_scores(points, sc)
+        table = pf.measure_frame(self.store.con, set(self.store.tables), self.store.tables["accounts"], AS_OF)
+        points = pf.portfolio_points(table, sc)
+        return table, points.frame, health.health_scores(points.frame, sc, points.prepared)
 
     def fig_scoring(self) -> None:
         names = ("Full scoring (app / one DuckDB group-by)", "Full scoring (pandas baseline / app)")

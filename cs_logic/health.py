@@ -238,9 +238,11 @@ def _normalise_category(x: Any) -> str:
 def _category_points(values: pd.Series, m: Measure) -> pd.Series:
     exact = dict(m.points)
     loose = {_normalise_category(k): v for k, v in m.points}
-    present = values[values.notna()]
-    lookup = {v: exact.get(str(v), loose.get(_normalise_category(v), np.nan)) for v in pd.unique(present)}
-    return present.map(lookup).reindex(values.index).astype(float)
+    # Each distinct value is looked up once, then spread by its code (mapping 100k text cells was 30 ms).
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([exact.get(str(v), loose.get(_normalise_category(v), np.nan)) for v in uniques] + [np.nan],
+                     dtype=float)
+    return pd.Series(table[codes], index=values.index, dtype=float)  # code -1 (blank) takes the trailing NaN
 
 
 def unmatched_categories(values: pd.Series, measure: Measure) -> list[str]:
@@ -270,20 +272,26 @@ def measure_points(values: pd.Series, measure: Measure) -> pd.Series:
     >>> measure_points(pd.Series([0, 36, 100]), Measure("t", 1, "linear", worst=0, best=72)).tolist()
     [0.0, 50.0, 100.0]
     """
+    # In numpy, not on the Series: pandas aligned the text index on every step (clip alone was 8 ms per 100k).
     if measure.method == "points":
-        pts = _category_points(values, measure)
-    else:
-        x = pd.to_numeric(values, errors="coerce").astype(float)
+        return _blank_as(_category_points(values, measure), measure)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a span of 0 or no values: NaN, as pandas gave
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if measure.method == "linear":
             span = float(measure.best) - float(measure.worst)  # type: ignore[arg-type]
-            pts = 100.0 * ((x - float(measure.worst)) / span).clip(0.0, 1.0)  # type: ignore[arg-type]
+            pts = 100.0 * np.clip((x - float(measure.worst)) / span, 0.0, 1.0)  # type: ignore[arg-type]
         else:
-            rank = x.rank(method="average")
-            n = float(x.notna().sum())
+            rank = pd.Series(x).rank(method="average").to_numpy(dtype=float)
+            n = float((~np.isnan(x)).sum())
             pts = 100.0 * rank / n if measure.higher_is_better else 100.0 * (n - rank + 1.0) / n
-    if measure.missing_points is not None:
-        pts = pts.fillna(float(measure.missing_points))
-    return pts.astype(float)
+    return _blank_as(pd.Series(pts, index=values.index, dtype=float), measure)
+
+
+def _blank_as(pts: pd.Series, measure: Measure) -> pd.Series:
+    """Blank points become the measure's ``missing_points`` where it sets one."""
+    if measure.missing_points is None:
+        return pts
+    return pd.Series(np.where(np.isnan(pts.to_numpy()), float(measure.missing_points), pts.to_numpy()), index=pts.index)
 
 
 def points_matrix(

@@ -65,11 +65,19 @@ SELECT account_id, usage_active_days_30d, usage_events_30d, users_30d,
   CASE WHEN events_prior_30d > 0 THEN 100.0 * (usage_events_30d / events_prior_30d - 1) END AS usage_trend_30d
 FROM agg"""
 
+# Rows outside the windows are dropped at the scan, on the raw date column (no cast per row), before grouping:
+# a day d with as_of - 60 < d <= as_of is a timestamp in [as_of - 59, as_of + 1). Used where the column is typed.
+TEMPORAL_TYPES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"})
+USAGE_WINDOW = " AND {col} >= CAST($as_of - 59 AS TIMESTAMP) AND {col} < CAST($as_of + 1 AS TIMESTAMP)"
+# Tickets: the last 90 days, plus older tickets that are still open (they count in open_tickets).
+TICKETS_WINDOW = (" AND {col} < CAST($as_of + 1 AS TIMESTAMP)"
+                  " AND ({col} >= CAST($as_of - 89 AS TIMESTAMP) OR ({is_open}))")
+
 TICKETS_SQL = """
 WITH t AS (
   SELECT CAST(account_id AS VARCHAR) AS account_id, CAST(created_at AS DATE) AS day, {is_open} AS is_open,
     {high} AS is_high, {frh} AS frh
-  FROM tickets WHERE account_id IS NOT NULL AND created_at IS NOT NULL)
+  FROM tickets WHERE account_id IS NOT NULL AND created_at IS NOT NULL{window})
 SELECT account_id,
   COUNT(*) FILTER (WHERE is_open) AS open_tickets,
   COUNT(*) FILTER (WHERE day > $as_of - 90) / 3.0 AS tickets_per_month,
@@ -77,7 +85,11 @@ SELECT account_id,
     / NULLIF(COUNT(is_high) FILTER (WHERE day > $as_of - 90), 0) AS high_priority_share,
   median(frh) FILTER (WHERE day > $as_of - 90 AND frh >= 0) AS median_first_response_hours
 FROM t WHERE day <= $as_of GROUP BY account_id"""
-OPEN_BY_RESOLVED_AT = "(resolved_at IS NULL OR CAST(resolved_at AS DATE) > $as_of)"
+# With resolved dates: open when resolved after as_of, or not resolved and not marked closed. CASE runs the
+# status test only on the rows without a resolved date (a NOT IN over every row was a third of the query).
+OPEN_BY_RESOLVED_AT = "CASE WHEN resolved_at IS NULL THEN {unresolved} ELSE CAST(resolved_at AS DATE) > $as_of END"
+CLOSED_BY_STATUS = "COALESCE(lower(trim(CAST(status AS VARCHAR))) IN ('closed', 'resolved', 'solved', 'done', 'completed', 'cancelled', 'canceled'), false)"
+# Status alone: open only when a status says so (a blank status is not evidence of an open ticket).
 OPEN_BY_STATUS = "COALESCE(lower(trim(CAST(status AS VARCHAR))) NOT IN ('closed', 'resolved', 'solved', 'done', 'completed', 'cancelled', 'canceled'), false)"
 OPEN_BY_FLAG = "COALESCE(NOT resolved, false)"
 HIGH_PRIORITY = "lower(trim(CAST(priority AS VARCHAR))) IN ('high', 'urgent', 'critical')"
@@ -126,6 +138,9 @@ ACTIVE_NOW = "(end_date IS NULL OR CAST(end_date AS DATE) > $as_of)"
 ACTIVE_THEN = "(end_date IS NULL OR CAST(end_date AS DATE) > $as_of - 90)"
 
 
+Columns = dict[str, dict[str, str]]  # table -> column -> DuckDB type
+
+
 @dataclass(frozen=True)
 class _Query:
     sql: str
@@ -136,42 +151,48 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _columns(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, set[str]]:
-    """Columns of the tables this module reads, for those that are named in ``tables`` and exist."""
+def _columns(con: duckdb.DuckDBPyConnection, tables: set[str]) -> Columns:
+    """Columns (name -> DuckDB type) of the tables this module reads, for those named in ``tables`` that exist."""
     existing = {row[0] for row in con.execute(EXISTING_TABLES_SQL).fetchall()}
     wanted = sorted(set(tables) & set(SOURCE_TABLES) & existing)
-    return {t: {d[0] for d in con.execute(f"SELECT * FROM {_quote(t)} LIMIT 0").description} for t in wanted}
+    return {t: {str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {_quote(t)}").fetchall()}
+            for t in wanted}
 
 
-def _usage_query(cols: dict[str, set[str]]) -> _Query | None:
-    u = cols.get("usage", set())
+def _window(types: dict[str, str], column: str, template: str, ref: str | None = None, **extra: str) -> str:
+    """``template`` (a filter on ``column``, written as ``ref``) when the column is a date or timestamp, else ""."""
+    return template.format(col=ref or _quote(column), **extra) if types.get(column) in TEMPORAL_TYPES else ""
+
+
+def _usage_query(cols: Columns) -> _Query | None:
+    u = cols.get("usage", {})
     if "date" not in u:
         return None
     events = "COALESCE(CAST(events AS DOUBLE), 1)" if "events" in u else "1"
     user = "CAST(user_id AS VARCHAR)" if "user_id" in u else "NULL"
     if "account_id" in u:
-        rows = USAGE_ROWS_DIRECT.format(events=events, user=user)
-    elif "subscription_id" in u and {"subscription_id", "account_id"} <= cols.get("subscriptions", set()):
-        rows = USAGE_ROWS_VIA_SUBSCRIPTIONS.format(events=events, user=user)
+        rows = USAGE_ROWS_DIRECT.format(events=events, user=user) + _window(u, "date", USAGE_WINDOW)
+    elif "subscription_id" in u and {"subscription_id", "account_id"} <= cols.get("subscriptions", {}).keys():
+        rows = USAGE_ROWS_VIA_SUBSCRIPTIONS.format(events=events, user=user) + _window(u, "date", USAGE_WINDOW, 'u."date"')
     else:
         return None
     names = ("usage_active_days_30d", "usage_events_30d", "usage_trend_30d")
-    if "user_id" in u and "seats" in cols.get("accounts", set()):
+    if "user_id" in u and "seats" in cols.get("accounts", {}):
         names += ("active_users_per_seat",)
     # Distinct users only when there is a user column (counting NULLs' distinct values cost a full pass).
     users = "COUNT(DISTINCT user_id) FILTER (WHERE day > $as_of - 30)" if "user_id" in u else "NULL::BIGINT"
     return _Query(USAGE_SQL.format(rows=rows, users=users), names)
 
 
-def _tickets_query(cols: dict[str, set[str]]) -> _Query | None:
-    t = cols.get("tickets", set())
-    if not {"account_id", "created_at"} <= t:
+def _tickets_query(cols: Columns) -> _Query | None:
+    t = cols.get("tickets", {})
+    if not {"account_id", "created_at"} <= t.keys():
         return None
     names = ["tickets_per_month"]
     if "resolved_at" in t:
-        extra = [f"NOT (resolved_at IS NULL AND NOT {OPEN_BY_STATUS})"] if "status" in t else []
-        extra += ["NOT (resolved_at IS NULL AND COALESCE(resolved, false))"] if "resolved" in t else []
-        is_open = " AND ".join([OPEN_BY_RESOLVED_AT, *extra])
+        unresolved = [f"NOT {CLOSED_BY_STATUS}"] if "status" in t else []
+        unresolved += ["NOT COALESCE(resolved, false)"] if "resolved" in t else []
+        is_open = OPEN_BY_RESOLVED_AT.format(unresolved=" AND ".join(unresolved) or "TRUE")
     else:
         is_open = OPEN_BY_STATUS if "status" in t else OPEN_BY_FLAG if "resolved" in t else "NULL"
     if is_open != "NULL":
@@ -180,12 +201,13 @@ def _tickets_query(cols: dict[str, set[str]]) -> _Query | None:
     names += ["high_priority_share"] if "priority" in t else []
     frh = FRH_FROM_HOURS if "first_response_hours" in t else FRH_FROM_TIMES if "first_response_at" in t else "NULL"
     names += ["median_first_response_hours"] if frh != "NULL" else []
-    return _Query(TICKETS_SQL.format(is_open=is_open, high=high, frh=frh), tuple(names))
+    window = _window(t, "created_at", TICKETS_WINDOW, is_open=is_open)
+    return _Query(TICKETS_SQL.format(is_open=is_open, high=high, frh=frh, window=window), tuple(names))
 
 
-def _surveys_query(cols: dict[str, set[str]]) -> _Query | None:
-    s = cols.get("surveys", set())
-    if "account_id" not in s or not ({"nps", "csat"} & s):
+def _surveys_query(cols: Columns) -> _Query | None:
+    s = cols.get("surveys", {})
+    if "account_id" not in s or not ({"nps", "csat"} & s.keys()):
         return None
     dated = "date" in s
     names = (["nps_latest"] if "nps" in s and dated else []) + (["account_nps"] if "nps" in s else [])
@@ -199,9 +221,9 @@ def _surveys_query(cols: dict[str, set[str]]) -> _Query | None:
     return _Query(sql, tuple(names))
 
 
-def _orders_query(cols: dict[str, set[str]]) -> _Query | None:
-    o = cols.get("orders", set())
-    if not {"account_id", "date"} <= o:
+def _orders_query(cols: Columns) -> _Query | None:
+    o = cols.get("orders", {})
+    if not {"account_id", "date"} <= o.keys():
         return None
     amount = "TRY_CAST(amount AS DOUBLE)" if "amount" in o else "NULL::DOUBLE"
     key = "CAST(order_id AS VARCHAR)" if "order_id" in o else "row_number() OVER ()"
@@ -209,15 +231,15 @@ def _orders_query(cols: dict[str, set[str]]) -> _Query | None:
     return _Query(ORDERS_SQL.format(amount=amount, key=key), names)
 
 
-def _seats_query(cols: dict[str, set[str]]) -> _Query | None:
-    s = cols.get("subscriptions", set())
-    if not {"account_id", "seats", "start_date"} <= s:
+def _seats_query(cols: Columns) -> _Query | None:
+    s = cols.get("subscriptions", {})
+    if not {"account_id", "seats", "start_date"} <= s.keys():
         return None
     now, then = (ACTIVE_NOW, ACTIVE_THEN) if "end_date" in s else ("TRUE", "TRUE")
     return _Query(SEATS_SQL.format(active_now=now, active_then=then), ("seat_change_pct",))
 
 
-def _plan(cols: dict[str, set[str]]) -> list[_Query]:
+def _plan(cols: Columns) -> list[_Query]:
     builders = (_usage_query, _tickets_query, _surveys_query, _orders_query, _seats_query)
     return [q for q in (b(cols) for b in builders) if q is not None]
 
@@ -232,45 +254,43 @@ def available_measures(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict
     return {name: "number" for q in _plan(_columns(con, tables)) for name in q.measures}
 
 
-def _universe(con: duckdb.DuckDBPyConnection, cols: dict[str, set[str]], as_of: dt.date) -> pd.DataFrame | None:
-    a = cols.get("accounts", set())
-    if "account_id" not in a:
-        return None
-    sql = UNIVERSE_SQL.format(
-        seats="max(TRY_CAST(seats AS DOUBLE))" if "seats" in a else "NULL::DOUBLE",
-        started=STARTED_BY_AS_OF if "start_date" in a else ANY_START,
-    )
-    return con.execute(sql, {"as_of": as_of}).df().set_index("account_id")
-
-
 def derived_measures(con: duckdb.DuckDBPyConnection, tables: set[str], as_of: dt.date) -> pd.DataFrame:
     """One row per account (index account_id) with every derived measure the tables allow (MEASURE_DOCS).
 
     Accounts come from ``accounts`` (those started by ``as_of`` when it has start_date), else
     from the ids found in the other tables. Counts in ZERO_WHEN_ABSENT are 0 for an account with
-    no rows; ratios and latest values stay blank. Each query runs once.
+    no rows; ratios and latest values stay blank. One SQL statement: each table is read once and
+    the per-table aggregates are joined in DuckDB, so only the final frame crosses into pandas.
 
     Examples
     --------
     >>> # derived_measures(con, {"accounts", "usage"}, date(2024, 12, 31))["usage_events_30d"]
     """
     cols = _columns(con, tables)
-    universe = _universe(con, cols, as_of)
-    parts, names = [], []
-    for q in _plan(cols):
-        parts.append(con.execute(q.sql, {"as_of": as_of}).df().set_index("account_id"))
-        names += list(q.measures)
-    index = universe.index if universe is not None else pd.Index(
-        sorted(set().union(*[p.index for p in parts])) if parts else [], name="account_id")
-    out = pd.DataFrame(index=index)
-    for part in parts:
-        out = out.join(part, how="left")
-    if "active_users_per_seat" in names and universe is not None:
-        seats = universe["seats"].where(universe["seats"] > 0)
-        out["active_users_per_seat"] = out["users_30d"].fillna(0).astype(float) / seats
-    for name in ZERO_WHEN_ABSENT:
-        if name in names:
-            out[name] = out[name].fillna(0)
-    out = out.reindex(columns=[n for n in MEASURE_DOCS if n in names]).astype(float)
-    out.index.name = "account_id"
-    return out.sort_index()
+    plan = _plan(cols)
+    names = [n for q in plan for n in q.measures]
+    has_universe = "account_id" in cols.get("accounts", {})
+    if not plan and not has_universe:
+        return pd.DataFrame(index=pd.Index([], name="account_id", dtype=object))
+    ctes = [f"p{i} AS ({q.sql})" for i, q in enumerate(plan)]
+    if has_universe:
+        a = cols["accounts"]
+        ctes.insert(0, "ids AS (" + UNIVERSE_SQL.format(
+            seats="max(TRY_CAST(seats AS DOUBLE))" if "seats" in a else "NULL::DOUBLE",
+            started=STARTED_BY_AS_OF if "start_date" in a else ANY_START) + ")")
+    else:
+        ctes.append("ids AS (" + " UNION ".join(f"SELECT account_id FROM p{i}" for i in range(len(plan))) + ")")
+    source = {n: f"p{i}" for i, q in enumerate(plan) for n in q.measures}
+    select = []
+    for name in [n for n in MEASURE_DOCS if n in names]:
+        if name == "active_users_per_seat":
+            expr = f"COALESCE({source[name]}.users_30d, 0) / CASE WHEN ids.seats > 0 THEN ids.seats END"
+        elif name in ZERO_WHEN_ABSENT:
+            expr = f"COALESCE({source[name]}.{name}, 0)"
+        else:
+            expr = f"{source[name]}.{name}"
+        select.append(f"CAST({expr} AS DOUBLE) AS {name}")
+    joins = "".join(f" LEFT JOIN p{i} ON p{i}.account_id = ids.account_id" for i in range(len(plan)))
+    sql = (f"WITH {', '.join(ctes)} SELECT {', '.join(['ids.account_id', *select])} "
+           f"FROM ids{joins} ORDER BY ids.account_id")
+    return con.execute(sql, {"as_of": as_of}).df().set_index("account_id")

@@ -43,6 +43,8 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         ("t4", "A1", "2023-12-01 10:00", None, "Solved", "critical", 1.0),
         ("t5", "A1", "2024-04-05 10:00", None, "Open", "high", 3.0),
         ("t6", "A2", "2024-01-01 10:00", None, "open", None, 7.0),
+        ("t7", "A3", "2024-01-02 00:30", "2024-01-03 09:00", "closed", "low", 6.0),
+        ("t8", "A3", "2024-03-30 10:00", None, None, None, None),
     ], columns=["ticket_id", "account_id", "created_at", "resolved_at", "status", "priority", "first_response_hours"])
     for col in ("created_at", "resolved_at"):
         tickets[col] = pd.to_datetime(tickets[col])
@@ -105,7 +107,10 @@ HAND_WORKED = [
     ("A2", "open_tickets", 1, "t6 open"),
     ("A2", "tickets_per_month", 0.0, "t6 created 01-01 = as_of - 90, outside the window"),
     ("A2", "high_priority_share", math.nan, "no tickets in 90 days"),
-    ("A3", "open_tickets", 0, "no tickets"),
+    ("A3", "open_tickets", 1, "t8: no resolved date and no status says closed; t7 was resolved on 01-03"),
+    ("A3", "tickets_per_month", 2 / 3, "t7 created 01-02 00:30 (the window's first day) and t8 -> 2 / 3"),
+    ("A3", "high_priority_share", 0.0, "t7 is low; t8 has no priority and is left out"),
+    ("A3", "median_first_response_hours", 6.0, "t7 alone (t8 has no response)"),
     ("A1", "nps_latest", 3, "latest valid day 03-20 has 3 and 8: the lower; 04-10 is after as_of, 11 and 7.5 invalid"),
     ("A1", "account_nps", 0.0, "valid 9, 3, 8: (1 promoter - 1 detractor) / 3"),
     ("A1", "csat_pct", 100 * 2 / 3, "valid 5, 4, 2 (6 invalid, 04-10 later): 2 of 3 are 4-5"),
@@ -143,6 +148,28 @@ def test_every_measure_is_derived_and_documented(tiny):
     """With all tables present every documented measure is a column, in MEASURE_DOCS order, one row per account."""
     assert list(tiny.columns) == list(MEASURE_DOCS)
     assert tiny.index.tolist() == ["A1", "A2", "A3"] and tiny.index.name == "account_id"
+
+
+@pytest.mark.parametrize("kind", ["date", "text", "microseconds"])
+def test_measures_do_not_depend_on_how_the_dates_are_typed(tiny, kind):
+    """Typed date columns are windowed at the scan (rows outside the windows dropped before grouping); text
+    dates are not. Dates as DATE, as text and as microsecond timestamps give the very same measures as the
+    nanosecond timestamps of the hand-worked cases."""
+    tables = tiny_tables()
+    for frame in tables.values():
+        for col in [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]:
+            if kind == "text":
+                frame[col] = frame[col].dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(frame[col].notna(), None)
+            elif kind == "date":
+                frame[col] = frame[col].dt.date.astype(object).where(frame[col].notna(), None)
+            else:
+                frame[col] = frame[col].astype("datetime64[us]")
+    con = connect(tables)
+    if kind != "microseconds":
+        typed = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'usage' "
+                            "AND column_name = 'date'").fetchone()[0]
+        assert typed == ("VARCHAR" if kind == "text" else "DATE")
+    pd.testing.assert_frame_equal(derived_measures(con, set(tables), AS_OF), tiny)
 
 
 def test_accounts_not_started_by_as_of_are_left_out():
