@@ -188,12 +188,9 @@ def _candidates(col: pd.Series, size: int) -> pd.Series:
 
     The same rows in the same order: non-blank after trimming, spaced evenly; anything but plain text is left whole.
     """
-    values = col.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=True) != "string":
-        return col
-    try:
-        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
-    except (pa.ArrowException, UnicodeError):  # text Arrow cannot hold: the pandas way
+    try:  # Arrow refuses anything but text (numbers, dates) as it converts: no separate pass to check the types
+        text = pc.utf8_trim_whitespace(pa.array(col.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True))
+    except (pa.ArrowException, UnicodeError):  # not all text, or text Arrow cannot hold: the pandas way
         return col
     blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
     kept = np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))

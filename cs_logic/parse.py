@@ -86,9 +86,11 @@ def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
 def _source(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """The column's values as objects (non-text values as their text) and as Arrow text, untrimmed."""
     values = s.to_numpy(dtype=object)  # blanks (None, NaN, NA) become null in Arrow; no copy of a text column
-    odd = [] if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty") else [
-        i for i, v in enumerate(values) if v is not None and not isinstance(v, str)
-    ]
+    try:  # all text (the usual case): Arrow checks the types as it converts, no separate pass over the values
+        return values, pa.array(values, type=pa.large_string(), from_pandas=True)
+    except pa.ArrowTypeError:  # numbers, dates or other values among the text: those are read as their text
+        pass
+    odd = [i for i, v in enumerate(values) if v is not None and not isinstance(v, str)]
     if odd:
         values = values.copy()
         for i in odd:

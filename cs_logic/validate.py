@@ -10,6 +10,7 @@ import pandas as pd
 
 from cs_logic import schema
 from cs_logic.detect import looks_like_timestamps
+from cs_logic.ingest import has_values
 from cs_logic.parse import infer_kind, parse_as
 from cs_logic.problems import Problem, clip_value
 
@@ -194,7 +195,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
                      "were kept as text (not read as numbers or dates)")
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
     for i, src in enumerate(raw.columns):
-        if len(raw) and raw.iloc[:, i].isna().all():
+        if len(raw) and not has_values(raw.iloc[:, i]):
             problems.append(Problem("the column is entirely blank", str(src), action="kept the column",
                                     severity="warning" if src in used.values() else "info"))
     problems += _duplicates(frame, t, used, raw, rows) + _order_problems(frame, used, raw, rows)

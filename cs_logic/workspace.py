@@ -24,9 +24,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Rows of the raw text kept after loading, for the Data page's preview.
+PREVIEW_ROWS = 20
+
+
 @dataclass(frozen=True)
 class LoadedFile:
-    """One uploaded file after reading, recognition, mapping and validation."""
+    """One uploaded file after reading, recognition, mapping and validation.
+
+    ``read.frame`` keeps only the first PREVIEW_ROWS rows of the raw text (with every column): the whole grid
+    is needed only to recognise and type the file, and a session kept hundreds of MB of text cells for a
+    preview. A new mapping reads the upload again. ``rows`` is the number of data rows the file had.
+    """
 
     name: str
     digest: str
@@ -36,6 +45,7 @@ class LoadedFile:
     table: str
     mapping: dict[str, str]
     prepared: Prepared | None  # None when the table is unknown
+    rows: int = 0
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -43,10 +53,6 @@ class LoadedFile:
         if self.prepared is not None:
             return self.prepared.problems
         return tuple(replace(n, file=self.name) for n in self.read.notes)
-
-    @property
-    def rows(self) -> int:
-        return len(self.read.frame)
 
     def remembered(self) -> FileMapping:
         """This file's mapping as the settings file stores it."""
@@ -77,7 +83,8 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     prepared = None
     if chosen != UNKNOWN:
         prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
-    return LoadedFile(name, sha256(data), len(data), read, detection, chosen, mapping, prepared)
+    preview = replace(read, frame=read.frame.head(PREVIEW_ROWS).copy())
+    return LoadedFile(name, sha256(data), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
 
 
 def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

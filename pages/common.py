@@ -13,6 +13,7 @@ Session state keys (set once in ``init_state``; page-local keys carry their page
 - ``health_scores``: the latest scored accounts (index account_id), for other pages to join.
 - ``seen_uploads``: uploader file ids already taken in (kept across resets, so the uploader's
   lingering files are not added back).
+- ``upload_round``: how many times the Data page's uploader was emptied after taking files in (its key).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "settings": Settings(),
     "filters": Filters(),
     "seen_uploads": set(),
+    "upload_round": 0,
 }
 
 

@@ -29,7 +29,11 @@ with right:
         reset_data()
         st.rerun()
 with left:
-    uploaded = st.file_uploader("Upload exports", accept_multiple_files=True, key="data_upload",
+    # Once its files are taken in, the uploader is replaced by an empty one (a new key), so Streamlit lets go
+    # of its copy of the bytes: a session held every upload twice (360 MB for the M benchmark's files).
+    upload_round = st.session_state["upload_round"]
+    uploaded = st.file_uploader("Upload exports", accept_multiple_files=True,
+                                key="data_upload" if upload_round == 0 else f"data_upload_{upload_round}",
                                 type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"])
 
 # The uploader keeps its files across reruns: add each upload once, so "Load demo data" or
@@ -46,6 +50,7 @@ if new_files:
         add_upload(f.name, f.getvalue())
         progress.progress((i + 1) / len(new_files), text=f"Read {f.name}")
     progress.empty()
+    st.session_state["upload_round"] += 1
     if st.session_state["data_label"] == "Demo data":
         st.session_state["data_label"] = ""
 

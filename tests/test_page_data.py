@@ -89,3 +89,19 @@ def test_saved_settings_map_next_months_export_with_the_same_headers(tmp_path):
     fresh = _upload(fresh, csv, name="crm_november.csv")
     assert "Accounts (CRM)" in shown(fresh.expander[0].label)
     assert _mapping(fresh)["Segment"] == "Bucket"
+
+
+def test_the_uploader_is_emptied_after_taking_files_in_and_takes_more(shared_data):
+    """Streamlit would keep its own copy of every upload while the uploader lists it: once taken in, the
+    uploader is a fresh, empty one; the files are listed below it, and a second upload adds to them."""
+    at = _upload(_page(), shared_data / "telco_churn" / "Telco-Customer-Churn.csv")
+    assert not at.exception and at.session_state["upload_round"] == 1
+    uploaders = [u for u in at.get("file_uploader") if u.key.startswith("data_upload")]
+    assert [u.key for u in uploaders] == ["data_upload_1"] and not uploaders[0].value
+    products = shared_data / "maven_crm_sales_opportunities" / "products.csv"
+    at.file_uploader(key="data_upload_1").set_value((products.name, products.read_bytes(), "text/csv")).run()
+    at.run()
+    assert not at.exception and at.session_state["upload_round"] == 2
+    names = [shown(e.label) for e in at.expander if "rows" in shown(e.label)]
+    assert len(names) == 2 and "Telco-Customer-Churn.csv" in names[0] and "products.csv" in names[1]
+    assert len(at.session_state["store"].tables["accounts"]) == 7043

@@ -29,3 +29,16 @@ def test_rows_with_leaves_out_rows_of_a_file_that_never_had_the_field():
     surveys = tables["surveys"]
     assert len(surveys) == 4 and set(surveys["source_file"]) == {"nps.csv", "reviews.csv"}
     assert list(rows_with(surveys, "nps")["response_id"]) == ["R1", "R2"]
+
+
+def test_a_loaded_file_keeps_a_preview_of_its_text_and_every_typed_row(shared_data):
+    """Telco churn (7,043 rows): the raw text grid is not kept whole (a session held hundreds of MB of it for a
+    20-row preview); the preview has every column, the row count and the typed table have every row."""
+    path = shared_data / "telco_churn" / "Telco-Customer-Churn.csv"
+    lf = load_file(path.name, path.read_bytes())
+    source = pd.read_csv(path, dtype=str)
+    assert lf.rows == len(source) == 7043
+    assert len(lf.read.frame) == 20 and list(lf.read.frame.columns) == list(source.columns)
+    assert lf.read.frame["customerID"].tolist() == source["customerID"].head(20).tolist()
+    assert len(lf.prepared.frame) == 7043
+    assert lf.prepared.frame["account_id"].tolist() == source["customerID"].tolist()
