@@ -14,7 +14,7 @@ MEASURE_DOCS: dict[str, str] = {
     "usage_events_30d": "Sum of usage events in the 30 days to the as-of date (a row without a count counts 1; 0 when none).",
     "usage_trend_30d": "Usage events in the last 30 days / events in the 30 days before, minus 1, in percent; blank when the earlier 30 days had none.",
     "active_users_per_seat": "Distinct users with usage in the last 30 days / the account's seats (accounts table); blank without seats.",
-    "open_tickets": "Tickets created on or before the as-of date and not closed by then: no resolved date on or before it, and not marked closed/resolved/solved/done/completed/cancelled when there is no resolved date.",
+    "open_tickets": "Tickets created on or before the as-of date and not closed by then: no resolved date on or before it, and not marked closed/resolved/solved/done/complete(d)/cancel(l)ed when there is no resolved date.",
     "tickets_per_month": "Tickets created in the last 90 days / 3.",
     "high_priority_share": "Percent of tickets created in the last 90 days (with a priority) whose priority is high, urgent or critical (any case).",
     "median_first_response_hours": "Median hours from ticket creation to first response, over tickets created in the last 90 days that have it (negative durations left out).",
@@ -30,7 +30,8 @@ SOURCE_TABLES = ("accounts", "usage", "tickets", "surveys", "orders", "subscript
 EXISTING_TABLES_SQL = "SELECT DISTINCT table_name FROM information_schema.tables"
 # Counts that are 0 (not blank) for an account with no rows in that table.
 ZERO_WHEN_ABSENT = ("usage_active_days_30d", "usage_events_30d", "open_tickets", "tickets_per_month", "orders_90d")
-CLOSED_STATUSES = ("closed", "resolved", "solved", "done", "completed", "cancelled", "canceled")
+# Ticket statuses that mean closed (any case, trimmed); the Support page uses the same list.
+CLOSED_STATUSES = ("closed", "resolved", "solved", "done", "complete", "completed", "cancelled", "canceled")
 HIGH_PRIORITIES = ("high", "urgent", "critical")
 
 UNIVERSE_SQL = (
@@ -88,9 +89,11 @@ FROM t WHERE day <= $as_of GROUP BY account_id"""
 # With resolved dates: open when resolved after as_of, or not resolved and not marked closed. CASE runs the
 # status test only on the rows without a resolved date (a NOT IN over every row was a third of the query).
 OPEN_BY_RESOLVED_AT = "CASE WHEN resolved_at IS NULL THEN {unresolved} ELSE CAST(resolved_at AS DATE) > $as_of END"
-CLOSED_BY_STATUS = "COALESCE(lower(trim(CAST(status AS VARCHAR))) IN ('closed', 'resolved', 'solved', 'done', 'completed', 'cancelled', 'canceled'), false)"
+# A whole-string regex rather than IN (...): DuckDB turns a long IN list into a join over every row.
+_STATUS_IS_CLOSED = f"regexp_full_match(lower(trim(CAST(status AS VARCHAR))), '{'|'.join(CLOSED_STATUSES)}')"
+CLOSED_BY_STATUS = f"COALESCE({_STATUS_IS_CLOSED}, false)"
 # Status alone: open only when a status says so (a blank status is not evidence of an open ticket).
-OPEN_BY_STATUS = "COALESCE(lower(trim(CAST(status AS VARCHAR))) NOT IN ('closed', 'resolved', 'solved', 'done', 'completed', 'cancelled', 'canceled'), false)"
+OPEN_BY_STATUS = f"COALESCE(NOT {_STATUS_IS_CLOSED}, false)"
 OPEN_BY_FLAG = "COALESCE(NOT resolved, false)"
 HIGH_PRIORITY = "lower(trim(CAST(priority AS VARCHAR))) IN ('high', 'urgent', 'critical')"
 FRH_FROM_HOURS = "TRY_CAST(first_response_hours AS DOUBLE)"

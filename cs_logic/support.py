@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cs_logic import measures
 from cs_logic.feedback import csat
 
 SMALL_SAMPLE = 30
-CLOSED_STATUSES = frozenset({"closed", "resolved", "solved", "done", "complete", "completed", "cancelled"})
+CLOSED_STATUSES = frozenset(measures.CLOSED_STATUSES)
 
 
 @dataclass(frozen=True)
