@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from cs_logic.parse import (
@@ -524,3 +526,46 @@ def test_telco_total_charges_blank_spaces_are_blank_not_bad() -> None:
     raw = pd.read_csv(DATA / "telco_churn" / "Telco-Customer-Churn.csv", dtype=str)["TotalCharges"]
     parsed = parse_numbers(raw)
     assert not parsed.bad.any() and int(parsed.values.isna().sum()) == 11
+
+
+# ---- ISO dates: Arrow's strict cast (the common case) reads what the byte grid reads -------------------------
+
+def _iso_values(seed: int, n: int = 20_000) -> list[str | None]:
+    rng = np.random.default_rng(seed)
+    days = rng.integers(np.datetime64("1678-01-01", "D").astype(int), np.datetime64("2261-12-31", "D").astype(int), n)
+    seconds = rng.integers(0, 86_400, n)
+    stamps = days.astype("datetime64[D]").astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    text = np.datetime_as_string(stamps, unit="s")  # 2020-01-02T03:04:05
+    shapes = rng.integers(0, 5, n)
+    out: list[str | None] = []
+    for t, shape in zip(text, shapes):
+        out.append([t[:10], t[:16], t[:16].replace("T", " "), t, t.replace("T", " ")][shape])
+    out[::97] = [None] * len(out[::97])
+    out += ["2024-02-29", "1678-01-01", "2261-12-31 23:59:59", "2000-02-29T00:00"]  # leap days and the edges
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_iso_cast_reads_every_iso_shape_as_the_byte_grid_does(seed: int) -> None:
+    from cs_logic.dates import _iso_cast, _iso_grid
+
+    text = pa.array(_iso_values(seed), type=pa.large_string())
+    fast = _iso_cast(text)
+    assert fast is not None
+    grid = _iso_grid(text)
+    np.testing.assert_array_equal(fast[0], grid[0])
+    np.testing.assert_array_equal(fast[1], grid[1])
+
+
+@pytest.mark.parametrize("odd", ["2023-02-29", "2020-01-01 24:00", "1677-12-31", "2262-01-01", "2020-1-01",
+                                 "2020-01-01T10:00:00Z", "2020-01-01 10:00:00.5", "13/04/2018"])
+def test_one_value_outside_the_iso_shapes_leaves_the_column_to_the_exact_reading(odd: str) -> None:
+    """The cast is all or nothing: one impossible, out-of-range or other-shaped value sends the whole column
+    to the byte grid and the general reader, which judge each value as before."""
+    from cs_logic.dates import _iso_cast, read_dates
+
+    values = ["2020-01-01", odd, "2021-06-30 08:15"]
+    assert _iso_cast(pa.array(values, type=pa.large_string())) is None
+    reading = read_dates(pa.array(values, type=pa.large_string()))
+    assert reading.ns[0] == np.datetime64("2020-01-01", "ns").astype(np.int64)
+    assert reading.ns[2] == np.datetime64("2021-06-30T08:15", "ns").astype(np.int64)
