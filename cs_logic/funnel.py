@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cs_logic.stats import wilson_interval
+
 ASSUMPTION = (
     "The deals file records each deal's current stage only. An open deal at a stage is counted as "
     "having reached every stage before it; a won deal has reached every stage; a lost deal counts up "
@@ -220,21 +222,6 @@ def win_rate(counts: dict[str, int]) -> float | None:
     """
     closed = counts["won"] + counts["lost"]
     return counts["won"] / closed if closed else None
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for a proportion (95% by default); (nan, nan) when n is 0.
-
-    >>> tuple(round(x, 4) for x in wilson_interval(8, 10))
-    (0.4902, 0.9433)
-    """
-    if n <= 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def win_probability_by_stage(

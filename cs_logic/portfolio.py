@@ -12,11 +12,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cs_logic import backtest as bt
 from cs_logic import health
 from cs_logic.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.health import PreparedPoints, Scorecard
 from cs_logic.measures import derived_measures
-from cs_logic.retention import churn_flags, wilson_interval
+from cs_logic.retention import churn_flags
+from cs_logic.stats import wilson_interval
 
 CHURN_UNKNOWN = ("Churn is unknown for these accounts: add an end date or a churn flag (Yes/No) to the "
                  "accounts export to see how well the score predicts it.")
@@ -79,7 +81,7 @@ def definition_key(sc: Scorecard) -> str:
     Examples
     --------
     >>> a = Scorecard("a", measures=(health.Measure("t", 1, "linear", worst=0, best=9),))
-    >>> definition_key(a) == definition_key(health.blend_weights(a, a, 0.5))
+    >>> definition_key(a) == definition_key(bt.blend_weights(a, a, 0.5))
     True
     """
     measures = [health.measure_to_dict(replace(m, weight=0.0)) for m in sc.measures]
@@ -325,8 +327,7 @@ def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any,
     g["red_share"] = g["red"] / g["scored"].where(g["scored"] > 0)
     g["churn_share"] = g["churned"] / g["known"].where(g["known"] > 0)
     bounds = [wilson_interval(int(k), int(n)) for k, n in zip(g["churned"], g["known"])]
-    g["churn_low"] = [np.nan if b[0] is None else b[0] for b in bounds]
-    g["churn_high"] = [np.nan if b[1] is None else b[1] for b in bounds]
+    g["churn_low"], g["churn_high"] = [b[0] for b in bounds], [b[1] for b in bounds]
     g["churned"] = g["churned"].where(g["known"] > 0)
     return g[list(REP_COLUMNS)].sort_values("mean_health", kind="stable").reset_index(drop=True)
 
@@ -362,8 +363,8 @@ def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any, churned: pd.
     if k in (0, n):
         return Backtest(None, n, k, None, None, ONE_CLASS)
     score, flag = scored.loc[known, "health_score"], churned[known].astype(bool)
-    return Backtest(health.auc(score, flag), n, k, health.churn_by_band(scored[known], flag),
-                    health.lift_by_decile(score, flag))
+    return Backtest(bt.auc(score, flag), n, k, bt.churn_by_band(scored[known], flag),
+                    bt.lift_by_decile(score, flag))
 
 
 BACKTEST_HORIZON_DAYS = 90
@@ -456,7 +457,7 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
     >>> int(compare(b, a, pd.DataFrame(index=b.index)).matrix.loc["red", "yellow"])
     1
     """
-    moved = health.moved_accounts(baseline_scored, scored)
+    moved = bt.moved_accounts(baseline_scored, scored)
     for col in ("owner", "account_name"):
         if col in frame.columns:
             moved.insert(1, col, frame[col].reindex(moved["account_id"]).to_numpy())
@@ -464,8 +465,8 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
         churned = churn_status(frame, as_of if as_of is not None else pd.Timestamp.max)
     active_by = churned if as_of is not None else None  # without as_of the tiles count every account
     before, after = kpis(baseline_scored, frame, as_of, active_by), kpis(scored, frame, as_of, active_by)
-    auc_before, auc_after = (health.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
-    return Comparison(health.band_migration(baseline_scored, scored), moved,
+    auc_before, auc_after = (bt.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
+    return Comparison(bt.band_migration(baseline_scored, scored), moved,
                       before.revenue_at_risk, after.revenue_at_risk, auc_before, auc_after)
 
 
@@ -593,10 +594,10 @@ def weight_table(sc: Scorecard, proposal: Scorecard | None = None) -> pd.DataFra
     return out
 
 
-def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed: int = 0) -> health.Suggestion:
-    """``health.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``."""
+def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed: int = 0) -> bt.Suggestion:
+    """``backtest.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``."""
     churned = churn_flags(frame, as_of)["churned"].reindex(points.frame.index)
-    return health.suggest_weights(points.frame, churned, sc, seed=seed)
+    return bt.suggest_weights(points.frame, churned, sc, seed=seed)
 
 
 # Never offered as a measure: names and reps say nothing of health; churn and status are the outcome itself.

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-Z95 = 1.96
+from cs_logic.stats import Z95, wilson_interval
+
 DAYS_PER_MONTH = 30.4375
 ALL_COHORTS = "All cohorts"
 DAY = pd.Timedelta(days=1)
@@ -108,21 +109,6 @@ def summary_accounts(accounts: pd.DataFrame, as_of: Any) -> dict[str, Any]:
     flags = churn_flags(accounts, as_of)["churned"].dropna()
     k = int(flags.sum())
     return {"count": len(accounts), "churned": k, "churn_share": k / len(flags) if len(flags) else None}
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
-    """The Wilson score interval for a share k/n (None, None when n = 0).
-
-    >>> [round(x, 4) for x in wilson_interval(2, 10)]
-    [0.0567, 0.5098]
-    """
-    if n <= 0:
-        return None, None
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 # ------------------------------------------------------------------------------------------ logo churn

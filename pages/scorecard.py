@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cs_logic import health
+from cs_logic import backtest, health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
 from cs_logic.measures import MEASURE_DOCS
@@ -175,7 +175,7 @@ if st.button("Suggest weights from churn", key="sc_suggest"):
 suggestion = st.session_state.get("sc_suggestion")
 if suggestion and suggestion[0] == pf.definition_key(sc):
     alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
-    proposal = health.blend_weights(sc, suggestion[1], alpha)
+    proposal = backtest.blend_weights(sc, suggestion[1], alpha)
     st.dataframe(pf.weight_table(sc, proposal), hide_index=True, width="stretch", column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight now", "weight_pct": PCT,
         "proposed_weight": st.column_config.NumberColumn("Proposed weight", format="%.1f"), "proposed_pct": PCT})

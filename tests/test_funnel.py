@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cs_logic import funnel
+from cs_logic.stats import wilson_interval
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "maven_crm_sales_opportunities"
@@ -96,19 +97,6 @@ def test_weighted_forecast_uses_last_stage_probabilities_when_recorded():
 
 
 @pytest.mark.parametrize(
-    ("successes", "n", "low", "high"),
-    [(8, 10, 0.4902, 0.9433), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (1, 2, 0.0945, 0.9055)],
-)
-def test_wilson_interval_matches_published_values(successes, n, low, high):
-    """8/10: centre (0.8 + 1.9208/10)/1.38416 = 0.7167, half 1.96 sqrt(0.016 + 0.0096)/1.38416 = 0.2266."""
-    assert funnel.wilson_interval(successes, n) == pytest.approx((low, high), abs=1e-4)
-
-
-def test_wilson_interval_is_blank_without_observations():
-    assert all(math.isnan(x) for x in funnel.wilson_interval(0, 0))
-
-
-@pytest.mark.parametrize(
     ("stages", "expected"),
     [
         (["Won", "Engaging", "Lost", "Prospecting", "Prospecting"], ["Prospecting", "Engaging", "Won"]),
@@ -145,7 +133,7 @@ def test_by_dim_gives_outcomes_win_rate_interval_and_forecast_per_owner():
     ann, bob = table.loc["Ann"], table.loc["Bob"]
     assert (ann["deals"], ann["won"], ann["lost"], ann["open"]) == (4, 1, 1, 2)
     assert ann["win_rate"] == 0.5
-    assert (ann["win_rate_low"], ann["win_rate_high"]) == pytest.approx(funnel.wilson_interval(1, 2))
+    assert (ann["win_rate_low"], ann["win_rate_high"]) == pytest.approx(wilson_interval(1, 2))
     assert ann["pipeline_value"] == 300 and ann["weighted_forecast"] == pytest.approx(100 * 2 / 3 + 200)
     assert bob["win_rate"] == 1 and bob["weighted_forecast"] == pytest.approx(300)
 

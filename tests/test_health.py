@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cs_logic import backtest as bt
 from cs_logic import health as h
 from cs_logic.charts import health as charts
 
@@ -188,30 +189,33 @@ def test_auc_with_ties_worked_by_hand():
     and beats 1 (1) -> 1.5 each, 3 for both. Wins 5 of 6 -> AUC 5/6."""
     scores = [3, 2, 2, 2, 1, np.nan]
     churned = [False, False, False, True, True, True]  # the unscored account is left out
-    assert h.auc(scores, churned) == pytest.approx(5 / 6)
+    assert bt.auc(scores, churned) == pytest.approx(5 / 6)
 
 
 @pytest.mark.parametrize("churned", [[False, False], [True, True]])
 def test_auc_is_none_when_one_class_is_empty(churned):
     """No churned (or no retained) accounts: no pairs to compare -> None."""
-    assert h.auc([10.0, 20.0], churned) is None
+    assert bt.auc([10.0, 20.0], churned) is None
 
 
 def test_churn_by_band_with_wilson_interval():
     """red: 2 accounts, 1 churned -> p 0.5, Wilson with z 1.96: centre (0.5 + 1.96^2/4)/(1 + 1.96^2/2) = 0.5,
     half 1.96*sqrt(0.25/2 + 1.96^2/16)/2.9208 = 0.4055 -> [0.0945, 0.9055]. green: 1 of 1 retained."""
     df = pd.DataFrame({"health_band": ["red", "red", "green", None]})
-    out = h.churn_by_band(df, pd.Series([True, False, False, True]))
+    out = bt.churn_by_band(df, pd.Series([True, False, False, True]))
     assert out["band"].tolist() == ["red", "yellow", "green"]
     assert out["accounts"].tolist() == [2, 0, 1] and out["churned"].tolist() == [1, 0, 0]
     assert out.loc[0, "churn_share"] == 0.5
     assert out.loc[0, "ci_low"] == pytest.approx(0.0945, abs=1e-3) and out.loc[0, "ci_high"] == pytest.approx(0.9055, abs=1e-3)
     assert math.isnan(out.loc[1, "churn_share"])
+    # green: 0 of 1 churned -> p 0: [0, 3.8416/4.8416 = 0.7935]; yellow has no accounts, so no interval.
+    assert out.loc[2, "ci_low"] == 0.0 and out.loc[2, "ci_high"] == pytest.approx(0.7935, abs=1e-4)
+    assert math.isnan(out.loc[1, "ci_low"]) and math.isnan(out.loc[1, "ci_high"])
 
 
 def test_lift_by_decile_puts_lowest_scores_in_decile_1():
     """Scores 1..20, the two lowest churned: overall share 2/20 = 0.1; decile 1 = scores 1-2 -> share 1, lift 10."""
-    out = h.lift_by_decile(list(range(1, 21)), [True, True] + [False] * 18)
+    out = bt.lift_by_decile(list(range(1, 21)), [True, True] + [False] * 18)
     assert out["accounts"].tolist() == [2] * 10
     assert out.loc[0, "churn_share"] == 1.0 and out.loc[0, "lift"] == pytest.approx(10.0)
     assert out["churned"].sum() == 2
@@ -224,9 +228,9 @@ def test_band_migration_counts():
                           index=list("abcde"))
     after = pd.DataFrame({"health_score": [55, 30, 65, 40, 80], "health_band": ["yellow", "red", "yellow", "red", "green"]},
                          index=list("abcde"))
-    m = h.band_migration(before, after)
+    m = bt.band_migration(before, after)
     assert m.to_numpy().tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 0]]
-    moved = h.moved_accounts(before, after, "account_id")
+    moved = bt.moved_accounts(before, after, "account_id")
     # d dropped 50, a rose 45; e had no score before (change unknown) so it comes last
     assert moved["account_id"].tolist() == ["d", "a", "e"]
     assert moved.loc[0, "change"] == -50
@@ -284,7 +288,7 @@ def test_suggest_weights_recovers_a_planted_signal():
     a[:100] = np.nan  # a few blanks are filled with the mean and noted
     points = pd.DataFrame({"points_A": a, "points_B": b, "points_C": c})
     sc = card(pct("A", 1), pct("B", 1), pct("C", 1))
-    sug = h.suggest_weights(points, pd.Series(churned), sc, seed=0)
+    sug = bt.suggest_weights(points, pd.Series(churned), sc, seed=0)
     weights = dict(sug.weights)
     assert weights["A"] > 85 and weights["B"] < 10 and weights["C"] == 0
     assert sum(weights.values()) == pytest.approx(100.0)
@@ -298,7 +302,7 @@ def test_suggest_weights_keeps_current_weights_when_churn_is_all_one_value():
     """Nobody churned: no model can be fitted, the current weights come back with a note, AUCs are None."""
     points = pd.DataFrame({"points_A": [10.0, 50.0, 90.0], "points_B": [20.0, 30.0, 40.0]})
     sc = card(pct("A", 30), pct("B", 70))
-    sug = h.suggest_weights(points, pd.Series([False, False, False]), sc)
+    sug = bt.suggest_weights(points, pd.Series([False, False, False]), sc)
     assert dict(sug.weights) == {"A": 30, "B": 70} and sug.auc_current is None and sug.auc_suggested is None
     assert any("no weights can be suggested" in note for note in sug.notes)
 
@@ -307,11 +311,11 @@ def test_blend_weights_runs_from_current_to_suggested():
     """Current 30/70 (total 100), suggested 100/0: alpha 0 -> 30/70, 1 -> 100/0, 0.5 -> 65/35."""
     cur = card(pct("a", 30), pct("b", 70))
     new = card(pct("a", 100), pct("b", 0))
-    assert h.blend_weights(cur, new, 0.0) == cur
-    assert [m.weight for m in h.blend_weights(cur, new, 1.0).measures] == [100.0, 0.0]
-    assert [m.weight for m in h.blend_weights(cur, new, 0.5).measures] == [65.0, 35.0]
+    assert bt.blend_weights(cur, new, 0.0) == cur
+    assert [m.weight for m in bt.blend_weights(cur, new, 1.0).measures] == [100.0, 0.0]
+    assert [m.weight for m in bt.blend_weights(cur, new, 0.5).measures] == [65.0, 35.0]
     with pytest.raises(ValueError, match="between 0"):
-        h.blend_weights(cur, new, 1.5)
+        bt.blend_weights(cur, new, 1.5)
 
 
 # ---------------------------------------------------------------- starting scorecard and history
@@ -388,7 +392,7 @@ def test_other_health_charts_build_with_titles_and_tooltips():
     built = [
         charts.score_history_chart(history, "x"),
         charts.contributions_chart(h.contributions(pd.Series({"points_a": 50.0}), sc, {"a": 3})),
-        charts.migration_heatmap(h.band_migration(scores, scores)),
+        charts.migration_heatmap(bt.band_migration(scores, scores)),
         charts.rep_portfolio_scatter(scores),
     ]
     for chart in built:
@@ -432,4 +436,4 @@ def test_telco_scores_match_an_independent_row_by_row_computation():
     assert np.allclose(scored["health_score"].to_numpy(), expected_arr)
     assert scored["health_score"].mean() == pytest.approx(float(np.mean(expected_arr)))
     assert scored["health_band"].value_counts().to_dict() == {k: v for k, v in bands.items() if v}
-    assert h.auc(scored["health_score"], churned) == pytest.approx(expected_auc, abs=1e-12)
+    assert bt.auc(scored["health_score"], churned) == pytest.approx(expected_auc, abs=1e-12)

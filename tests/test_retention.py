@@ -30,7 +30,6 @@ from cs_logic.retention import (
     revenue_retention,
     summary_accounts,
     survival_by,
-    wilson_interval,
 )
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -334,17 +333,6 @@ def test_real_olist_repeat_purchase_through_customer_unique_id_matches_a_plain_c
 
 
 # ------------------------------------------------------------------------------------ churn per owner
-
-
-def test_wilson_interval_on_hand_case() -> None:
-    """k = 2, n = 10, z = 1.96: p = 0.2, z^2 = 3.8416, denominator 1 + 0.38416 = 1.38416;
-    centre = (0.2 + 0.19208) / 1.38416 = 0.283262; half = 1.96 * sqrt(0.016 + 0.009604) / 1.38416 = 0.226581
-    -> (0.0567, 0.5098).  k = 0: (0, 0.2775)."""
-    low, high = wilson_interval(2, 10)
-    assert (low, high) == (pytest.approx(0.056682, abs=1e-5), pytest.approx(0.509843, abs=1e-5))
-    low0, high0 = wilson_interval(0, 10)
-    assert low0 == 0.0 and high0 == pytest.approx(0.27753, abs=1e-4)
-    assert wilson_interval(0, 0) == (None, None)
 
 
 def test_churn_by_owner_flags_only_owners_outside_the_funnel_limits() -> None:
