@@ -32,6 +32,8 @@ if st.session_state["settings"].scorecard:
         st.error(pf.md_escape(f"The saved scorecard cannot be used, so the starting point is shown instead: {exc}"))
 points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
 scored = pf.rescore_portfolio(points, sc)
+# What follows depends only on the data and the scorecard: kept for the widgets' reruns (band, search, account).
+SCORE_KEY = (DATA_KEY, health.dump_scorecard(sc))
 st.session_state["health_scores"] = scored[["health_score", "health_band"]]
 
 st.caption(f"Scorecard: **{pf.md_escape(sc.name)}**" + (" — a starting point built from your columns; adjust it on the Scorecard "
@@ -50,7 +52,7 @@ if frame.empty:
     st.stop()
 
 # ---------------------------------------------------------------------------------------- portfolio tiles
-k = pf.kpis(scored, frame, as_of, churned)
+k = remembered("suc_kpis", SCORE_KEY, lambda: pf.kpis(scored, frame, as_of, churned))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Accounts", f"{k.accounts:,}", border=True, help="Accounts not churned by the as-of date.")
 c2.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
@@ -61,17 +63,21 @@ c4.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenu
           help="Revenue of red active accounts, as exported (MRR/ARR/monthly charges)."
           + (f" {k.revenue_n:,} red accounts have a revenue figure." if k.revenue_at_risk is not None else
              " The accounts have no revenue column."))
-active = scored[pf.active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)]
+active = remembered("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
+    scored.index, fill_value=True).to_numpy(bool)])
 left, right = st.columns(2)
-left.altair_chart(charts.band_distribution_chart(active), width="stretch")
-right.altair_chart(charts.score_histogram(active), width="stretch")
+bands_chart, histogram = remembered("suc_charts", SCORE_KEY, lambda: (charts.band_distribution_chart(active),
+                                                                      charts.score_histogram(active)))
+left.altair_chart(bands_chart, width="stretch")
+right.altair_chart(histogram, width="stretch")
 st.caption("Active accounts only: accounts churned by the as-of date are lost, not at risk.")
 
 # ---------------------------------------------------------------------------------------------- at risk
 st.header("Accounts at risk")
 band = st.segmented_control("Band", list(health.BANDS), default="red", key="suc_band") or "red"
 text = st.text_input("Search by account id or name", key="suc_search", placeholder="e.g. ACC-0042 or Lakeshore")
-table = pf.search(pf.at_risk(scored, frame, band, sc, as_of, churned), text)
+table = pf.search(remembered("suc_at_risk", (SCORE_KEY, band), lambda: pf.at_risk(scored, frame, band, sc, as_of,
+                                                                                    churned)), text)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "account_id": "Account", "account_name": "Name", "owner": "Rep / owner", "revenue": MONEY,
     "health_score": SCORE, "health_band": "Band", "weakest_measure": "Weakest measure"})
@@ -93,7 +99,7 @@ st.header("Portfolio by rep")
 if "owner" not in frame.columns:
     st.info("Add an owner (rep / CSM / account manager) column to the accounts export to compare books.")
 else:
-    reps = pf.rep_portfolio(scored, frame, as_of, churned)
+    reps = remembered("suc_reps", SCORE_KEY, lambda: pf.rep_portfolio(scored, frame, as_of, churned))
     st.dataframe(reps, hide_index=True, width="stretch", column_config={
         "owner": "Rep / owner", "accounts": "Accounts (book)", "active": "Active",
         "mean_health": st.column_config.NumberColumn("Mean health", format="%.1f"),
@@ -104,12 +110,12 @@ else:
         "churn_high": st.column_config.NumberColumn("95% high", format="percent")})
     st.caption("Health columns are over active accounts; churn share = churned / accounts with a known status, "
                "with its Wilson 95% interval. Intervals that do not overlap differ by more than chance.")
-    st.altair_chart(charts.rep_portfolio_scatter(frame.join(active[["health_score", "health_band"]], how="inner")),
-                    width="stretch")
+    st.altair_chart(remembered("suc_rep_chart", SCORE_KEY, lambda: charts.rep_portfolio_scatter(
+        frame.join(active[["health_score", "health_band"]], how="inner"))), width="stretch")
 
 # -------------------------------------------------------------------------------------------- one account
 st.header("One account up close")
-choices = pf.account_choices(scored, frame)
+choices = remembered("suc_choices", SCORE_KEY, lambda: pf.account_choices(scored, frame))
 account = st.selectbox("Account (lowest score first; type to search)", list(choices), key="suc_account",
                        format_func=choices.get)
 if account is not None:
@@ -125,7 +131,7 @@ if account is not None:
                "contributions add up to its score.")
     if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
                  key="suc_history"):
-        history = remembered("history", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.score_history(
+        history = remembered("history", SCORE_KEY, lambda: pf.score_history(
             store.con, set(store.tables), store.frame("accounts"), sc, as_of, resolve))
         st.altair_chart(charts.score_history_chart(history, account), width="stretch")
 
@@ -135,7 +141,7 @@ basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(s
                                                                   store.frame("accounts"), frame, as_of))
 past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
 past_churned = remembered("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
-bt = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
+bt = remembered("backtest", SCORE_KEY, lambda: pf.backtest(
     pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned))
 if bt.reason:
     st.info(bt.reason)
