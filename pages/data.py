@@ -1,5 +1,7 @@
 """Data: upload exports, see each one recognised and mapped, fix the mapping, read every problem."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -123,7 +125,7 @@ settings = st.session_state["settings"]
 for lf in st.session_state["files"]:
     settings = settings.with_mapping(lf.remembered())
 s1, s2 = st.columns(2)
-s1.download_button("Save settings", dumps(settings), file_name="cs_settings.json", mime="application/json",
+s1.download_button("Save settings", partial(dumps, settings), file_name="cs_settings.json", mime="application/json",
                    key="data_save_settings")
 loaded = s2.file_uploader("Load settings", type=["json"], key="data_load_settings")
 if loaded is not None and loaded.file_id != st.session_state.get("data_settings_id"):

@@ -1,5 +1,7 @@
 """Funnel: how deals move through the stages, the win rate, the weighted forecast, and who sells what."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -16,9 +18,9 @@ MONEY = st.column_config.NumberColumn(format="localized")
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:
     """CSV and XLSX buttons for one table (formula-safe, via cs_logic.exports)."""
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(f"{label} (CSV)", to_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+    c1.download_button(f"{label} (CSV)", partial(to_csv_bytes, table), file_name=f"{name}.csv", mime="text/csv",
                        key=f"funnel_csv_{name}", on_click="ignore")
-    c2.download_button(f"{label} (XLSX)", to_xlsx_bytes({name: table}), file_name=f"{name}.xlsx",
+    c2.download_button(f"{label} (XLSX)", partial(to_xlsx_bytes, {name: table}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"funnel_xlsx_{name}", on_click="ignore")
 

@@ -80,7 +80,7 @@ with st.expander("Export: report, charts and tables"):
     for name, table in (("headline", ov.kpi_table(view.kpis)), ("top_risks", view.risks), ("top_themes", view.themes)):
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.write(name.replace("_", " ").capitalize())
-        c2.download_button("CSV", to_csv_bytes(table), file_name=f"{name}.csv", mime="text/csv",
+        c2.download_button("CSV", functools.partial(to_csv_bytes, table), file_name=f"{name}.csv", mime="text/csv",
                            key=f"ov_csv_{name}", on_click="ignore")
-        c3.download_button("XLSX", to_xlsx_bytes({name: table}), file_name=f"{name}.xlsx", mime=XLSX,
-                           key=f"ov_xlsx_{name}", on_click="ignore")
+        c3.download_button("XLSX", functools.partial(to_xlsx_bytes, {name: table}), file_name=f"{name}.xlsx",
+                           mime=XLSX, key=f"ov_xlsx_{name}", on_click="ignore")

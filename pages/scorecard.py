@@ -8,6 +8,7 @@ applied); ``portfolio_memo`` (measures and points, shared with the Success page)
 """
 
 from dataclasses import replace
+from functools import partial
 
 import streamlit as st
 
@@ -191,8 +192,10 @@ if suggestion and suggestion[0] == pf.definition_key(sc):
 
 st.header("Save or load a scorecard")
 s1, s2 = st.columns(2)
-s1.download_button("Save scorecard", health.dump_scorecard(sc), file_name="scorecard.json", mime="application/json",
-                   key="sc_save", on_click="ignore")
+# A callable: the file is written on click. A button holding the bytes re-sent them on every slider move, and
+# the browser's check of an earlier run's file could meet a 404 once a newer run had replaced it.
+s1.download_button("Save scorecard", partial(health.dump_scorecard, sc), file_name="scorecard.json",
+                   mime="application/json", key="sc_save", on_click="ignore")
 s1.caption("A JSON file (the format in the app's metric definitions); it is also kept in the settings file.")
 upload = s2.file_uploader("Load a scorecard", type=["json"], key="sc_load")
 if upload is not None and st.session_state.get("sc_loaded") != upload.file_id:

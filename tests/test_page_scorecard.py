@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.elements.widgets import button
 from streamlit.testing.v1 import AppTest
 
 from cs_logic import health
@@ -17,17 +17,17 @@ PAGE = str(ROOT / "pages" / "scorecard.py")
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """Every file the page offers for download, by media file id (AppTest keeps no bytes of its own)."""
-    seen: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
+def downloads(monkeypatch) -> dict[str, object]:
+    """What each download button would serve, by file name: its bytes, or the callable that writes them on click
+    (AppTest has no runtime to register a deferred download with, so the callable is caught as it is passed)."""
+    seen: dict[str, object] = {}
+    original = button.marshall_file
 
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        seen[file_id] = path_or_data if isinstance(path_or_data, bytes) else Path(path_or_data).read_bytes()
-        return file_id
+    def keep(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        seen[file_name] = data
+        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    monkeypatch.setattr(button, "marshall_file", keep)
     return seen
 
 
@@ -111,8 +111,10 @@ def test_a_saved_scorecard_loads_back_as_the_same_scorecard(page, downloads):
     """Save (the download button's bytes), change a weight, load the file: the saved scorecard is back."""
     _weights(page)[2].set_value(42.0).run()
     saved_sc = page.session_state["sc_scorecard"]
-    button = next(b for b in page.get("download_button") if b.label == "Save scorecard")
-    data = downloads[Path(button.proto.url).stem]
+    assert [b for b in page.get("download_button") if b.label == "Save scorecard"]
+    write = downloads["scorecard.json"]
+    assert callable(write)  # written on click, not re-sent on every slider move
+    data = write().encode("utf-8")
     assert health.load_scorecard(data.decode("utf-8")) == saved_sc
     _weights(page)[2].set_value(7.0).run()
     assert page.session_state["sc_scorecard"] != saved_sc
