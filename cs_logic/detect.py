@@ -188,15 +188,26 @@ def _candidates(col: pd.Series, size: int) -> pd.Series:
 
     The same rows in the same order: non-blank after trimming, spaced evenly; anything but plain text is left whole.
     """
+    values = col.to_numpy(dtype=object)
     try:  # Arrow refuses anything but text (numbers, dates) as it converts: no separate pass to check the types
-        text = pc.utf8_trim_whitespace(pa.array(col.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True))
+        kept = np.concatenate([start + _non_blank(values[start:start + SCAN_CHUNK])
+                               for start in range(0, len(values), SCAN_CHUNK)] or [np.empty(0, np.int64)])
     except (pa.ArrowException, UnicodeError):  # not all text, or text Arrow cannot hold: the pandas way
         return col
-    blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
-    kept = np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))
     if len(kept) > size:
         kept = kept[np.linspace(0, len(kept) - 1, size).astype(int)]
     return col.iloc[kept]
+
+
+# Rows per Arrow pass: the trimmed and lower-cased copies of a whole 5M-row column were ~250 MB at once.
+SCAN_CHUNK = 262_144
+
+
+def _non_blank(values: np.ndarray) -> np.ndarray:
+    """Positions of the values that are not blank once trimmed (None, "", "N/A"...)."""
+    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
+    blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
+    return np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))
 
 
 def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:

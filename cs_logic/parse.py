@@ -100,6 +100,9 @@ def _source(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return values, pa.array(values, type=pa.large_string(), from_pandas=True)
 
 
+_BLANK_WORD = "^(?:" + "|".join(re.escape(w) for w in sorted(BLANKS)) + ")$"
+
+
 def _trimmed(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Arrow text trimmed, local digits made ASCII, blank words null; and the blank mask."""
     text = pc.utf8_trim_whitespace(raw)
@@ -108,9 +111,12 @@ def _trimmed(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
         for i, digit in enumerate(_LOCAL_DIGITS):
             text = pc.replace_substring(text, digit, str(i % 10))
         text = pc.replace_substring(pc.replace_substring(text, "٬", ""), "٫", ".")
-    blank = pc.or_kleene(pc.is_null(text), pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(BLANKS))))
-    blank_mask = np.asarray(blank.fill_null(True))
-    return pc.if_else(blank, pa.scalar(None, text.type), text), blank_mask
+    # A blank word in any case, found without a lower-cased copy of the column (125 MB for 5M values).
+    word = pc.match_substring_regex(text, _BLANK_WORD, ignore_case=True)
+    blank_mask = np.asarray(pc.or_kleene(pc.is_null(text), word).fill_null(True))
+    if not pc.any(word).as_py():  # the usual column: no blank word, so no copy with them made null
+        return text, blank_mask
+    return pc.if_else(word, pa.scalar(None, text.type), text), blank_mask
 
 
 def _result(

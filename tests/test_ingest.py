@@ -103,6 +103,18 @@ def test_rows_with_too_many_fields_are_kept_and_noted_and_short_rows_padded() ->
     assert (note.row, note.value) == (11, "Pro") and "kept the row" in note.action
 
 
+def test_cells_are_trimmed_alike_in_every_chunk_arrow_scans(monkeypatch) -> None:
+    """Arrow looks for values to trim a chunk of rows at a time: with chunks of 3 rows, values to trim in
+    several chunks (and a blank in the last) come out as with one pass, other values as the same objects."""
+    from cs_logic import ingest
+
+    monkeypatch.setattr(ingest, "CLEAN_CHUNK", 3)
+    rows = ["id,name"] + [f"{i}, N{i}\u00a0" if i % 4 == 0 else f"{i},N{i}" for i in range(1, 12)] + ["12,  "]
+    frame = read_table("\n".join(rows).encode(), "f.csv").frame
+    assert frame["name"].tolist() == [f"N{i}" for i in range(1, 12)] + [None]
+    assert frame["id"].tolist() == [str(i) for i in range(1, 13)] and frame["name"].dtype == object
+
+
 # --- header, values, blank rows, totals ------------------------------------------------------------
 
 def test_title_lines_above_the_header_are_skipped_and_noted() -> None:

@@ -569,3 +569,14 @@ def test_one_value_outside_the_iso_shapes_leaves_the_column_to_the_exact_reading
     reading = read_dates(pa.array(values, type=pa.large_string()))
     assert reading.ns[0] == np.datetime64("2020-01-01", "ns").astype(np.int64)
     assert reading.ns[2] == np.datetime64("2021-06-30T08:15", "ns").astype(np.int64)
+
+
+def test_every_blank_word_in_any_case_is_blank_and_near_misses_are_not() -> None:
+    """The blank words are found by one case-insensitive pattern (no lower-cased copy of the column)."""
+    from cs_logic.parse import BLANKS, _trimmed
+
+    words = sorted(BLANKS)
+    cases = [w for w in words for w in (w, w.upper(), w.title(), f"  {w.upper()} ")]
+    text, blank = _trimmed(pa.array(cases + ["nanx", "n/a2", "none of it", "x"], type=pa.large_string()))
+    assert blank.tolist() == [True] * len(cases) + [False] * 4
+    assert text.to_pylist() == [None] * len(cases) + ["nanx", "n/a2", "none of it", "x"]
