@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cs_logic import schema
+from cs_logic.parse import BLANKS as _BLANKS  # one list of blank words: what parsing leaves blank
 
 SAMPLE = 2000  # values looked at per column
 WIDE = 60  # above this many columns, fewer values are sampled and value-only columns are capped
@@ -28,7 +29,6 @@ GENERIC = frozenset(
     "stage plan product item email reason comment call case ticket subscription created".split()
 )
 _ID_TOKENS = frozenset({"id", "key", "code", "number", "no", "nr", "num", "ref", "uuid", "guid"})
-_BLANKS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "#n/a", "nil", "missing", "not provided"})
 _TRUE = frozenset("yes y true t 1 1.0 churned churn cancelled canceled exited lost left inactive si sí sim oui ja да بله".split())
 _FALSE = frozenset("no n false f 0 0.0 retained stayed active kept non nao não نه нет".split())
 _LONG_TEXT = frozenset({"comment", "body"})
