@@ -380,6 +380,8 @@ def test_histogram_is_binned_and_capped_at_50_bars():
     spec = charts.score_histogram(pd.DataFrame({"health_score": [1.0, 50.0, 100.0]}), bins=500).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert len(rows) == 50 and sum(r["accounts"] for r in rows) == 3
+    # Pre-binned: bars rise from 0 to the count (without it Vega-Lite drew a flat dash per bin at its count).
+    assert spec["encoding"]["x"]["bin"] == "binned" and spec["encoding"]["x2"]["field"] == "score_to"
 
 
 def test_other_health_charts_build_with_titles_and_tooltips():

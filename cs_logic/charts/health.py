@@ -52,7 +52,8 @@ def score_histogram(scores: pd.DataFrame, bins: int = 20) -> alt.Chart:
         alt.Chart(data, title="Spread of health scores")
         .mark_bar()
         .encode(
-            x=alt.X("score_from:Q", title="Health score", scale=alt.Scale(domain=[0, 100])),
+            # "binned": the bins were made in pandas; without it Vega-Lite drew each bin as a flat dash at its count.
+            x=alt.X("score_from:Q", bin="binned", title="Health score", scale=alt.Scale(domain=[0, 100])),
             x2="score_to:Q",
             y=alt.Y("accounts:Q", title="Accounts"),
             tooltip=[alt.Tooltip("score_from:Q", title="From", format=".0f"),
