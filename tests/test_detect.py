@@ -262,3 +262,19 @@ def test_two_thousand_columns_are_recognised() -> None:
     frame["churn"] = ["Yes", "No"] * 250
     found = detect(frame)
     assert found.table == "accounts"
+
+
+def test_a_long_column_is_sampled_from_rows_spread_over_it_and_a_sparse_one_is_scanned_whole() -> None:
+    """Recognition looks at 4 x sample-size rows spread evenly over a long column when enough of them hold a
+    value; a column that is mostly blank (or blank words) is scanned whole so its few values are still found."""
+    from cs_logic.detect import _candidates
+
+    n, size = 100_000, 100
+    dense = pd.Series([f"v{i}" for i in range(n)], dtype=object)
+    spread = set(np.unique(np.linspace(0, n - 1, 4 * size).astype(int)).tolist())
+    picked = _candidates(dense, size)
+    assert len(picked) >= size and set(picked.index) <= spread
+    sparse = pd.Series(["N/A"] * n, dtype=object)
+    values_at = np.random.default_rng(7).choice(n, 60, replace=False)
+    sparse.iloc[values_at] = [f"x{i}" for i in range(60)]
+    assert sorted(_candidates(sparse, size).index) == sorted(values_at.tolist())
