@@ -580,3 +580,17 @@ def test_every_blank_word_in_any_case_is_blank_and_near_misses_are_not() -> None
     text, blank = _trimmed(pa.array(cases + ["nanx", "n/a2", "none of it", "x"], type=pa.large_string()))
     assert blank.tolist() == [True] * len(cases) + [False] * 4
     assert text.to_pylist() == [None] * len(cases) + ["nanx", "n/a2", "none of it", "x"]
+
+
+def test_whole_numbers_read_in_one_cast_as_the_general_reading_does() -> None:
+    """A column of whole numbers is read by one integer cast; signs, leading zeros and blanks as before, and a
+    value the cast refuses ("1.5", "--5", twenty digits) sends the column to the general reading (as before)."""
+    got = parse_numbers(pd.Series(["+5", "-0", "007", "12", None, "N/A", "-3"]))
+    assert got.values.tolist()[:4] == [5.0, 0.0, 7.0, 12.0] and got.values.tolist()[6] == -3.0
+    assert math.isnan(got.values.iloc[4]) and math.isnan(got.values.iloc[5]) and not got.bad.any() and not got.note
+    mixed = parse_numbers(pd.Series(["5", "1.5", "2"]))
+    assert mixed.values.tolist() == [5.0, 1.5, 2.0]
+    big = parse_numbers(pd.Series(["1", "99999999999999999999"]))
+    assert big.values.tolist() == [1.0, 1e20]
+    bad = parse_numbers(pd.Series(["1", "--5", "x"]))
+    assert bad.values.tolist()[:2] == [1.0, 5.0] and bad.bad.tolist() == [False, False, True]
