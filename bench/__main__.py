@@ -477,7 +477,7 @@ class Bench:
             "health.band_distribution_chart": lambda: h("band_distribution_chart")(scores),
             "health.score_histogram": lambda: h("score_histogram")(scores),
             "health.rep_portfolio_scatter": lambda: h("rep_portfolio_scatter")(with_scores()),
-            "health.migration_heatmap": lambda: h("migration_heatmap")(m("health").band_migration(scores, scores)),
+            "health.migration_heatmap": lambda: h("migration_heatmap")(m("backtest").band_migration(scores, scores)),
             "health.contributions_chart": lambda: h("contributions_chart")(
                 m("health").contributions(self.points.iloc[0], self.scorecard())),
             "loyalty.nps_distribution_chart": lambda: lo("nps_distribution_chart")(m("nps").distribution(t["surveys"]["nps"])),
