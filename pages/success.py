@@ -31,9 +31,9 @@ if st.session_state["settings"].scorecard:
     except ValueError as exc:
         st.error(pf.md_escape(f"The saved scorecard cannot be used, so the starting point is shown instead: {exc}"))
 points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
-scored = pf.rescore_portfolio(points, sc)
 # What follows depends only on the data and the scorecard: kept for the widgets' reruns (band, search, account).
 SCORE_KEY = (DATA_KEY, health.dump_scorecard(sc))
+scored = remembered("suc_scored", SCORE_KEY, lambda: pf.rescore_portfolio(points, sc))
 st.session_state["health_scores"] = scored[["health_score", "health_band"]]
 
 st.caption(f"Scorecard: **{pf.md_escape(sc.name)}**" + (" — a starting point built from your columns; adjust it on the Scorecard "
