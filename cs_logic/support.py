@@ -100,8 +100,10 @@ def tickets_per_week(tickets: pd.DataFrame, date_col: str = "created_at") -> pd.
 def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Tickets open at ``as_of``: created by then and not resolved by then, with their age in days.
 
-    Without ``resolved_at`` the current status decides (not closed/resolved/solved...), which is
-    only right for ``as_of`` = the export date; ``attrs["method"]`` says which rule was used.
+    The rule of the health measure ``open_tickets``: with ``resolved_at``, a ticket is open when it was
+    resolved after ``as_of``, or has no resolved date and no status saying it is closed. Without
+    ``resolved_at`` the current status decides (not closed/resolved/solved...), which is only right for
+    ``as_of`` = the export date; ``attrs["method"]`` says which rule was used.
 
     >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01", "2024-01-05"]),
     ...                   "resolved_at": pd.to_datetime(["2024-01-02", None])})
@@ -111,12 +113,16 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     created = pd.to_datetime(tickets["created_at"], errors="coerce")
     is_open = created.le(as_of)
+    closed = (tickets["status"].astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
+              if "status" in tickets.columns else None)
     if "resolved_at" in tickets.columns:
         resolved = pd.to_datetime(tickets["resolved_at"], errors="coerce")
-        is_open &= resolved.isna() | resolved.gt(as_of)
-        method = "created on or before the date and not resolved by then"
-    elif "status" in tickets.columns:
-        is_open &= ~tickets["status"].astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
+        unresolved = resolved.isna() if closed is None else resolved.isna() & ~closed
+        is_open &= unresolved | resolved.gt(as_of)
+        method = "created on or before the date and not resolved by then" + (
+            "; without a resolved date, a closed status counts as resolved" if closed is not None else "")
+    elif closed is not None:
+        is_open &= ~closed
         method = "current status is not closed (no resolution dates in the export)"
     else:
         method = "no resolution dates or status: every ticket created by the date counts"

@@ -68,6 +68,15 @@ def test_backlog_counts_tickets_open_at_the_date():
     assert out["age_days"].tolist() == pytest.approx([27 / 24, 2 / 24])
 
 
+def test_backlog_and_the_open_tickets_measure_agree_on_a_closed_ticket_without_a_resolved_date():
+    """No resolved date but status 'Closed': not open (as the health measure open_tickets counts it);
+    no resolved date and status 'Pending' or blank: open."""
+    t = pd.DataFrame({"ticket_id": ["a", "b", "c"], "created_at": pd.to_datetime(["2024-01-01"] * 3),
+                      "resolved_at": pd.to_datetime([None, None, None]), "status": ["Closed", "Pending", None]})
+    out = backlog(t, pd.Timestamp("2024-02-01"))
+    assert out["ticket_id"].tolist() == ["b", "c"] and "closed status" in out.attrs["method"]
+
+
 def test_backlog_falls_back_to_status_without_resolution_dates():
     """Only status: 'Closed' and 'resolved' are not open."""
     t = pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01"] * 3), "status": ["Open", "Closed", "resolved"]})
