@@ -18,7 +18,7 @@ MEASURE_DOCS: dict[str, str] = {
     "tickets_per_month": "Tickets created in the last 90 days / 3.",
     "high_priority_share": "Percent of tickets created in the last 90 days (with a priority) whose priority is high, urgent or critical (any case).",
     "median_first_response_hours": "Median hours from ticket creation to first response, over tickets created in the last 90 days that have it (negative durations left out).",
-    "nps_latest": "The account's most recent valid 0-10 answer on or before the as-of date (same-day ties: the lower answer).",
+    "nps_latest": "The account's most recent valid 0-10 answer on or before the as-of date (same-day ties: the lower answer; an answer without a date only when none has one).",
     "account_nps": "NPS of the account's valid 0-10 answers on or before the as-of date: 100 * (promoters 9-10 - detractors 0-6) / answers.",
     "csat_pct": "Percent of the account's valid 1-5 CSAT answers on or before the as-of date that are 4 or 5 (top-2-box).",
     "days_since_last_order": "Days from the account's latest order on or before the as-of date to the as-of date.",
@@ -107,7 +107,7 @@ v AS (
   SELECT *, nps = floor(nps) AND nps BETWEEN 0 AND 10 AS nps_ok, csat = floor(csat) AND csat BETWEEN 1 AND 5 AS csat_ok
   FROM s WHERE {in_window})
 SELECT account_id,
-  arg_max(nps, (day, -nps)) FILTER (WHERE nps_ok) AS nps_latest,
+  arg_max(nps, (day IS NOT NULL, day, -nps)) FILTER (WHERE nps_ok) AS nps_latest,
   100.0 * (COUNT(*) FILTER (WHERE nps_ok AND nps >= 9) - COUNT(*) FILTER (WHERE nps_ok AND nps <= 6))
     / NULLIF(COUNT(*) FILTER (WHERE nps_ok), 0) AS account_nps,
   100.0 * COUNT(*) FILTER (WHERE csat_ok AND csat >= 4) / NULLIF(COUNT(*) FILTER (WHERE csat_ok), 0) AS csat_pct

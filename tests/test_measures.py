@@ -172,6 +172,16 @@ def test_measures_do_not_depend_on_how_the_dates_are_typed(tiny, kind):
     pd.testing.assert_frame_equal(derived_measures(con, set(tables), AS_OF), tiny)
 
 
+def test_an_undated_answer_is_not_taken_as_the_latest():
+    """A1 answered 5 on 03-01 and 9 with no date: the latest known answer is the dated 5 (the undated one
+    still counts in the account's NPS). A2 has only an undated 8: that is its latest."""
+    surveys = pd.DataFrame({"account_id": ["A1", "A1", "A2"], "nps": [5.0, 9.0, 8.0],
+                            "date": pd.to_datetime(["2024-03-01", None, None])})
+    out = derived_measures(connect({"surveys": surveys}), {"surveys"}, AS_OF)
+    assert out.loc["A1", "nps_latest"] == 5.0 and out.loc["A2", "nps_latest"] == 8.0
+    assert out.loc["A1", "account_nps"] == 0.0  # 1 promoter, 1 detractor of 2
+
+
 def test_accounts_not_started_by_as_of_are_left_out():
     """An account starting after as_of has no measures yet (it is not in the portfolio on that date)."""
     tables = tiny_tables()
