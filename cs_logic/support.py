@@ -136,13 +136,23 @@ def _flag_share(values: pd.Series) -> float | None:
     return float(flags.mean()) if len(flags) else None
 
 
+def _share_with(group: pd.DataFrame, flag: str, evidence: tuple[str, ...]) -> float | None:
+    """Share of tickets with ``flag`` true (over those with the flag) or, without that column, with a value in
+    the first ``evidence`` column present (a first-response or resolution time); None when neither exists."""
+    if flag in group.columns:
+        return _flag_share(group[flag])
+    column = next((c for c in evidence if c in group.columns), None)
+    return float(group[column].notna().mean()) if column is not None and len(group) else None
+
+
 def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
     """Per value of ``col`` (agent, channel, priority, topic): volume, median times, shares, CSAT %.
 
     Columns: ``col``, tickets, median_first_response_hours, p90_first_response_hours,
-    median_resolution_hours, answered_share / resolved_share (where those flags exist, over the
-    tickets that have the flag), csat (% of 4-5), csat_n, small_sample (csat_n < 30). Blank
-    values of ``col`` form a group of their own. Sorted by volume.
+    median_resolution_hours, answered_share / resolved_share (the export's answered/resolved flags over
+    the tickets that have one; without a flag, the share with a first-response / resolution time; None
+    when the export has neither), csat (% of 4-5), csat_n, small_sample (csat_n < 30). Blank values of
+    ``col`` form a group of their own. Sorted by volume.
 
     >>> by_dim(pd.DataFrame({"agent": ["a", "a", "b"], "csat": [5, 2, 4]}), "agent")[["agent", "tickets", "csat"]].values.tolist()
     [['a', 2, 50.0], ['b', 1, 100.0]]
@@ -159,8 +169,8 @@ def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
             "median_first_response_hours": _quantile(group["_first"], 0.5),
             "p90_first_response_hours": _quantile(group["_first"], 0.9),
             "median_resolution_hours": _quantile(group["_res"], 0.5),
-            "answered_share": _flag_share(group["answered"]) if "answered" in group.columns else None,
-            "resolved_share": _flag_share(group["resolved"]) if "resolved" in group.columns else None,
+            "answered_share": _share_with(group, "answered", ("first_response_at", "first_response_hours")),
+            "resolved_share": _share_with(group, "resolved", ("resolved_at", "resolution_hours")),
             "csat": c.csat if c else None, "csat_n": c.n if c else 0,
         })
     out = pd.DataFrame(rows)

@@ -71,7 +71,7 @@ for tile in (t3, t4):
 if "created_at" in columns:
     n_open, rule = backlog_size(KEY, as_of, store)
     t5.metric(f"Backlog on {as_of:%Y-%m-%d}", f"{n_open:,}", border=True, help=rule)
-    t5.caption(f"open tickets · rule: {rule}")
+    t5.caption("open tickets at the end of that day (the rule: ⓘ)")
 st.caption("First response and resolution time are hours from the ticket's creation (the export's hours "
            "column where it has one), over the tickets that have the timestamp; median and 90th percentile. "
            f"Negative durations (a reply stamped before the ticket) are left out: {summary['negative_first_response']:,} "
@@ -90,10 +90,13 @@ st.header("Per agent")
 if "agent" not in columns:
     st.info("Map the ticket export's assignee column to “agent” on the Data page to compare agents.")
 else:
-    st.dataframe(breakdown(KEY, "agent", store), hide_index=True, width="stretch",
+    # A column the export cannot fill (no CSAT, no response times) is left out rather than shown blank.
+    st.dataframe(breakdown(KEY, "agent", store).dropna(axis=1, how="all"), hide_index=True, width="stretch",
                  column_config={"agent": st.column_config.TextColumn("Agent"), **TABLE})
-    st.caption("CSAT % = share of the tickets' 1-5 ratings that are 4 or 5, over the tickets rated (n); "
-               "under 30 answers the CSAT is flagged as a small sample. A blank agent is a group of its own.")
+    st.caption("Answered / Resolved = share of tickets with a first response / a resolution (the export's flag "
+               "where it has one). CSAT % = share of the tickets' 1-5 ratings that are 4 or 5, over the tickets "
+               "rated (n); under 30 answers the CSAT is flagged as a small sample. A blank agent is a group of "
+               "its own.")
     if summary["n_first_response"]:
         st.altair_chart(response_time_chart(percentiles(KEY, store), "agent"), width="stretch")
         st.caption("Thin line: 10th to 90th percentile of first response hours; bar: 25th to 75th; tick: median.")
@@ -105,6 +108,6 @@ if not dims:
     st.info("The tickets have no channel, priority or topic column to break them down by.")
 else:
     dim = st.selectbox("Break down by", dims, key="sup_dim", format_func=DIMS.get)
-    st.dataframe(breakdown(KEY, dim, store), hide_index=True, width="stretch",
+    st.dataframe(breakdown(KEY, dim, store).dropna(axis=1, how="all"), hide_index=True, width="stretch",
                  column_config={dim: st.column_config.TextColumn(DIMS[dim]), **TABLE})
     st.caption("Same definitions as the agent table: times in hours from creation, CSAT % of 4-5 ratings with n.")

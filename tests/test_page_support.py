@@ -74,6 +74,16 @@ def test_per_agent_table_has_one_row_per_agent(demo, tickets):
     assert table.set_index("agent")["csat"].round(6).sort_index().equals(expected.sort_index().rename("csat"))
 
 
+def test_answered_and_resolved_shares_per_agent_equal_pandas(demo, tickets):
+    """The demo export has no answered/resolved flags: the shares are of tickets with a first response / a
+    resolved date, per agent, as counted here in pandas."""
+    table = [d.value for d in demo.dataframe if "agent" in d.value.columns][0].set_index("agent")
+    grouped = tickets.groupby("agent")
+    for column, source in (("answered_share", "first_response_at"), ("resolved_share", "resolved_at")):
+        expected = grouped[source].apply(lambda s: s.notna().mean())
+        assert table[column].sort_index().to_numpy() == pytest.approx(expected.sort_index().to_numpy())
+
+
 def test_breakdown_switches_to_topic(demo, tickets):
     demo.selectbox(key="sup_dim").select("topic").run()
     table = [d.value for d in demo.dataframe if "topic" in d.value.columns][0]

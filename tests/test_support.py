@@ -86,12 +86,25 @@ def test_backlog_falls_back_to_status_without_resolution_dates():
 
 def test_by_agent_reports_volume_times_answered_share_and_flagged_csat():
     """Ann: 2 tickets, responses 1 and 4 h -> median 2.5, CSAT 5 and 4 -> 100% of 2 (small sample);
-    Bob: answered flags False and <NA> -> share 0 of 1; CSAT 2 -> 0%. The blank agent is its own row."""
+    Bob: answered flags False and <NA> -> share 0 of 1; CSAT 2 -> 0%. The blank agent is its own row.
+    No resolved flag, so resolved = has a resolved_at: Ann a of a, b -> 0.5; Bob c, d -> 1; blank e -> 0."""
     out = by_agent(_tickets()).set_index("agent", drop=False)
     assert out.loc["Ann", "tickets"] == 2 and out.loc["Ann", "median_first_response_hours"] == 2.5
     assert out.loc["Ann", "csat"] == 100.0 and out.loc["Ann", "csat_n"] == 2 and out.loc["Ann", "small_sample"]
     assert out.loc["Bob", "answered_share"] == 0.0 and out.loc["Bob", "csat"] == 0.0
-    assert out["agent"].isna().sum() == 1 and out["resolved_share"].isna().all()
+    assert out["agent"].isna().sum() == 1
+    assert out["resolved_share"].tolist() == [0.5, 1.0, 0.0]  # sorted by volume: Ann, Bob, then the blank agent
+
+
+def test_answered_share_without_a_flag_is_the_share_with_a_first_response():
+    """No answered flag: a, b, c, d have a first response, e has none -> Ann 1, Bob 1; without any response
+    or resolution column the shares are None (the page then leaves those columns out)."""
+    tickets = _tickets().drop(columns="answered")
+    tickets.loc[4, "first_response_at"] = pd.NaT
+    out = by_agent(tickets)
+    assert out["answered_share"].tolist() == [1.0, 1.0, 0.0]
+    bare = by_agent(tickets[["ticket_id", "agent", "created_at"]])
+    assert bare["answered_share"].isna().all() and bare["resolved_share"].isna().all()
 
 
 def test_by_dim_refuses_a_missing_column_with_a_clear_message():
