@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cs_logic import schema
+from cs_logic.ingest import positions_in_chunks
 from cs_logic.parse import BLANKS as _BLANKS  # one list of blank words: what parsing leaves blank
 
 SAMPLE = 2000  # values looked at per column
@@ -205,15 +206,10 @@ def _non_blank_rows(col: pd.Series) -> pd.Series | None:
     """The rows of a text column that are not blank once trimmed; None when Arrow refuses a value (not text)."""
     values = col.to_numpy(dtype=object)
     try:  # Arrow refuses anything but text (numbers, dates) as it converts: no separate pass to check the types
-        kept = np.concatenate([start + _non_blank(values[start:start + SCAN_CHUNK])
-                               for start in range(0, len(values), SCAN_CHUNK)] or [np.empty(0, np.int64)])
+        kept = positions_in_chunks(values, _non_blank)
     except (pa.ArrowException, UnicodeError):
         return None
     return col.iloc[kept]
-
-
-# Rows per Arrow pass: the trimmed and lower-cased copies of a whole 5M-row column were ~250 MB at once.
-SCAN_CHUNK = 262_144
 
 
 def _non_blank(values: np.ndarray) -> np.ndarray:

@@ -108,7 +108,7 @@ def test_cells_are_trimmed_alike_in_every_chunk_arrow_scans(monkeypatch) -> None
     several chunks (and a blank in the last) come out as with one pass, other values as the same objects."""
     from cs_logic import ingest
 
-    monkeypatch.setattr(ingest, "CLEAN_CHUNK", 3)
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 3)
     rows = ["id,name"] + [f"{i}, N{i}\u00a0" if i % 4 == 0 else f"{i},N{i}" for i in range(1, 12)] + ["12,  "]
     frame = read_table("\n".join(rows).encode(), "f.csv").frame
     assert frame["name"].tolist() == [f"N{i}" for i in range(1, 12)] + [None]
