@@ -51,17 +51,21 @@ USAGE_ROWS_VIA_SUBSCRIPTIONS = (
     "FROM subscriptions WHERE account_id IS NOT NULL GROUP BY subscription_id) AS s "
     'ON u.subscription_id = s.subscription_id WHERE u."date" IS NOT NULL'
 )
-# Distinct active days: one bit per day of the 30-day window (bit 0 = as_of), OR-ed and counted. The same
-# number as COUNT(DISTINCT day) over the window, without a hash set per account (4x faster on 5M rows).
+# Only the 60 days the measures look at are grouped; d = days before as_of (0 = as_of). Distinct active days:
+# one bit per day (bit d), OR-ed, the 30-day ones counted: the same number as COUNT(DISTINCT day) without a
+# hash set per account. Windows are CASE sums rather than FILTER aggregates (DuckDB's FILTER was the cost).
 USAGE_SQL = """
-WITH u AS ({rows}), agg AS (
+WITH u AS ({rows}), w AS (
+  SELECT account_id, CAST($as_of - day AS INTEGER) AS d, events, user_id FROM u
+  WHERE day <= $as_of AND day > $as_of - 60),
+agg AS (
   SELECT account_id,
-    COALESCE(bit_count(bit_or(CASE WHEN day > $as_of - 30
-      THEN CAST(1 AS UBIGINT) << CAST($as_of - day AS INTEGER) END)), 0) AS usage_active_days_30d,
-    COALESCE(SUM(events) FILTER (WHERE day > $as_of - 30), 0) AS usage_events_30d,
-    COALESCE(SUM(events) FILTER (WHERE day > $as_of - 60 AND day <= $as_of - 30), 0) AS events_prior_30d,
+    bit_count(bit_or(CAST(1 AS UBIGINT) << CAST(d AS UBIGINT))
+      & ((CAST(1 AS UBIGINT) << 30) - 1)) AS usage_active_days_30d,
+    SUM(CASE WHEN d < 30 THEN events ELSE 0 END) AS usage_events_30d,
+    SUM(CASE WHEN d >= 30 THEN events ELSE 0 END) AS events_prior_30d,
     {users} AS users_30d
-  FROM u WHERE day <= $as_of GROUP BY account_id)
+  FROM w GROUP BY account_id)
 SELECT account_id, usage_active_days_30d, usage_events_30d, users_30d,
   CASE WHEN events_prior_30d > 0 THEN 100.0 * (usage_events_30d / events_prior_30d - 1) END AS usage_trend_30d
 FROM agg"""
@@ -183,7 +187,7 @@ def _usage_query(cols: Columns) -> _Query | None:
     if "user_id" in u and "seats" in cols.get("accounts", {}):
         names += ("active_users_per_seat",)
     # Distinct users only when there is a user column (counting NULLs' distinct values cost a full pass).
-    users = "COUNT(DISTINCT user_id) FILTER (WHERE day > $as_of - 30)" if "user_id" in u else "NULL::BIGINT"
+    users = "COUNT(DISTINCT CASE WHEN d < 30 THEN user_id END)" if "user_id" in u else "NULL::BIGINT"
     return _Query(USAGE_SQL.format(rows=rows, users=users), names)
 
 
