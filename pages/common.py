@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from cs_logic.escape import md_escape
+from cs_logic.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.settings import Settings
 from cs_logic.store import Filters, Store
 from cs_logic.workspace import IngestError, LoadedFile, combine, load_file
@@ -204,6 +206,24 @@ def remembered(name: str, key: Any, compute: Any) -> Any:
             box.pop(next(iter(box)))
         box[key] = compute()
     return box[key]
+
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_downloads(csv_slot: Any, xlsx_slot: Any, table: Any, file_stem: str, key: str, sheet: str | None = None,
+                    labels: tuple[str, str] = ("Download CSV", "Download XLSX")) -> None:
+    """CSV and XLSX buttons for one table, formula-safe (cs_logic.exports) and written on click (a callable: a
+    rerun builds no file, and the browser never checks a file a newer run replaced). The XLSX only when the
+    table fits a sheet; otherwise why not, in its place."""
+    csv_slot.download_button(labels[0], partial(to_csv_bytes, table), file_name=f"{file_stem}.csv", mime="text/csv",
+                             key=f"{key}_csv", on_click="ignore")
+    sheets = {sheet or file_stem: table}
+    if too_big := xlsx_problem(sheets):
+        xlsx_slot.caption(too_big)
+    else:
+        xlsx_slot.download_button(labels[1], partial(to_xlsx_bytes, sheets), file_name=f"{file_stem}.xlsx",
+                                  mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
 def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:

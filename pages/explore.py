@@ -1,33 +1,21 @@
 """Explore: the questions no fixed view answers: group any loaded table, or ask it in read-only SQL."""
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
 from cs_logic import explore
 from cs_logic.charts.explore import group_chart
-from cs_logic.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.store import QUERY_TIMEOUT_MS
-from pages.common import require_data
+from pages.common import require_data, table_downloads
 
 SQL_ROW_LIMIT = 10_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Which columns fit which measure: numbers for sum/mean/median, the survey scales for NPS and CSAT.
 FITTING = {"nps": ("nps",), "csat": ("csat",), "churn_share": ("churned",)}
 
 
 def downloads(name: str, table: pd.DataFrame) -> None:
-    """CSV and XLSX buttons for one result (formula-safe, via cs_logic.exports)."""
     c1, c2, _ = st.columns([1, 1, 4])
-    # Callables: each file is written on click, not on every rerun.
-    c1.download_button("Download CSV", partial(to_csv_bytes, table), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"explore_csv_{name}", on_click="ignore")
-    if too_big := xlsx_problem({name: table}):
-        c2.caption(too_big)
-    else:
-        c2.download_button("Download XLSX", partial(to_xlsx_bytes, {name: table}), file_name=f"{name}.xlsx",
-                           mime=XLSX, key=f"explore_xlsx_{name}", on_click="ignore")
+    table_downloads(c1, c2, table, name, key=f"explore_{name}")
 
 
 def refused(message: str) -> None:

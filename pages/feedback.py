@@ -5,8 +5,6 @@ Session keys: ``fb_surveys`` (the surveys with their accounts' columns, per data
 data load, as-of date and health scores); other ``fb_`` keys are this page's widgets.
 """
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
@@ -14,18 +12,16 @@ from cs_logic import feedback as fb
 from cs_logic import feedback_view as fv
 from cs_logic.charts import feedback as charts
 from cs_logic.drivers import operational_drivers, relative_weights
-from cs_logic.exports import to_csv_bytes, to_xlsx_bytes
 from cs_logic.faq import faq_candidates, mark_covered
 from cs_logic.loyalty_view import surveys_with_accounts
 from cs_logic.measures import derived_measures
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, init_state, require_data, table_downloads
 
 init_state()
 st.title("Feedback")
 store = require_data("surveys")
 KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
 CACHE = {"max_entries": 8, "scope": "session", "show_spinner": False}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT = st.column_config.TextColumn  # user text stays text in a grid, never Markdown
 as_of = as_of_default()
 
@@ -255,11 +251,7 @@ else:
                "most common wording); groups of 3 or more. Ticket subjects and bodies count whole; survey comments "
                "only when they read as a question. Trend: the 90 days to the latest date against the 90 before.")
     d1, d2, _ = st.columns([1, 1, 4])
-    # Written only when clicked (a callable), not on every rerun.
-    d1.download_button("Download CSV", partial(to_csv_bytes, table_faq), "faq_candidates.csv", "text/csv",
-                       key="fb_faq_csv", on_click="ignore")
-    d2.download_button("Download XLSX", partial(to_xlsx_bytes, {"FAQ candidates": table_faq}), "faq_candidates.xlsx",
-                       XLSX, key="fb_faq_xlsx", on_click="ignore")
+    table_downloads(d1, d2, table_faq, "faq_candidates", key="fb_faq", sheet="FAQ candidates")
 
 # -------------------------------------------------------------------------------------- feature interest
 st.header("Feature interest")

@@ -1,14 +1,11 @@
 """Funnel: how deals move through the stages, the win rate, the weighted forecast, and who sells what."""
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
 from cs_logic import funnel
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
-from cs_logic.exports import to_csv_bytes, to_xlsx_bytes
-from pages.common import as_of_default, require_data
+from pages.common import as_of_default, require_data, table_downloads
 
 PCT = st.column_config.NumberColumn(format="percent")
 DAYS = st.column_config.NumberColumn(format="%.0f")
@@ -16,13 +13,8 @@ MONEY = st.column_config.NumberColumn(format="localized")
 
 
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:
-    """CSV and XLSX buttons for one table (formula-safe, via cs_logic.exports)."""
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(f"{label} (CSV)", partial(to_csv_bytes, table), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"funnel_csv_{name}", on_click="ignore")
-    c2.download_button(f"{label} (XLSX)", partial(to_xlsx_bytes, {name: table}), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"funnel_xlsx_{name}", on_click="ignore")
+    table_downloads(c1, c2, table, name, key=f"funnel_{name}", labels=(f"{label} (CSV)", f"{label} (XLSX)"))
 
 
 st.title("Funnel")

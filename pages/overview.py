@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from cs_logic import overview as ov
-from cs_logic.exports import chart_png, chart_svg, to_csv_bytes, to_xlsx_bytes
+from cs_logic.exports import chart_png, chart_svg
 from cs_logic.settings import dumps
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, init_state, require_data, table_downloads
 
 init_state()
 title, pick = st.columns([5, 1])
@@ -22,7 +22,6 @@ if not (isinstance(scores, pd.DataFrame) and "health_score" in scores.columns) o
     scores = None  # not scored yet, or scored for another day: the overview scores the accounts itself
 files = tuple((f.name, f.table, tuple(sorted(f.mapping.items()))) for f in st.session_state["files"])
 KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @st.cache_data(max_entries=4, scope="session", show_spinner="Computing the overview…")
@@ -80,7 +79,4 @@ with st.expander("Export: report, charts and tables"):
     for name, table in (("headline", ov.kpi_table(view.kpis)), ("top_risks", view.risks), ("top_themes", view.themes)):
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.write(name.replace("_", " ").capitalize())
-        c2.download_button("CSV", functools.partial(to_csv_bytes, table), file_name=f"{name}.csv", mime="text/csv",
-                           key=f"ov_csv_{name}", on_click="ignore")
-        c3.download_button("XLSX", functools.partial(to_xlsx_bytes, {name: table}), file_name=f"{name}.xlsx",
-                           mime=XLSX, key=f"ov_xlsx_{name}", on_click="ignore")
+        table_downloads(c2, c3, table, name, key=f"ov_{name}", labels=("CSV", "XLSX"))

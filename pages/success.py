@@ -5,17 +5,14 @@ health_score, health_band) for other pages; ``portfolio_memo`` holds the measure
 per data load (shared with the Scorecard page); ``suc_`` keys are this page's widgets.
 """
 
-from functools import partial
-
 import streamlit as st
 
-from cs_logic import exports, health
+from cs_logic import health
 from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
-from pages.common import health_inputs, init_state, remembered, require_data
+from pages.common import health_inputs, init_state, remembered, require_data, table_downloads
 
 init_state()
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PCT = st.column_config.NumberColumn(format="percent")
 SCORE = st.column_config.NumberColumn("Health score", format="%.1f")
 MONEY = st.column_config.NumberColumn("Revenue", format="localized")
@@ -84,15 +81,7 @@ st.dataframe(table, hide_index=True, width="stretch", column_config={
 st.caption(f"{len(table):,} {band} accounts, lowest score first (click a header to sort). Weakest measure: the "
            "measure with the fewest points.")
 d1, d2, _ = st.columns([1, 1, 4])
-# The files are written only when a button is clicked (a callable): building them took most of every rerun.
-d1.download_button("Download CSV", partial(exports.to_csv_bytes, table), file_name=f"{band}_accounts.csv",
-                   mime="text/csv", key="suc_csv", on_click="ignore")
-sheets = {f"{band} accounts": table}
-if too_big := exports.xlsx_problem(sheets):
-    d2.caption(too_big)
-else:
-    d2.download_button("Download XLSX", partial(exports.to_xlsx_bytes, sheets), mime=XLSX,
-                       file_name=f"{band}_accounts.xlsx", key="suc_xlsx", on_click="ignore")
+table_downloads(d1, d2, table, f"{band}_accounts", key="suc", sheet=f"{band} accounts")
 
 # ------------------------------------------------------------------------------------------------- reps
 st.header("Portfolio by rep")
