@@ -90,3 +90,20 @@ def page(browser, app_server):
     pg.get_by_text("Upload exports").first.wait_for(timeout=30_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, object]:
+    """What each download button would serve, by file name: its bytes, or the callable that writes them on click
+    (AppTest has no runtime to register a deferred download with, so the callable is caught as it is passed)."""
+    from streamlit.elements.widgets import button as _button
+
+    seen: dict[str, object] = {}
+    original = _button.marshall_file
+
+    def keep(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        seen[file_name] = data
+        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
+
+    monkeypatch.setattr(_button, "marshall_file", keep)
+    return seen

@@ -96,21 +96,10 @@ def test_sql_box_shows_what_the_user_typed_as_plain_text_never_markdown(page):
     assert not any("<b>" in m.value or "**bold**" in m.value for m in [*page.markdown, *page.warning])
 
 
-def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(monkeypatch):
+def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(monkeypatch, downloads):
     """Every page's CSV/XLSX pair comes from pages.common.table_downloads: both buttons are callables (the file
     is written on click), and a table over Excel's sheet limits gets the reason instead of the XLSX button."""
-    from streamlit.elements.widgets import button
-
     from cs_logic import exports
-
-    served: dict[str, object] = {}
-    original = button.marshall_file
-
-    def keep(coordinates, data, proto, mimetype, file_name=None, **kwargs):
-        served[file_name] = data
-        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
-
-    monkeypatch.setattr(button, "marshall_file", keep)
 
     def script():
         import pandas as pd
@@ -126,7 +115,7 @@ def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(mo
     monkeypatch.setattr(exports, "EXCEL_MAX_DATA_ROWS", 3)
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
-    assert sorted(served) == ["big.csv", "small.csv", "small.xlsx"]
-    assert all(callable(data) for data in served.values())
-    assert served["small.csv"]() == exports.to_csv_bytes(pd.DataFrame({"a": [1, 2]}))  # the table, BOM and all
+    assert sorted(downloads) == ["big.csv", "small.csv", "small.xlsx"]
+    assert all(callable(data) for data in downloads.values())
+    assert downloads["small.csv"]() == exports.to_csv_bytes(pd.DataFrame({"a": [1, 2]}))  # the table, BOM and all
     assert any("big" in c.value and "5 rows" in c.value for c in at.caption)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.elements.widgets import button
 from streamlit.testing.v1 import AppTest
 
 from cs_logic import health
@@ -14,21 +13,6 @@ from cs_logic.settings import dumps, loads
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "scorecard.py")
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, object]:
-    """What each download button would serve, by file name: its bytes, or the callable that writes them on click
-    (AppTest has no runtime to register a deferred download with, so the callable is caught as it is passed)."""
-    seen: dict[str, object] = {}
-    original = button.marshall_file
-
-    def keep(coordinates, data, proto, mimetype, file_name=None, **kwargs):
-        seen[file_name] = data
-        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
-
-    monkeypatch.setattr(button, "marshall_file", keep)
-    return seen
 
 
 LOADED_KEYS = ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "settings", "filters",
