@@ -126,6 +126,16 @@ def _iso_cast(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
     return ns, valid
 
 
+def iso_only(text: pa.Array) -> np.ndarray | None:
+    """Nanoseconds (NAT for null) when every non-null value is ISO and read by :func:`_iso_cast`, else None."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    whole = _iso_cast(text)
+    if whole is None or not whole[1].sum() == len(text) - text.null_count:
+        return None
+    return whole[0]
+
+
 def _iso_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Nanoseconds of the values in an ISO shape with a real date in 1678-2261, and which rows those are.
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cs_logic import schema
-from cs_logic.ingest import positions_in_chunks
+from cs_logic.ingest import is_arrow_text, positions_in_chunks
 from cs_logic.parse import BLANKS as _BLANKS  # one list of blank words: what parsing leaves blank
 
 SAMPLE = 2000  # values looked at per column
@@ -204,6 +204,8 @@ def _candidates(col: pd.Series, size: int) -> pd.Series:
 
 def _non_blank_rows(col: pd.Series) -> pd.Series | None:
     """The rows of a text column that are not blank once trimmed; None when Arrow refuses a value (not text)."""
+    if is_arrow_text(col):
+        return col.iloc[_non_blank(pa.array(col))]
     values = col.to_numpy(dtype=object)
     try:  # Arrow refuses anything but text (numbers, dates) as it converts: no separate pass to check the types
         kept = positions_in_chunks(values, _non_blank)
@@ -212,9 +214,10 @@ def _non_blank_rows(col: pd.Series) -> pd.Series | None:
     return col.iloc[kept]
 
 
-def _non_blank(values: np.ndarray) -> np.ndarray:
+def _non_blank(values: np.ndarray | pa.Array) -> np.ndarray:
     """Positions of the values that are not blank once trimmed (None, "", "N/A"...)."""
-    text = pc.utf8_trim_whitespace(pa.array(values, type=pa.large_string(), from_pandas=True))
+    raw = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string(), from_pandas=True)
+    text = pc.utf8_trim_whitespace(raw)
     blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
     return np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.dates import read_dates
+from cs_logic.dates import NAT, iso_only, read_dates
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,14 @@ def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     return _trimmed(_source(s)[1])
 
 
-def _source(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """The column's values as objects (non-text values as their text) and as Arrow text, untrimmed."""
+def _source(s: pd.Series) -> tuple[np.ndarray | None, pa.Array]:
+    """The column's values as objects (non-text values as their text) and as Arrow text, untrimmed.
+
+    Arrow-backed text (a large CSV) is handed over as it is, with no objects (None): making one Python string
+    per cell is what reading large files cost.
+    """
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_large_string(s.dtype.pyarrow_dtype):
+        return None, pa.array(s)
     values = s.to_numpy(dtype=object)  # blanks (None, NaN, NA) become null in Arrow; no copy of a text column
     try:  # all text (the usual case): Arrow checks the types as it converts, no separate pass over the values
         return values, pa.array(values, type=pa.large_string(), from_pandas=True)
@@ -119,12 +125,35 @@ def _trimmed(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return pc.if_else(word, pa.scalar(None, text.type), text), blank_mask
 
 
+# A long Arrow-backed column with at most this share of distinct values is read on its distinct values once each
+# (a usage export's 5M dates are a few hundred days); the rows take their value from their distinct value.
+DISTINCT_SHARE = 0.2
+DISTINCT_MIN_ROWS = 10_000
+
+
+def _encoded(s: pd.Series, share: float = DISTINCT_SHARE) -> tuple[pa.Array, np.ndarray] | None:
+    """(distinct raw values, each row's position among them, len(distinct) for a null) of a long Arrow-backed
+    column with few distinct values; None for any other column."""
+    if len(s) < DISTINCT_MIN_ROWS or _source(s)[0] is not None:
+        return None
+    encoded = pc.dictionary_encode(pa.array(s))
+    if len(encoded.dictionary) > share * len(s):
+        return None
+    return encoded.dictionary, np.asarray(encoded.indices.fill_null(len(encoded.dictionary)))
+
+
+def _spread(distinct: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:
+    """Per-row values from the values of the distinct values (``missing`` for a null row)."""
+    return np.append(distinct, np.array([missing], dtype=distinct.dtype))[codes]
+
+
 def _result(
     s: pd.Series, values: object, bad: np.ndarray, notes: Iterable[str] = (), dtype: object = None
 ) -> Parsed:
+    # copy=False: pandas 3 copies an array handed to the Series constructor (0.1 s per 5M-row column).
     return Parsed(
-        pd.Series(values, index=s.index, name=s.name, dtype=dtype),
-        pd.Series(bad, index=s.index, name=s.name, dtype=bool),
+        pd.Series(values, index=s.index, name=s.name, dtype=dtype, copy=False),
+        pd.Series(bad, index=s.index, name=s.name, dtype=bool, copy=False),
         "; ".join(n for n in notes if n),
     )
 
@@ -142,9 +171,27 @@ def parse_numbers(s: pd.Series) -> Parsed:
     """
     if _is_number(s):
         return _result(s, s.astype("float64").to_numpy(), np.zeros(len(s), bool))
+    if (encoded := _encoded(s)) is not None:
+        distinct, codes = encoded
+        plain = _only_plain(_trimmed(distinct)[0])
+        if plain is not None:  # no value needed a column-wide decision, so reading distinct values is the same
+            return _result(s, _spread(plain[0], codes, np.nan), np.zeros(len(s), bool), plain[1])
     text, _ = _text(s)
     values, bad, notes = _read_numbers(text)
     return _result(s, values, bad, notes)
+
+
+def _only_plain(text: pa.Array) -> tuple[np.ndarray, list[str]] | None:
+    """Values and notes of a column whose every value is a plain number (as :func:`_read_numbers` reads it);
+    None when any value needs the general reading, whose decimal separator is decided by votes over rows."""
+    plain = _plain_numbers(text)
+    if plain is None:
+        return None
+    values, eligible, point_votes, dots_seen = plain
+    if (np.asarray(text.is_valid()) & ~eligible).any():
+        return None
+    note = "dots read as decimal points (1.234 = 1.234; could be thousands)"
+    return values, [note] if point_votes == 0 and dots_seen else []
 
 
 def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -153,14 +200,14 @@ def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
     The general reading of the other values counts the plain ones' votes, so the decimal separator and the notes
     are decided over the whole column exactly as if every value had gone through the regex.
     """
+    only = _only_plain(text)
+    if only is not None:
+        return only[0], np.zeros(len(text), bool), only[1]
     plain = _plain_numbers(text)
     if plain is None:
         return _general_numbers(text)[:3]
     values, eligible, point_votes, dots_seen = plain
     rest = np.asarray(text.is_valid()) & ~eligible
-    if not rest.any():
-        note = "dots read as decimal points (1.234 = 1.234; could be thousands)"
-        return values, np.zeros(len(text), bool), [note] if point_votes == 0 and dots_seen else []
     others, bad, notes, decimal = _general_numbers(text.filter(pa.array(rest)), point_votes, dots_seen)
     if decimal == ",":  # the plain values' dots are thousands separators after all: read the column again
         return _general_numbers(text)[:3]
@@ -260,6 +307,11 @@ def parse_dates(s: pd.Series) -> Parsed:
         return _result(s, s.astype("datetime64[ns]").to_numpy(), np.zeros(len(s), bool))
     if _is_number(s):
         s = s.astype("float64").astype(object).where(s.notna(), None)
+    if (encoded := _encoded(s)) is not None:
+        distinct, codes = encoded
+        iso = iso_only(_trimmed(distinct)[0])
+        if iso is not None:  # every value ISO: nothing decided for the column, so distinct values read the same
+            return _result(s, _spread(iso, codes, NAT).view("M8[ns]"), np.zeros(len(s), bool))
     text, _ = _text(s)
     reading = read_dates(text)
     return _result(s, reading.ns.view("M8[ns]"), reading.bad, reading.notes)
@@ -374,6 +426,10 @@ def parse_ids(s: pd.Series) -> Parsed:
     ['00123', None, '42']
     """
     values, raw = _source(s)
+    if values is None:  # Arrow-backed: each distinct value becomes one Python string, shared by its rows
+        distinct, codes = _encoded(s, share=1.0) or (raw, np.arange(len(raw)))
+        text = np.array(_trimmed(distinct)[0].to_pylist(), dtype=object)
+        return _result(s, _spread(text, codes, None), np.zeros(len(s), bool), dtype=object)
     text, _ = _trimmed(raw)
     # Unchanged values keep their own objects: the CSV parser shares repeated strings, so a million rows of
     # the same few thousand ids cost a few thousand strings, not a million.
@@ -397,7 +453,7 @@ def infer_kind(s: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return "date"
     # Each distinct value is parsed once and weighed by how often it occurs.
-    counts = s.astype(object).value_counts(dropna=True)
+    counts = (s if isinstance(s.dtype, pd.ArrowDtype) else s.astype(object)).value_counts(dropna=True)
     distinct = pd.Series(counts.index.to_numpy(dtype=object), dtype=object)
     weights = counts.to_numpy()
     text, blank = _text(distinct)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from cs_logic import schema
 from cs_logic.detect import looks_like_timestamps
-from cs_logic.ingest import has_values
+from cs_logic.ingest import has_values, is_arrow_text, python_cells
 from cs_logic.parse import infer_kind, parse_as
 from cs_logic.problems import Problem, clip_value
 
@@ -183,7 +183,8 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
         typed += 1
         if typed > MAX_TYPED_EXTRAS:
             # Typing a column costs ~10 ms however short it is; past this many, keep them as text.
-            columns[str(src) if str(src) not in columns else f"{src} (original)"] = col.reset_index(drop=True)
+            kept = pd.Series(python_cells(col), dtype=object) if is_arrow_text(col) else col.reset_index(drop=True)
+            columns[str(src) if str(src) not in columns else f"{src} (original)"] = kept
             continue
         kind = infer_kind(col)
         parsed = parse_as(col, kind, str(src))
@@ -193,7 +194,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     if typed > MAX_TYPED_EXTRAS:
         notes.append(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones "
                      "were kept as text (not read as numbers or dates)")
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)), copy=False)  # pandas 3 copies by default
     for i, src in enumerate(raw.columns):
         if len(raw) and not has_values(raw.iloc[:, i]):
             problems.append(Problem("the column is entirely blank", str(src), action="kept the column",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from cs_logic.detect import Detection, detect, map_columns
 from cs_logic.funnel import unmatched_values
-from cs_logic.ingest import IngestError, ReadResult, read_table
+from cs_logic.ingest import IngestError, ReadResult, object_frame, read_table
 from cs_logic.problems import Problem
 from cs_logic.schema import TABLES, UNKNOWN
 from cs_logic.settings import FileMapping, Settings
@@ -83,7 +83,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     prepared = None
     if chosen != UNKNOWN:
         prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
-    preview = replace(read, frame=read.frame.head(PREVIEW_ROWS).copy(),
+    preview = replace(read, frame=object_frame(read.frame.head(PREVIEW_ROWS)).copy(),
                       row_numbers=read.row_numbers[:PREVIEW_ROWS] if read.row_numbers is not None else None)
     return LoadedFile(name, sha256(data), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cs_logic.ingest import IngestError, check_zip, decode_text, list_sheets, read_table, sniff_delimiter, sniff_type
+from cs_logic.ingest import (IngestError, check_zip, decode_text, is_arrow_text, list_sheets, object_frame, read_table,
+                             sniff_delimiter, sniff_type)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -398,7 +399,8 @@ def test_csv_values_match_an_independent_csv_module_read() -> None:
         header, *rows = list(csv.reader(handle))
     expected = pd.DataFrame([[v.strip() or None for v in row] for row in rows], columns=header, dtype=object)
     result = read_table(path.read_bytes(), path.name)
-    assert result.frame.equals(expected)
+    assert is_arrow_text(result.frame.iloc[:, 0])  # over ARROW_MIN_BYTES: Arrow's reader took it
+    assert object_frame(result.frame).equals(expected)
 
 
 @needs_data
