@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cs_logic import schema
-from cs_logic.ingest import is_arrow_text, positions_in_chunks
+from cs_logic.ingest import positions_in_chunks
+from cs_logic.parse import is_arrow_text
 from cs_logic.parse import BLANKS as _BLANKS  # one list of blank words: what parsing leaves blank
 
 SAMPLE = 2000  # values looked at per column

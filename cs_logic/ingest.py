@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cs_logic.parse import is_arrow_text
 from cs_logic.problems import Problem, clip_value
 from cs_logic.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
 
@@ -391,11 +392,13 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, delimite
 # From this size up, a CSV is parsed by Arrow's multi-threaded reader into Arrow-backed text columns (see
 # ReadResult); smaller files, and any file Arrow's reader cannot take as it is, go through pandas' reader.
 ARROW_MIN_BYTES = 1024 * 1024
-TEXT_DTYPE = pd.ArrowDtype(pa.large_string())
 
 
 def _parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> pd.DataFrame | None:
     """All records as trimmed Arrow text columns 0..n-1 (blank cells null), or None when the file is not regular.
+
+    Arrow's ``string`` (32-bit offsets), not ``large_string``: a 200 MB upload is far from 2 GB a column, and
+    the offsets of 5M cells take 20 MB instead of 40.
 
     Arrow's reader is several times faster than pandas' and never makes a Python string per cell (15 million
     of them for the benchmark's usage file, most of the time and memory of reading it). It takes only files
@@ -413,7 +416,8 @@ def _parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> 
 
     names = [f"f{i}" for i in range(width)]
     whole = source.obj if isinstance(source, memoryview) else source  # a quoted value may hold a line break
-    if whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
+    quoted = whole.find(b'"') >= 0
+    if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
         return None
     try:
         table = pacsv.read_csv(
@@ -421,17 +425,18 @@ def _parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> 
             read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=b'"' in whole, ignore_empty_lines=False, invalid_row_handler=on_ragged),
+                newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_ragged),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names}, null_values=[""], strings_can_be_null=True),
+                column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True),
         )
     except (pa.ArrowException, UnicodeError):
         return None
     if ragged:
         return None
     columns = {}
+    ascii_file = whole.isascii()
     for i, name in enumerate(names):
-        columns[i] = pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(table.column(name))), copy=False)
+        columns[i] = pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(table.column(name), ascii_file)), copy=False)
         table = table.drop_columns([name])  # each raw column is let go once its trimmed copy exists
     return pd.DataFrame(columns, copy=False)
 
@@ -440,23 +445,36 @@ def _parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> 
 _ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
 
 
-def _trim_blank(column: pa.ChunkedArray) -> pa.Array:
+def _trim_blank(column: pa.ChunkedArray, ascii_file: bool = False) -> pa.Array:
     """A text column trimmed as ``str.strip`` does, empty text null (the reader already made empty cells null).
 
-    Arrow's Unicode trim is Python's whitespace; an all-ASCII column (the usual one) takes the ASCII trim,
-    five times faster.
+    Arrow's Unicode trim is Python's whitespace; an all-ASCII block (the usual one) takes the ASCII trim, five
+    times faster. A block with nothing to trim keeps its raw text (its byte count, read from the offsets, is
+    unchanged), so the usual column is copied once (joining its blocks), not three times.
     """
-    text = pa.concat_arrays(column.chunks) if column.num_chunks else pa.array([], pa.large_string())
-    ascii_only = pc.all(pc.string_is_ascii(text)).as_py() is not False
-    text = pc.ascii_trim(text, _ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(text)
-    if pc.min(pc.binary_length(text)).as_py() != 0:
-        return text
-    return pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, text.type), text)
+    blocks = []
+    for raw in column.chunks:
+        ascii_only = ascii_file or pc.all(pc.string_is_ascii(raw)).as_py() is not False
+        text = pc.ascii_trim(raw, _ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(raw)
+        if _text_bytes(text) == _text_bytes(raw):
+            text = raw  # nothing was trimmed, so no value became empty either
+        else:
+            lengths = pc.binary_length(text)
+            if pc.min(lengths).as_py() == 0:
+                text = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, text.type), text)
+        blocks.append(text)
+    if len(blocks) == 1:
+        return blocks[0]
+    return pa.concat_arrays(blocks) if blocks else pa.array([], pa.string())
 
 
-def is_arrow_text(col: pd.Series) -> bool:
-    """Whether a column holds Arrow-backed text (a large CSV read by :func:`_parse_csv_arrow`)."""
-    return isinstance(col.dtype, pd.ArrowDtype) and pa.types.is_large_string(col.dtype.pyarrow_dtype)
+def _text_bytes(text: pa.Array) -> int:
+    """Bytes of text a string array holds, from its offsets (no pass over the values)."""
+    if not len(text):
+        return 0
+    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    offsets = np.frombuffer(text.buffers()[1], dtype=width)
+    return int(offsets[text.offset + len(text)] - offsets[text.offset])
 
 
 def python_cells(values: pd.Series | list[object]) -> list[object]:

@@ -78,6 +78,13 @@ _UNIT_WORDS = {
 _SHORT_UNITS = {"s", "m", "h", "d"}  # single letters count only as a suffix or in brackets: "time_h", "(h)"
 
 
+def is_arrow_text(col: pd.Series) -> bool:
+    """Whether a column holds Arrow-backed text (a large CSV, read by cs_logic.ingest's Arrow reader)."""
+    dtype = col.dtype
+    return isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                                 or pa.types.is_large_string(dtype.pyarrow_dtype))
+
+
 def _text(s: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """The column as trimmed Arrow text with local digits made ASCII, blanks null; and the blank mask."""
     return _trimmed(_source(s)[1])
@@ -89,7 +96,7 @@ def _source(s: pd.Series) -> tuple[np.ndarray | None, pa.Array]:
     Arrow-backed text (a large CSV) is handed over as it is, with no objects (None): making one Python string
     per cell is what reading large files cost.
     """
-    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_large_string(s.dtype.pyarrow_dtype):
+    if is_arrow_text(s):
         return None, pa.array(s)
     values = s.to_numpy(dtype=object)  # blanks (None, NaN, NA) become null in Arrow; no copy of a text column
     try:  # all text (the usual case): Arrow checks the types as it converts, no separate pass over the values

@@ -10,8 +10,8 @@ import pandas as pd
 
 from cs_logic import schema
 from cs_logic.detect import looks_like_timestamps
-from cs_logic.ingest import has_values, is_arrow_text, python_cells
-from cs_logic.parse import infer_kind, parse_as
+from cs_logic.ingest import has_values, python_cells
+from cs_logic.parse import infer_kind, is_arrow_text, parse_as
 from cs_logic.problems import Problem, clip_value
 
 if TYPE_CHECKING:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -70,7 +71,9 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     Raises IngestError (a one-line reason) when the file cannot be read at all.
     """
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
-    read = read_table(data, name, sheet=sheet, **kwargs)
+    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while the file is read
+        digest = pool.submit(sha256, data)
+        read = read_table(data, name, sheet=sheet, **kwargs)
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
     remembered = settings.mapping_for(name, columns) if settings and table is None else None
@@ -85,7 +88,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
         prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
     preview = replace(read, frame=object_frame(read.frame.head(PREVIEW_ROWS)).copy(),
                       row_numbers=read.row_numbers[:PREVIEW_ROWS] if read.row_numbers is not None else None)
-    return LoadedFile(name, sha256(data), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
+    return LoadedFile(name, digest.result(), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
 
 
 def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
