@@ -215,9 +215,10 @@ def _non_blank_rows(col: pd.Series) -> pd.Series | None:
     return col.iloc[kept]
 
 
-def _non_blank(values: np.ndarray | pa.Array) -> np.ndarray:
+def _non_blank(values: np.ndarray | pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Positions of the values that are not blank once trimmed (None, "", "N/A"...)."""
-    raw = values if isinstance(values, pa.Array) else pa.array(values, type=pa.large_string(), from_pandas=True)
+    raw = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(
+        values, type=pa.large_string(), from_pandas=True)
     text = pc.utf8_trim_whitespace(raw)
     blank = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(_BLANKS), pa.large_string()))
     return np.flatnonzero(np.asarray(pc.and_not(text.is_valid(), blank).fill_null(False)))

@@ -164,9 +164,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     notes: list[str] = []
     churn: tuple[str, ...] = ()
     for name, src in used.items():
-        col = raw[src]
-        if isinstance(col, pd.DataFrame):  # duplicate headers: the first one is used
-            col = col.iloc[:, 0]
+        col = _first(raw[src])
         values, found, note = _typed(t.field(name), col, src, rows, as_of)
         columns[name] = values.reset_index(drop=True)
         problems += found
@@ -201,6 +199,11 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
                                     severity="warning" if src in used.values() else "info"))
     problems += _duplicates(frame, t, used, raw, rows) + _order_problems(frame, used, raw, rows)
     return Prepared(frame, tuple(replace(p, file=file) for p in problems), tuple(notes), len(frame), dict(used), churn)
+
+
+def _first(col: pd.Series | pd.DataFrame) -> pd.Series:
+    """A column by name; with duplicate headers (a frame), the first one is used."""
+    return col.iloc[:, 0] if isinstance(col, pd.DataFrame) else col
 
 
 def _ids(frame: pd.DataFrame, column: str) -> set[str]:

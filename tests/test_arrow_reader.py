@@ -25,6 +25,7 @@ def _both(monkeypatch: pytest.MonkeyPatch, name: str, data: bytes, distinct_min_
     loaded = {}
     for way, threshold in (("arrow", 0), ("pandas", len(data) + 1)):
         monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", threshold)
+        monkeypatch.setattr(ingest, "ARROW_BLOCK_BYTES", 64 * 1024)  # several blocks even in a small file
         monkeypatch.setattr(parse, "DISTINCT_MIN_ROWS", distinct_min_rows)
         try:
             loaded[way] = load_file(name, data)
