@@ -27,13 +27,17 @@ def sha256(data: bytes) -> str:
 
 # Rows of the raw text kept after loading, for the Data page's preview.
 PREVIEW_ROWS = 20
+# A file that is no table (a product list, a sales-team list) is kept whole up to this many rows: its values
+# are what the tables' values are checked against (see reference_check).
+REFERENCE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
 class LoadedFile:
     """One uploaded file after reading, recognition, mapping and validation.
 
-    ``read.frame`` keeps only the first PREVIEW_ROWS rows of the raw text (with every column): the whole grid
+    ``read.frame`` keeps only the first PREVIEW_ROWS rows of the raw text (with every column; REFERENCE_ROWS for a
+    file that is no table, whose values reference_check needs): the whole grid
     is needed only to recognise and type the file, and a session kept hundreds of MB of text cells for a
     preview. A new mapping reads the upload again. ``rows`` is the number of data rows the file had.
     """
@@ -86,8 +90,9 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     prepared = None
     if chosen != UNKNOWN:
         prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
-    preview = replace(read, frame=object_frame(read.frame.head(PREVIEW_ROWS)).copy(),
-                      row_numbers=read.row_numbers[:PREVIEW_ROWS] if read.row_numbers is not None else None)
+    keep = PREVIEW_ROWS if prepared is not None else REFERENCE_ROWS
+    preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
+                      row_numbers=read.row_numbers[:keep] if read.row_numbers is not None else None)
     return LoadedFile(name, digest.result(), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
 
 

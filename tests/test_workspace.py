@@ -42,3 +42,17 @@ def test_a_loaded_file_keeps_a_preview_of_its_text_and_every_typed_row(shared_da
     assert lf.read.frame["customerID"].tolist() == source["customerID"].head(20).tolist()
     assert len(lf.prepared.frame) == 7043
     assert lf.prepared.frame["account_id"].tolist() == source["customerID"].tolist()
+
+
+def test_a_reference_list_longer_than_the_preview_is_checked_whole(shared_data):
+    """sales_teams.csv lists all 35 agents of Maven's pipeline: none is reported missing (keeping only its first
+    20 rows, as a table's preview, reported 12 agents as not listed)."""
+    folder = shared_data / "maven_crm_sales_opportunities"
+    names = ("sales_pipeline.csv", "sales_teams.csv", "products.csv", "accounts.csv")
+    files = [load_file(n, (folder / n).read_bytes()) for n in names]
+    teams = files[1]
+    assert teams.table == "unknown" and teams.rows == len(teams.read.frame) == 35
+    _, problems = combine(files)
+    pipeline, listed = pd.read_csv(folder / "sales_pipeline.csv"), pd.read_csv(folder / "sales_teams.csv")
+    assert set(pipeline["sales_agent"]) <= set(listed["sales_agent"])  # independent check: every agent is listed
+    assert [p.value for p in problems if "does not list" in p.message] == ["GTXPro"]
