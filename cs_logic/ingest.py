@@ -18,11 +18,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cs_logic.arrowtext import object_frame, parse_csv_arrow, python_cells
 from cs_logic.parse import is_arrow_text
 from cs_logic.problems import Problem, clip_value
 from cs_logic.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
 
-__all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "list_sheets", "read_table", "sniff_delimiter", "sniff_type"]
+__all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
+           "python_cells", "read_table", "sniff_delimiter", "sniff_type"]
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
@@ -335,7 +337,7 @@ def _read_csv(data: bytes, name: str) -> ReadResult:
     if head is not None:  # a large file starting as UTF-8: Arrow's reader checks the rest as it reads
         delimiter, width = _layout(head)
         bom = data.startswith(b"\xef\xbb\xbf")
-        grid = _parse_csv_arrow(memoryview(data)[3:] if bom else data, delimiter, width) if width > 1 else None
+        grid = parse_csv_arrow(memoryview(data)[3:] if bom else data, delimiter, width) if width > 1 else None
         if grid is not None:
             encoding = "utf-8-sig" if bom else "utf-8"
             return _csv_result(grid, name, encoding, f"read as {encoding.upper()} (the file starts with a byte-order "
@@ -346,7 +348,7 @@ def _read_csv(data: bytes, name: str) -> ReadResult:
     del text
     grid = None
     if len(source) >= ARROW_MIN_BYTES and width > 1 and not (head is not None and encoding.startswith("utf-8")):
-        grid = _parse_csv_arrow(source, delimiter, width)
+        grid = parse_csv_arrow(source, delimiter, width)
     if grid is None:
         grid = _clean_cells(_parse_csv(source, delimiter, width))
     return _csv_result(grid, name, encoding, why, delimiter)
@@ -392,109 +394,6 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, delimite
 # From this size up, a CSV is parsed by Arrow's multi-threaded reader into Arrow-backed text columns (see
 # ReadResult); smaller files, and any file Arrow's reader cannot take as it is, go through pandas' reader.
 ARROW_MIN_BYTES = 1024 * 1024
-# Bytes of the file per block of Arrow's reader (blocks are parsed in parallel, then joined per column).
-ARROW_BLOCK_BYTES = 16 << 20
-
-
-def _parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> pd.DataFrame | None:
-    """All records as trimmed Arrow text columns 0..n-1 (blank cells null), or None when the file is not regular.
-
-    Arrow's ``string`` (32-bit offsets), not ``large_string``: a 200 MB upload is far from 2 GB a column, and
-    the offsets of 5M cells take 20 MB instead of 40.
-
-    Arrow's reader is several times faster than pandas' and never makes a Python string per cell (15 million
-    of them for the benchmark's usage file, most of the time and memory of reading it). It takes only files
-    whose every record has at most ``width`` fields, with every quote closed (ragged rows and stray quotes go to
-    pandas' reader, which pads the rows and names the row of an unclosed quote). A blank line is a row of nulls
-    either way, so row numbers and the notes about blank rows are the same.
-    """
-    import pyarrow.csv as pacsv
-
-    ragged: list[object] = []
-
-    def on_ragged(row: object) -> str:
-        ragged.append(row)
-        return "skip"
-
-    names = [f"f{i}" for i in range(width)]
-    whole = source.obj if isinstance(source, memoryview) else source  # a quoted value may hold a line break
-    quoted = whole.find(b'"') >= 0
-    if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
-        return None
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(source),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_ragged),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True),
-        )
-    except (pa.ArrowException, UnicodeError):
-        return None
-    if ragged:
-        return None
-    ascii_file = whole.isascii()
-    columns = {}
-    for i, name in enumerate(names):
-        columns[i] = pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(table.column(name), ascii_file)), copy=False)
-        table = table.drop_columns([name])  # each raw column is let go once its trimmed form exists
-    return pd.DataFrame(columns, copy=False)
-
-
-# Python's str.strip() whitespace within ASCII (Arrow's ascii_trim_whitespace leaves out \x1c-\x1f).
-_ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
-
-
-def _trim_blank(column: pa.ChunkedArray, ascii_file: bool = False) -> pa.Array:
-    """A text column trimmed as ``str.strip`` does, empty text null (the reader already made empty cells null).
-
-    Arrow's Unicode trim is Python's whitespace; an all-ASCII block (the usual one) takes the ASCII trim, five
-    times faster. A block with nothing to trim keeps its raw text (its byte count, read from the offsets, is
-    unchanged), so the usual column is copied once (joining its blocks), not three times.
-    """
-    blocks: list[pa.Array] = []
-    for raw in column.chunks:
-        ascii_only = ascii_file or pc.all(pc.string_is_ascii(raw)).as_py() is not False
-        text = pc.ascii_trim(raw, _ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(raw)
-        if _text_bytes(text) == _text_bytes(raw):
-            text = raw  # nothing was trimmed, so no value became empty either
-        else:
-            lengths = pc.binary_length(text)
-            if pc.min(lengths).as_py() == 0:
-                text = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, text.type), text)
-        blocks.append(text)
-    # Joined into one array: a column left in the reader's blocks kept the process's peak ~130 MB higher
-    # (measured on the M portfolio), as the blocks' memory is held longer.
-    return blocks[0] if len(blocks) == 1 else pa.concat_arrays(blocks) if blocks else pa.array([], pa.string())
-
-
-def _text_bytes(text: pa.Array) -> int:
-    """Bytes of text a string array holds, from its offsets (no pass over the values)."""
-    if not len(text):
-        return 0
-    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    offsets = np.frombuffer(text.buffers()[1], dtype=width)
-    return int(offsets[text.offset + len(text)] - offsets[text.offset])
-
-
-def python_cells(values: pd.Series | list[object]) -> list[object]:
-    """Cells as Python values with every blank None (Arrow-backed text holds pandas' NA for a blank)."""
-    return [None if v is None or v is pd.NA else v for v in (values.tolist() if isinstance(values, pd.Series) else values)]
-
-
-def object_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with Arrow-backed text columns as Python strings and None (the shape a small file is read in)."""
-    if not any(is_arrow_text(frame[c]) for c in frame.columns if not isinstance(frame[c], pd.DataFrame)):
-        return frame
-    out = frame.copy()
-    for position in range(out.shape[1]):
-        col = out.iloc[:, position]
-        if is_arrow_text(col):
-            out.isetitem(position, pd.Series(python_cells(col), index=out.index, dtype=object))
-    return out
-
 
 def _parse_csv(source: bytes, delimiter: str, width: int) -> pd.DataFrame:
     """All records as raw text columns 0..n-1, widening when a later record has more fields."""

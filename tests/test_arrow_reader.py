@@ -1,4 +1,4 @@
-"""Large CSVs are read by Arrow's reader (cs_logic.ingest.ARROW_MIN_BYTES and up), small ones by pandas'.
+"""Large CSVs are read by Arrow's reader (cs_logic.arrowtext; ARROW_MIN_BYTES and up), small ones by pandas'.
 
 The two must give the same result: the same table, mapping, typed frame, problems and preview, on every real
 export in ../shared/data and on every CSV of the bad-input corpus. Each file is loaded twice, once with the
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import ingest, parse
+from cs_logic import arrowtext, ingest, parse
 from cs_logic.workspace import load_file
 from tests import badfiles
 
@@ -25,7 +25,7 @@ def _both(monkeypatch: pytest.MonkeyPatch, name: str, data: bytes, distinct_min_
     loaded = {}
     for way, threshold in (("arrow", 0), ("pandas", len(data) + 1)):
         monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", threshold)
-        monkeypatch.setattr(ingest, "ARROW_BLOCK_BYTES", 64 * 1024)  # several blocks even in a small file
+        monkeypatch.setattr(arrowtext, "ARROW_BLOCK_BYTES", 64 * 1024)  # several blocks even in a small file
         monkeypatch.setattr(parse, "DISTINCT_MIN_ROWS", distinct_min_rows)
         try:
             loaded[way] = load_file(name, data)
@@ -81,12 +81,12 @@ def test_arrow_reader_hands_irregular_files_to_pandas() -> None:
     rows, names the quote's row, decodes the file again). A blank line is a row of nulls, as pandas reads it."""
     body = "".join(f"A{i},2024-01-{1 + i % 28:02d},{i % 7}\n" for i in range(200))
     regular = ("account_id,date,events\n" + body).encode()
-    assert ingest._parse_csv_arrow(regular, ",", 3) is not None
-    assert ingest._parse_csv_arrow(regular + b"A1,2024-01-01,3,extra\n", ",", 3) is None
-    assert ingest._parse_csv_arrow(regular + b'A1,"2024-01-01,3\n', ",", 3) is None
-    blank = ingest._parse_csv_arrow(regular.replace(b"\nA5,", b"\n\nA5,"), ",", 3)
+    assert arrowtext.parse_csv_arrow(regular, ",", 3) is not None
+    assert arrowtext.parse_csv_arrow(regular + b"A1,2024-01-01,3,extra\n", ",", 3) is None
+    assert arrowtext.parse_csv_arrow(regular + b'A1,"2024-01-01,3\n', ",", 3) is None
+    blank = arrowtext.parse_csv_arrow(regular.replace(b"\nA5,", b"\n\nA5,"), ",", 3)
     assert len(blank) == 202 and blank.iloc[6].isna().all() and blank.iloc[7, 0] == "A5"
-    assert ingest._parse_csv_arrow(regular + "A9,2024-01-01,caf\xe9\n".encode("latin-1"), ",", 3) is None
+    assert arrowtext.parse_csv_arrow(regular + "A9,2024-01-01,caf\xe9\n".encode("latin-1"), ",", 3) is None
 
 
 def test_a_large_file_with_a_late_latin1_byte_is_read_whole_as_windows_1252(monkeypatch: pytest.MonkeyPatch) -> None:
