@@ -291,11 +291,10 @@ def _read(data: bytes, name: str, sheet: str | None) -> ReadResult:
     if kind == "csv":
         return _read_csv(data, name)
     if kind == "parquet":
-        frame = read_parquet_frame(data)
-        header = pd.DataFrame([list(frame.columns)], dtype=object)
-        grid = pd.concat([header, frame.set_axis(range(frame.shape[1]), axis=1)])
-        body, header_row, rows, notes = _shape(grid.reset_index(drop=True), name, detect=False, totals=False)
-        return _result(body, kind, None, None, header_row, rows, None, (), notes)
+        frame = read_parquet_frame(data)  # its header is its column names: no row of text above the values
+        header: list[str | None] = [str(c) if str(c) else None for c in frame.columns]
+        body, rows, notes = _shape_body(frame.set_axis(range(frame.shape[1]), axis=1), header, 0, name, totals=False)
+        return _result(body, kind, None, None, 1, rows, None, (), notes)
     if kind in ("xlsx", "ods"):
         check_zip(data)
     sheets = list_sheets(data)
@@ -469,8 +468,14 @@ def _shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = Tr
     head = [python_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
     top = _find_header(head) if detect else 0
     notes = _title_notes(head[:top], top + 1, name)
-    header = python_cells(grid.iloc[top])
-    body = grid.iloc[top + 1 :].reset_index(drop=True)
+    body, rows, body_notes = _shape_body(grid.iloc[top + 1 :].reset_index(drop=True), python_cells(grid.iloc[top]),
+                                         top, name, totals, csv_extras)
+    return body, top + 1, rows, notes + body_notes
+
+
+def _shape_body(body: pd.DataFrame, header: list[str | None], top: int, name: str, totals: bool = True,
+                csv_extras: bool = False) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+    """The rows under the header (row ``top`` + 1 of the file) named and cleaned: (frame, file rows, notes)."""
     rows = np.arange(top + 2, top + 2 + len(body))
     body, extra_notes = _unnamed_columns(body, header, rows, name, csv_extras)
     body.columns, header_notes = _clean_headers([header[i] for i in body.columns], top + 1, name)
@@ -478,7 +483,7 @@ def _shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = Tr
     if totals:
         body, rows, total_notes = _drop_totals(body, rows, name)
         blank_notes += total_notes
-    notes += extra_notes + header_notes + blank_notes
+    notes = extra_notes + header_notes + blank_notes
     if body.empty:
         notes.append(_note(
             name,
@@ -486,7 +491,7 @@ def _shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = Tr
             row=top + 1,
             action="loaded the columns with no rows",
         ))
-    return body.reset_index(drop=True), top + 1, rows, notes
+    return body.reset_index(drop=True), rows, notes
 
 
 def _find_header(head: list[list[str | None]]) -> int:

@@ -10,8 +10,12 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import python_calamine
 from python_calamine import CalamineWorkbook
+
+from cs_logic.arrowtext import parquet_text_frame
 
 # Limits for zip-based workbooks (XLSX, ODS). Real workbooks compress 6-8x (the bank churn XLSX:
 # 0.85 MB on disk), so these leave a wide margin for honest files and stop a zip bomb before parsing.
@@ -190,14 +194,18 @@ def check_parquet_size(data: bytes, max_rows: int | None = None, max_cells: int 
 
 
 def read_parquet_frame(data: bytes) -> pd.DataFrame:
-    """A Parquet file as a frame of text with its own column names (as text); too big a file is refused first."""
+    """A Parquet file as a frame of text with its own column names (as text); too big a file is refused first.
+
+    The text is Arrow-backed where the column's type allows (see cs_logic.arrowtext.parquet_text_frame).
+    """
     check_parquet_size(data)
     try:
-        raw = pd.read_parquet(io.BytesIO(data))
+        table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises many types for damaged or unsupported files
         raise IngestError(f"the Parquet file cannot be read ({_short(exc)}); save it as CSV UTF-8 and upload again") from exc
-    frame = text_frame(raw.reset_index(drop=True))
-    frame.columns = ["" if name is None else str(name) for name in raw.columns]
+    frame = parquet_text_frame(table)
+    index = {c for c in (table.schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    frame.columns = [name for name in table.column_names if name not in index]
     return frame
 
 

@@ -111,3 +111,59 @@ def test_the_benchmark_usage_shape_takes_the_distinct_value_path(monkeypatch: py
     arrow, pandas = _both(monkeypatch, "usage.csv", data)
     _same(arrow, pandas)
     assert arrow.prepared.frame["events"].isna().sum() == len(range(0, n, 97))
+
+
+def test_parquet_cells_converted_in_arrow_equal_the_value_by_value_text(tmp_path: Path) -> None:
+    """Every type a Parquet export carries: the Arrow conversion gives the text cell_text gives each value
+    (as pandas hands the values over), index columns left out as pandas leaves them out."""
+    import datetime as dt
+    import decimal
+    import io
+
+    from cs_logic import spreadsheet
+
+    frame = pd.DataFrame({
+        "id": [1, 2, None, 4], "name": [" a ", "", None, "Zoë"], "amount": [1.0, 0.1 + 0.2, np.nan, -2.5e-7],
+        "big": [np.inf, -0.0, 1e16, 123456789012345.0], "flag": [True, None, False, True],
+        "at": [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01 10:00:05.7"), pd.NaT,
+               pd.Timestamp("1969-12-31 23:59:59.5")],
+        "day": [dt.date(2021, 1, 1), None, dt.date(1999, 12, 31), dt.date(2024, 2, 29)],
+        "took": [pd.Timedelta(hours=26), None, pd.Timedelta(seconds=-5), pd.Timedelta(minutes=90)],
+        "price": [decimal.Decimal("1.50"), None, decimal.Decimal("2"), decimal.Decimal("-0.1")],
+        "plan": pd.Categorical(["Pro", "Basic", None, "Pro"]),
+        "zoned": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 00:00", None, "2024-06-01 23:30"]).tz_localize(
+            "Europe/Berlin"),
+    }, index=pd.Index(["r1", "r2", "r3", "r4"], name="row"))
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    data = buf.getvalue()
+    raw = pd.read_parquet(io.BytesIO(data)).reset_index(drop=True)
+    expected = spreadsheet.text_frame(raw)
+    expected.columns = [str(c) for c in raw.columns]
+    got = spreadsheet.read_parquet_frame(data)
+    assert list(got.columns) == list(frame.columns)  # the "row" index is not a column, as with pandas
+    assert ingest.is_arrow_text(got["amount"]) and ingest.is_arrow_text(got["at"])
+    pd.testing.assert_frame_equal(ingest.object_frame(got), expected)
+
+
+def test_a_parquet_portfolio_loads_the_same_as_its_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark's S usage, tickets and accounts tables as Parquet (typed: numbers, flags, timestamps) and as
+    CSV: the same typed tables and problems."""
+    import io
+
+    from bench.generate import generate
+
+    paths = generate("S")
+    for table in ("usage", "tickets", "accounts"):
+        csv_file = load_file(f"{table}.csv", paths[table].read_bytes())
+        buf = io.BytesIO()
+        typed = pd.read_csv(paths[table])
+        for col in ("date", "created_at", "first_response_at", "resolved_at", "start_date"):
+            if col in typed.columns:
+                typed[col] = pd.to_datetime(typed[col])
+        assert typed.dtypes.astype(str).isin(["datetime64[us]", "datetime64[ns]", "float64", "int64", "bool"]).any()
+        typed.to_parquet(buf)
+        parquet_file = load_file(f"{table}.parquet", buf.getvalue())
+        assert parquet_file.table == csv_file.table == table
+        pd.testing.assert_frame_equal(parquet_file.prepared.frame, csv_file.prepared.frame)
+        assert [p.message for p in parquet_file.problems] == [p.message for p in csv_file.problems]
