@@ -111,11 +111,15 @@ v AS (
   SELECT *, nps = floor(nps) AND nps BETWEEN 0 AND 10 AS nps_ok, csat = floor(csat) AND csat BETWEEN 1 AND 5 AS csat_ok
   FROM s WHERE {in_window})
 SELECT account_id,
-  arg_max(nps, (day IS NOT NULL, day, -nps)) FILTER (WHERE nps_ok) AS nps_latest,
+  arg_max(nps, {latest_key}) FILTER (WHERE nps_ok) AS nps_latest,
   100.0 * (COUNT(*) FILTER (WHERE nps_ok AND nps >= 9) - COUNT(*) FILTER (WHERE nps_ok AND nps <= 6))
     / NULLIF(COUNT(*) FILTER (WHERE nps_ok), 0) AS account_nps,
   100.0 * COUNT(*) FILTER (WHERE csat_ok AND csat >= 4) / NULLIF(COUNT(*) FILTER (WHERE csat_ok), 0) AS csat_pct
 FROM v GROUP BY account_id"""
+# The latest answer: dated before undated, later day first, on one day the lower answer. One BIGINT key ordered
+# as the tuple (day IS NOT NULL, day, -nps) is: days since 1970 (an undated answer far below any date) times 16,
+# plus 10 - nps (0..10 for the valid answers the FILTER keeps). Comparing a tuple per row was a third of the query.
+LATEST_KEY = "COALESCE(CAST(day - DATE '1970-01-01' AS BIGINT), -100000000) * 16 + CAST(10 - nps AS BIGINT)"
 SURVEY_DAY = 'CAST("date" AS DATE)'
 SURVEY_DATED = "(day IS NULL OR day <= $as_of)"
 SURVEY_UNDATED = "$as_of IS NOT NULL"  # no date column: every answer counts
@@ -224,6 +228,7 @@ def _surveys_query(cols: Columns) -> _Query | None:
         nps="TRY_CAST(nps AS DOUBLE)" if "nps" in s else "NULL::DOUBLE",
         csat="TRY_CAST(csat AS DOUBLE)" if "csat" in s else "NULL::DOUBLE",
         in_window=SURVEY_DATED if dated else SURVEY_UNDATED,
+        latest_key=LATEST_KEY,
     )
     return _Query(sql, tuple(names))
 

@@ -182,6 +182,18 @@ def test_an_undated_answer_is_not_taken_as_the_latest():
     assert out.loc["A1", "account_nps"] == 0.0  # 1 promoter, 1 detractor of 2
 
 
+def test_the_latest_answer_orders_days_before_1970_and_same_day_answers():
+    """A1: 1965 beats undated, 1966 beats 1965. A2: two answers on one day, 0 and 10: the lower (0). A3: the
+    valid 10 on 2024-01-02 beats 9 on 2024-01-01, and the invalid 11 on a later day is not taken."""
+    surveys = pd.DataFrame({
+        "account_id": ["A1", "A1", "A1", "A2", "A2", "A3", "A3", "A3"],
+        "nps": [7.0, 2.0, 9.0, 10.0, 0.0, 9.0, 10.0, 11.0],
+        "date": pd.to_datetime([None, "1965-05-01", "1966-01-01", "2024-02-02", "2024-02-02",
+                                "2024-01-01", "2024-01-02", "2024-01-03"])})
+    out = derived_measures(connect({"surveys": surveys}), {"surveys"}, AS_OF)
+    assert out["nps_latest"].to_dict() == {"A1": 9.0, "A2": 0.0, "A3": 10.0}
+
+
 def test_accounts_not_started_by_as_of_are_left_out():
     """An account starting after as_of has no measures yet (it is not in the portfolio on that date)."""
     tables = tiny_tables()
