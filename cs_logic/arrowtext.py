@@ -107,7 +107,7 @@ def python_cells(values: pd.Series | list[object]) -> list[object]:
 
 def object_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with Arrow-backed text columns as Python strings and None (the shape a small file is read in)."""
-    if not any(is_arrow_text(frame[c]) for c in frame.columns if not isinstance(frame[c], pd.DataFrame)):
+    if not any(is_arrow_text(frame.iloc[:, i]) for i in range(frame.shape[1])):
         return frame
     out = frame.copy()
     for position in range(out.shape[1]):

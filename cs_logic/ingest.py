@@ -31,6 +31,9 @@ DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertica
 HEAD_CHARS = 256 * 1024
 HEAD_RECORDS = 50
 HEADER_SCAN = 30
+# From this size up, a CSV is parsed by Arrow's multi-threaded reader into Arrow-backed text columns (see
+# ReadResult); smaller files, and any file Arrow's reader cannot take as it is, go through pandas' reader.
+ARROW_MIN_BYTES = 1024 * 1024
 MAX_ROW_NOTES = 20
 RESAVE = "save it as CSV UTF-8 or XLSX and upload again"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -52,8 +55,8 @@ TOTAL_LABELS = frozenset(
 class ReadResult:
     """A table read from one file: text cells, where it sat in the file, and what the reader did.
 
-    ``frame`` holds data rows only, every column text: Python ``str`` or None, except a CSV of
-    ARROW_MIN_BYTES or more, whose columns are Arrow-backed text (blank = NA; :func:`python_cells` and
+    ``frame`` holds data rows only, every column text: Python ``str`` or None, or Arrow-backed text (blank =
+    NA) in a CSV of ARROW_MIN_BYTES or more and in Parquet columns of common types (:func:`python_cells` and
     :func:`object_frame` give the Python form, :func:`is_arrow_text` tells them apart); frame row ``i`` is file row
     ``row_numbers[i]`` when ``row_numbers`` is set, else ``first_data_row + i`` (rows count like a
     spreadsheet, 1-based; for CSV one row is one record, however many lines it spans).
@@ -389,10 +392,6 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, delimite
     notes += shape_notes + _decimal_comma_notes(body, name)
     return _result(body, "csv", encoding, delimiter, header_row, rows, None, (), notes)
 
-
-# From this size up, a CSV is parsed by Arrow's multi-threaded reader into Arrow-backed text columns (see
-# ReadResult); smaller files, and any file Arrow's reader cannot take as it is, go through pandas' reader.
-ARROW_MIN_BYTES = 1024 * 1024
 
 def _parse_csv(source: bytes, delimiter: str, width: int) -> pd.DataFrame:
     """All records as raw text columns 0..n-1, widening when a later record has more fields."""

@@ -142,7 +142,7 @@ DISTINCT_MIN_ROWS = 10_000
 def _encoded(s: pd.Series, share: float = DISTINCT_SHARE) -> tuple[pa.Array, np.ndarray] | None:
     """(distinct raw values, each row's position among them, len(distinct) for a null) of a long Arrow-backed
     column with few distinct values; None for any other column."""
-    if len(s) < DISTINCT_MIN_ROWS or _source(s)[0] is not None:
+    if len(s) < DISTINCT_MIN_ROWS or not is_arrow_text(s):
         return None
     encoded = pc.dictionary_encode(pa.array(s))  # on the reader's blocks: only the codes are joined
     if isinstance(encoded, pa.ChunkedArray):
@@ -195,13 +195,14 @@ def _only_plain(text: pa.Array) -> tuple[np.ndarray, list[str]] | None:
     """Values and notes of a column whose every value is a plain number (as :func:`_read_numbers` reads it);
     None when any value needs the general reading, whose decimal separator is decided by votes over rows."""
     plain = _plain_numbers(text)
-    if plain is None:
+    if plain is None or (np.asarray(text.is_valid()) & ~plain[1]).any():
         return None
-    values, eligible, point_votes, dots_seen = plain
-    if (np.asarray(text.is_valid()) & ~eligible).any():
-        return None
-    note = "dots read as decimal points (1.234 = 1.234; could be thousands)"
-    return values, [note] if point_votes == 0 and dots_seen else []
+    return plain[0], _dots_note(plain[2], plain[3])
+
+
+def _dots_note(point_votes: int, dots_seen: bool) -> list[str]:
+    """The note for plain numbers alone: a "1.234" among them and no value that shows the dot is decimal."""
+    return ["dots read as decimal points (1.234 = 1.234; could be thousands)"] if point_votes == 0 and dots_seen else []
 
 
 def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -210,14 +211,13 @@ def _read_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, list[str]]:
     The general reading of the other values counts the plain ones' votes, so the decimal separator and the notes
     are decided over the whole column exactly as if every value had gone through the regex.
     """
-    only = _only_plain(text)
-    if only is not None:
-        return only[0], np.zeros(len(text), bool), only[1]
     plain = _plain_numbers(text)
     if plain is None:
         return _general_numbers(text)[:3]
     values, eligible, point_votes, dots_seen = plain
     rest = np.asarray(text.is_valid()) & ~eligible
+    if not rest.any():
+        return values, np.zeros(len(text), bool), _dots_note(point_votes, dots_seen)
     others, bad, notes, decimal = _general_numbers(text.filter(pa.array(rest)), point_votes, dots_seen)
     if decimal == ",":  # the plain values' dots are thousands separators after all: read the column again
         return _general_numbers(text)[:3]
