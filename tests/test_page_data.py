@@ -105,3 +105,21 @@ def test_the_uploader_is_emptied_after_taking_files_in_and_takes_more(shared_dat
     names = [shown(e.label) for e in at.expander if "rows" in shown(e.label)]
     assert len(names) == 2 and "Telco-Customer-Churn.csv" in names[0] and "products.csv" in names[1]
     assert len(at.session_state["store"].tables["accounts"]) == 7043
+
+
+def test_a_large_export_read_by_arrow_shows_its_preview_and_typed_rows(shared_data):
+    """support_tickets (3.9 MB, over ARROW_MIN_BYTES, multi-line descriptions): recognised as tickets, 8,469
+    rows, the preview holds the file's text (Python strings, blanks None) and the typed table every row."""
+    path = shared_data / "support_tickets" / "customer_support_tickets.csv"
+    at = _upload(_page(), path)
+    assert not at.exception
+    assert "Helpdesk tickets · 8,469 rows" in shown(at.expander[0].label)
+    source = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert len(at.session_state["store"].tables["tickets"]) == 8469
+    assert at.session_state["store"].tables["tickets"]["ticket_id"].tolist() == source["Ticket ID"].tolist()
+    preview = at.expander[0].dataframe[1].value  # [0] is the mapping editor
+    assert preview.shape == (20, source.shape[1])
+    assert preview["Customer Email"].tolist() == source["Customer Email"].head(20).tolist()
+    read = at.session_state["files"][0].read.frame
+    assert read.map(lambda v: v is None or isinstance(v, str)).all().all()
+    assert read["Customer Satisfaction Rating"].isna().sum() == (source["Customer Satisfaction Rating"].head(20) == "").sum()
