@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from cs_logic import schema
+from cs_logic.arrowtext import python_cells
 from cs_logic.detect import looks_like_timestamps
-from cs_logic.ingest import has_values, python_cells
 from cs_logic.parse import infer_kind, is_arrow_text, parse_as
 from cs_logic.problems import Problem, clip_value
+from cs_logic.tableshape import has_values
 
 if TYPE_CHECKING:
     from cs_logic.ingest import ReadResult
