@@ -79,7 +79,7 @@ def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarr
     v = values.to_numpy(dtype=float)
     wrong = ~np.isnan(v) & ((v < lo) | (v > hi) | (v != np.round(v)))
     msg = f"not a whole number from {lo} to {hi}"
-    return values.mask(wrong), _cells(wrong, raw, rows, src, msg, "kept the row; the score is left blank and not counted")
+    return _blanked(values, wrong), _cells(wrong, raw, rows, src, msg, "kept the row; the score is left blank and not counted")
 
 
 def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray, src: str,
@@ -90,7 +90,12 @@ def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray, src: str
     if as_of is not None:
         late = (values > as_of + pd.DateOffset(years=1)).to_numpy(dtype=bool)
         out += _cells(late, raw, rows, src, f"a date more than a year after {as_of.date()}")
-    return values.mask(early | late), out
+    return _blanked(values, early | late), out
+
+
+def _blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values`` with ``rows`` blank; the same Series when there is none (mask() copied a 5M-row column each time)."""
+    return values.mask(rows) if rows.any() else values
 
 
 def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
@@ -110,7 +115,7 @@ def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
     elif field.kind == schema.DURATION:
         negative = (values < 0).to_numpy(dtype=bool)
         problems += _cells(negative, raw, rows, src, "a negative duration")
-        values = values.mask(negative)
+        values = _blanked(values, negative)
     elif field.kind == schema.DATE:
         values, more = _date_problems(values, raw, rows, src, as_of)
         problems += more
