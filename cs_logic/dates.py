@@ -130,10 +130,8 @@ def iso_only(text: pa.Array) -> np.ndarray | None:
     """Nanoseconds (NAT for null) when every non-null value is ISO and read by :func:`_iso_cast`, else None."""
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return None
-    whole = _iso_cast(text)
-    if whole is None or not whole[1].sum() == len(text) - text.null_count:
-        return None
-    return whole[0]
+    whole = _iso_cast(text)  # None unless every value cast
+    return None if whole is None else whole[0]
 
 
 def _iso_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:

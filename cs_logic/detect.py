@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 
 from cs_logic import schema
 from cs_logic.ingest import positions_in_chunks
-from cs_logic.parse import is_arrow_text
 from cs_logic.parse import BLANKS as _BLANKS  # one list of blank words: what parsing leaves blank
+from cs_logic.parse import is_arrow_text
 
 SAMPLE = 2000  # values looked at per column
 WIDE = 60  # above this many columns, fewer values are sampled and value-only columns are capped
