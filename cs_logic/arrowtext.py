@@ -1,4 +1,4 @@
-"""Arrow-backed text frames: large CSVs read by Arrow's reader, without a Python string per cell.
+"""Arrow-backed text frames: large CSVs and Parquet columns as text, without a Python string per cell.
 
 A frame of Arrow-backed text (``pd.ArrowDtype(pa.string())``, a blank cell NA) goes through recognition,
 parsing and validation like a frame of Python strings (see cs_logic.ingest.ReadResult); the parsers take its
@@ -6,6 +6,8 @@ Arrow arrays as they are (cs_logic.parse.is_arrow_text tells the two apart).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -117,15 +119,14 @@ def object_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def parquet_text_frame(table: pa.Table) -> pd.DataFrame:
-    """A Parquet table as text columns 0..n-1, each value the text spreadsheet.cell_text makes of it.
+def parquet_text_frame(table: pa.Table, cell_text: Callable[[object], str | None]) -> pd.DataFrame:
+    """A Parquet table as text columns named as in the file, each value the text ``cell_text`` makes of it;
+    pandas' index columns are left out, as pandas leaves them out.
 
     Strings, whole numbers, flags, floats, dates and naive timestamps are converted in Arrow (a column of
     Arrow-backed text); any other type (durations, times, decimals, zoned timestamps...) value by value through
     ``cell_text``, as pandas hands them over. Converting every cell in Python took 11 s for 5 million rows.
     """
-    from cs_logic.spreadsheet import cell_text  # spreadsheet reads the file and imports this module
-
     index = [c for c in (table.schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)]
     table = table.drop_columns([c for c in index if c in table.column_names])
     columns: dict[int, pd.Series] = {}
@@ -136,7 +137,9 @@ def parquet_text_frame(table: pa.Table) -> pd.DataFrame:
             columns[i] = pd.Series([cell_text(v) for v in values], dtype=object)
         else:
             columns[i] = pd.Series(pd.arrays.ArrowExtensionArray(text), copy=False)
-    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
+    frame.columns = table.column_names
+    return frame
 
 
 def arrow_cells(column: pa.ChunkedArray) -> pa.Array | None:

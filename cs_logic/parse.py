@@ -97,7 +97,7 @@ def _source(s: pd.Series) -> tuple[np.ndarray | None, pa.Array]:
     per cell is what reading large files cost.
     """
     if is_arrow_text(s):
-        raw = pa.array(s)  # a ChunkedArray when the reader's blocks were kept
+        raw = pa.array(s)  # a ChunkedArray when the column has several chunks
         return None, raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     values = s.to_numpy(dtype=object)  # blanks (None, NaN, NA) become null in Arrow; no copy of a text column
     try:  # all text (the usual case): Arrow checks the types as it converts, no separate pass over the values
@@ -144,9 +144,9 @@ def _encoded(s: pd.Series, share: float = DISTINCT_SHARE) -> tuple[pa.Array, np.
     column with few distinct values; None for any other column."""
     if len(s) < DISTINCT_MIN_ROWS or not is_arrow_text(s):
         return None
-    encoded = pc.dictionary_encode(pa.array(s))  # on the reader's blocks: only the codes are joined
+    encoded = pc.dictionary_encode(pa.array(s))  # per chunk when the column has several: only the codes are joined
     if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks() if encoded.num_chunks else pa.array([], pa.dictionary(pa.int32(), pa.string()))
+        encoded = encoded.combine_chunks()
     if len(encoded.dictionary) > share * len(s):
         return None
     return encoded.dictionary, np.asarray(encoded.indices.fill_null(len(encoded.dictionary)))

@@ -203,10 +203,7 @@ def read_parquet_frame(data: bytes) -> pd.DataFrame:
         table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises many types for damaged or unsupported files
         raise IngestError(f"the Parquet file cannot be read ({_short(exc)}); save it as CSV UTF-8 and upload again") from exc
-    frame = parquet_text_frame(table)
-    index = {c for c in (table.schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
-    frame.columns = [name for name in table.column_names if name not in index]
-    return frame
+    return parquet_text_frame(table, cell_text)
 
 
 def text_frame(raw: pd.DataFrame) -> pd.DataFrame:
