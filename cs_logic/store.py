@@ -28,6 +28,8 @@ QUERY_TIMEOUT_MS = 120_000
 
 LIST_TABLES = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
 LIST_VIEWS = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary"
+# Every name a query can read: helper tables, the loaded frames (registered views) and the filter views.
+TABLES_AND_VIEWS = "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
 
 # Event tables the date filter applies to, with the column it applies to.
 DATE_COLUMNS = {name: t.date_field for name, t in TABLES.items() if name not in ("accounts", "subscriptions")}
@@ -137,13 +139,14 @@ class Store:
             self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
         for (table,) in self.con.execute(LIST_TABLES).fetchall():
             self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+        for name in self.tables:
+            self.con.unregister(name)
         self.tables = {}
+        # Each frame is registered, not copied: DuckDB scans the pandas frame in place (a view), so the
+        # session holds its data once. A copy cost as much memory again and, for 5M usage rows, 0.2 s
+        # per load, against about a quarter more time per query scanning the frame.
         for name, frame in tables.items():
-            self.con.register("_incoming", frame)
-            try:
-                self.con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM _incoming")
-            finally:
-                self.con.unregister("_incoming")
+            self.con.register(name, frame)
             self.tables[name] = frame
         self._options = None
         self.set_filters(Filters())

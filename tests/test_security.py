@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from cs_logic import explore
 from cs_logic.settings import Settings
-from cs_logic.store import Filters, Store
+from cs_logic.store import TABLES_AND_VIEWS, Filters, Store
 from cs_logic.workspace import IngestError, combine, load_file
 from pages.common import UPLOAD_LIMIT_MB
 from tests import badfiles
@@ -51,7 +51,7 @@ def crafted():
 def assert_untouched(store: Store, column: str, target: Path) -> None:
     """Nothing written, both tables whole, the crafted values back exactly as uploaded."""
     assert not target.exists()
-    names = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    names = {r[0] for r in store.con.execute(TABLES_AND_VIEWS).fetchall()}
     assert {"accounts", "surveys"} <= names
     counts = store.con.execute("SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM surveys)").fetchone()
     assert counts == (3, 4)
@@ -94,11 +94,13 @@ def test_store_filters_with_crafted_values_filter_exactly_and_run_nothing(crafte
 
 
 def test_comment_search_over_a_crafted_column_runs_nothing(crafted):
-    from cs_logic import feedback
+    from cs_logic import feedback, feedback_view
 
     store, column, target = crafted
-    index = feedback.index_comments(store.con, "surveys", [column, "comment"])
-    found = feedback.search_comments(store.con, "surveys", "drop table", index=index,
+    # As the Feedback page does: the surveys copied to a base table (the loaded frames are views), then indexed.
+    table, _ = feedback_view.comment_index(store.con, set(store.tables))
+    index = feedback.index_comments(store.con, table, [column, "comment"])
+    found = feedback.search_comments(store.con, table, "drop table", index=index,
                                      filters={column: [DROP], "account_id": [DROP, "A1", "A3"]})
     assert sorted(found["response_id"]) == ["R1", "R3"]
     assert_untouched(store, column, target)

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cs_logic.store import Filters, Store, connect, quote_ident
+from cs_logic.store import TABLES_AND_VIEWS, Filters, Store, connect, quote_ident
 
 
 def _accounts():
@@ -121,7 +121,7 @@ def test_reload_drops_everything_derived_from_the_old_data():
     store.load({"accounts": _accounts()})
     store.con.execute("CREATE TABLE _cidx_accounts AS SELECT 1 AS x")
     store.load({"tickets": _tickets()})
-    left = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    left = {r[0] for r in store.con.execute(TABLES_AND_VIEWS).fetchall()}
     assert "_cidx_accounts" not in left and "accounts" not in left and "tickets" in left
     store.close()
 
