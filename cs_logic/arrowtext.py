@@ -8,6 +8,7 @@ Arrow arrays as they are (cs_logic.parse.is_arrow_text tells the two apart).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ import pyarrow.csv as pacsv
 
 from cs_logic.parse import is_arrow_text
 
+# A file this large has its columns trimmed two at a time.
+PARALLEL_BYTES = 32 << 20
 # Bytes of the file per block of Arrow's reader (blocks are parsed in parallel, then joined per column).
 ARROW_BLOCK_BYTES = 16 << 20
 
@@ -59,10 +62,18 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
     if ragged:
         return None
     ascii_file = whole.isascii()
-    columns = {}
-    for i, name in enumerate(names):
-        columns[i] = pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(table.column(name), ascii_file)), copy=False)
-        table = table.drop_columns([name])  # each raw column is let go once its trimmed form exists
+    raw = table.columns
+    del table
+
+    def trimmed(i: int) -> pd.Series:
+        column, raw[i] = raw[i], None  # each raw column is let go once its trimmed form exists
+        return pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(column, ascii_file)), copy=False)
+
+    if len(whole) >= PARALLEL_BYTES and width > 1:  # Arrow's kernels release the GIL: two columns at a time
+        with ThreadPoolExecutor(2) as pool:
+            columns = dict(enumerate(pool.map(trimmed, range(width))))
+    else:
+        columns = {i: trimmed(i) for i in range(width)}
     return pd.DataFrame(columns, copy=False)
 
 

@@ -2,7 +2,8 @@
 
 The two must give the same result: the same table, mapping, typed frame, problems and preview, on every real
 export in ../shared/data and on every CSV of the bad-input corpus. Each file is loaded twice, once with the
-threshold at 0 (Arrow wherever it can) and once above the file's size (pandas).
+threshold at 0 (Arrow wherever it can, with the columns trimmed and typed in two threads as a large file's are)
+and once above the file's size (pandas, one column at a time).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import arrowtext, ingest, parse
+from cs_logic import arrowtext, ingest, parse, validate
 from cs_logic.workspace import load_file
 from tests import badfiles
 
@@ -25,6 +26,9 @@ def _both(monkeypatch: pytest.MonkeyPatch, name: str, data: bytes, distinct_min_
     loaded = {}
     for way, threshold in (("arrow", 0), ("pandas", len(data) + 1)):
         monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", threshold)
+        # The Arrow way also takes the large-file paths: columns trimmed and typed two at a time.
+        monkeypatch.setattr(arrowtext, "PARALLEL_BYTES", 0 if way == "arrow" else len(data) + 1)
+        monkeypatch.setattr(validate, "PARALLEL_ROWS", 1 if way == "arrow" else 10**12)
         monkeypatch.setattr(arrowtext, "ARROW_BLOCK_BYTES", 64 * 1024)  # several blocks even in a small file
         monkeypatch.setattr(parse, "DISTINCT_MIN_ROWS", distinct_min_rows)
         try:
