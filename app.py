@@ -1,5 +1,6 @@
 """The router and frame: page config, session defaults, the shared sidebar, then the pages."""
 
+import cs_logic  # noqa: F401 - first, before pandas loads pyarrow: it sets Arrow's allocator option
 import streamlit as st
 
 from pages.common import current_store, init_state, sidebar

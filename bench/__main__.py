@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import cs_logic  # noqa: F401 - before pandas loads pyarrow: it sets Arrow's allocator option, as app.py does
 import duckdb
 import pandas as pd
 
