@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -59,11 +61,20 @@ def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray, column: str, mess
     return out
 
 
-def _row_numbers(read: Any, n: int) -> np.ndarray:
+@dataclass(frozen=True)
+class _Rows:
+    """The file rows first, first + 1, ... of a table read without gaps (no array of 5M numbers to hold)."""
+
+    first: int
+
+    def __getitem__(self, i: int) -> int:
+        return self.first + int(i)
+
+
+def _row_numbers(read: Any, n: int) -> np.ndarray | _Rows:
     if getattr(read, "row_numbers", None) is not None:
         return np.asarray(read.row_numbers, dtype=np.int64)[:n]
-    first = int(getattr(read, "first_data_row", 2) or 2)
-    return np.arange(first, first + n, dtype=np.int64)
+    return _Rows(int(getattr(read, "first_data_row", 2) or 2))
 
 
 def _missing_needs(t: schema.Table, mapping: dict[str, str]) -> list[Problem]:
@@ -125,7 +136,7 @@ def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
     return values, problems, parsed.note
 
 
-def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: pd.DataFrame,
+def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: Mapping[str, pd.Series],
                 rows: np.ndarray) -> list[Problem]:
     if t.name not in _UNIQUE_KEYS or not t.key or t.key not in frame.columns:
         return []
@@ -136,7 +147,8 @@ def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], r
                   "kept both rows")
 
 
-def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: pd.DataFrame, rows: np.ndarray) -> list[Problem]:
+def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: Mapping[str, pd.Series],
+                    rows: np.ndarray) -> list[Problem]:
     out: list[Problem] = []
     for first, later in _TIME_ORDER:
         if first in frame.columns and later in frame.columns:
@@ -163,66 +175,79 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     """
     t = schema.table(table)
     raw = read.frame.reset_index(drop=True)
-    rows = _row_numbers(read, len(raw))
+    n, names = len(raw), [str(c) for c in raw.columns]
+    rows = _row_numbers(read, n)
     problems = [replace(p, file=file) for p in getattr(read, "notes", ())]
-    used = {f: c for f, c in mapping.items() if f in t.field_names and c in raw.columns}
+    # Each text column is let go once it is typed (the raw text of a large file is as big as the typed table):
+    # this function holds its own references only, so a caller that passes the read on (load_file) and keeps
+    # no reference frees each column's text as it goes.
+    cells: list[pd.Series | None] = [raw.iloc[:, i] for i in range(len(names))]
+    blank = [bool(n) and not has_values(col) for col in cells]
+    del raw, read
+    first: dict[str, int] = {}
+    for i, src in enumerate(names):
+        first.setdefault(src, i)  # a repeated header: its first column
+    used = {f: c for f, c in mapping.items() if f in t.field_names and c in first}
     problems += [Problem(f'column "{c}" mapped to {f} is not in the file or not a field of {t.label}', c,
                          action="ignored this mapping", severity="error") for f, c in mapping.items() if f not in used]
     problems += _missing_needs(t, used)
-    columns: dict[str, pd.Series] = {}
-    notes: list[str] = []
-    churn: tuple[str, ...] = ()
-    sources = {name: _first(raw[src]) for name, src in used.items()}
+    later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
+    kept = {src: cells[first[src]] for src in later | ({used[t.key]} if t.key in used else set())}
+    sharing = Counter(used.values())
 
-    def typed_column(name: str) -> tuple[pd.Series, list[Problem], str]:
-        return _typed(t.field(name), sources[name], used[name], rows, as_of)
+    def typed_column(name: str) -> tuple[pd.Series, list[Problem], list[str], tuple[str, ...]]:
+        src = used[name]
+        col = cells[first[src]]
+        values, found, note = _typed(t.field(name), col, src, rows, as_of)
+        notes = [f"{src}: {note}"] if note else []
+        if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
+            notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")
+        churn = ()
+        if name == "churned":
+            churn = tuple(sorted(col[values.fillna(False).to_numpy(dtype=bool)].dropna().astype(str).unique()))
+        if sharing[src] == 1:
+            cells[first[src]] = None
+        return values.reset_index(drop=True), found, notes, churn
 
-    if len(raw) >= PARALLEL_ROWS and len(used) > 1:
+    if n >= PARALLEL_ROWS and len(used) > 1:
         with ThreadPoolExecutor(2) as pool:
             results = dict(zip(used, pool.map(typed_column, used)))
     else:
         results = {name: typed_column(name) for name in used}
-    for name, src in used.items():
-        col = sources[name]
-        values, found, note = results.pop(name)
-        columns[name] = values.reset_index(drop=True)
+    columns: dict[str, pd.Series] = {}
+    notes: list[str] = []
+    churn: tuple[str, ...] = ()
+    for name in used:
+        columns[name], found, more, churned = results.pop(name)
         problems += found
-        notes += [f"{src}: {note}"] if note else []
-        if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
-            notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")
-        if name == "churned":
-            churn = tuple(sorted(col[values.fillna(False).to_numpy(dtype=bool)].dropna().astype(str).unique()))
+        notes += more
+        churn = churned or churn
     typed = 0
-    for i, src in enumerate(raw.columns):
+    for i, src in enumerate(names):
         if src in used.values():
             continue
-        col = raw.iloc[:, i]
+        col, cells[i] = cells[i], None
         typed += 1
         if typed > MAX_TYPED_EXTRAS:
             # Typing a column costs ~10 ms however short it is; past this many, keep them as text.
-            kept = pd.Series(python_cells(col), dtype=object) if is_arrow_text(col) else col.reset_index(drop=True)
-            columns[str(src) if str(src) not in columns else f"{src} (original)"] = kept
+            text = pd.Series(python_cells(col), dtype=object) if is_arrow_text(col) else col.reset_index(drop=True)
+            columns[src if src not in columns else f"{src} (original)"] = text
             continue
         kind = infer_kind(col)
-        parsed = parse_as(col, kind, str(src))
-        name = str(src) if str(src) not in columns else f"{src} (original)"
+        parsed = parse_as(col, kind, src)
+        name = src if src not in columns else f"{src} (original)"
         columns[name] = parsed.values.reset_index(drop=True)
-        problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, str(src), _NOT_A.get(kind, "not a number"))
+        problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, src, _NOT_A.get(kind, "not a number"))
     if typed > MAX_TYPED_EXTRAS:
         notes.append(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones "
                      "were kept as text (not read as numbers or dates)")
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)), copy=False)  # pandas 3 copies by default
-    for i, src in enumerate(raw.columns):
-        if len(raw) and not has_values(raw.iloc[:, i]):
-            problems.append(Problem("the column is entirely blank", str(src), action="kept the column",
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)  # pandas 3 copies by default
+    for src, empty in zip(names, blank):
+        if empty:
+            problems.append(Problem("the column is entirely blank", src, action="kept the column",
                                     severity="warning" if src in used.values() else "info"))
-    problems += _duplicates(frame, t, used, raw, rows) + _order_problems(frame, used, raw, rows)
+    problems += _duplicates(frame, t, used, kept, rows) + _order_problems(frame, used, kept, rows)
     return Prepared(frame, tuple(replace(p, file=file) for p in problems), tuple(notes), len(frame), dict(used), churn)
-
-
-def _first(col: pd.Series | pd.DataFrame) -> pd.Series:
-    """A column by name; with duplicate headers (a frame), the first one is used."""
-    return col.iloc[:, 0] if isinstance(col, pd.DataFrame) else col
 
 
 def _ids(frame: pd.DataFrame, column: str) -> set[str]:

@@ -87,13 +87,16 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     if mapping is None:
         mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
     mapping = {k: v for k, v in mapping.items() if v in columns}
-    prepared = None
-    if chosen != UNKNOWN:
-        prepared = prepare(read, chosen, mapping, name, as_of=as_of) if as_of else prepare(read, chosen, mapping, name)
-    keep = PREVIEW_ROWS if prepared is not None else REFERENCE_ROWS
+    keep = PREVIEW_ROWS if chosen != UNKNOWN else REFERENCE_ROWS
     preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
                       row_numbers=read.row_numbers[:keep] if read.row_numbers is not None else None)
-    return LoadedFile(name, digest.result(), len(data), preview, detection, chosen, mapping, prepared, len(read.frame))
+    rows = len(read.frame)
+    prepared = None
+    if chosen != UNKNOWN:
+        # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
+        handed, read = [read], preview
+        prepared = prepare(handed.pop(), chosen, mapping, name, **({"as_of": as_of} if as_of else {}))
+    return LoadedFile(name, digest.result(), len(data), preview, detection, chosen, mapping, prepared, rows)
 
 
 def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

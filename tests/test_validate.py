@@ -198,3 +198,36 @@ def test_saas_usage_cross_check_reports_the_churn_disagreement() -> None:
     found = [p for p in cross_check(tables, files) if p.column == "churned"]
     assert (with_events, flagged) == (352, 110)
     assert any(f"{with_events} accounts have churn events but only {flagged} are flagged" in p.message for p in found)
+
+
+def test_prepare_lets_each_text_column_go_once_it_is_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file's raw text is as big as its typed table: with no reference kept by the caller (load_file
+    hands the read over), the text of a typed column is freed before the next column is typed. Arrow's pool
+    holds the text, so what it has allocated when each column is typed is the text still held."""
+    import pyarrow as pa
+
+    from cs_logic import ingest, validate
+
+    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)  # Arrow-backed text, as a large CSV is read
+    monkeypatch.setattr(validate, "PARALLEL_ROWS", 10**12)  # one column after the other, in mapping order
+    lines = "".join(f"A{i % 50},2025-01-{1 + i % 28:02d},{i % 7}\n" for i in range(20_000))
+    read = read_table(("account_id,date,events\n" + lines).encode(), "usage.csv")
+    text = {str(c): pa.array(read.frame[c]).nbytes for c in read.frame.columns}
+    held: dict[str, int] = {}
+    typed = validate._typed
+
+    def spy(field, raw, src, rows, as_of):
+        held[src] = pa.total_allocated_bytes()
+        return typed(field, raw, src, rows, as_of)
+
+    monkeypatch.setattr(validate, "_typed", spy)
+    handed = [read]
+    del read
+    start = pa.total_allocated_bytes()
+    prepared = prepare(handed.pop(), "usage", {"account_id": "account_id", "date": "date", "events": "events"},
+                       "usage.csv")
+    slack = 16_384
+    assert held["account_id"] >= start - slack
+    assert held["date"] <= start - text["account_id"] + slack
+    assert held["events"] <= start - text["account_id"] - text["date"] + slack
+    assert prepared.frame["events"].sum() == sum(i % 7 for i in range(20_000))
