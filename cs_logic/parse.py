@@ -149,7 +149,8 @@ def _encoded(s: pd.Series, share: float = DISTINCT_SHARE) -> tuple[pa.Array, np.
         encoded = encoded.combine_chunks()
     if len(encoded.dictionary) > share * len(s):
         return None
-    return encoded.dictionary, np.asarray(encoded.indices.fill_null(len(encoded.dictionary)))
+    indices = encoded.indices  # no blank: taken as they are (fill_null copies 5M codes)
+    return encoded.dictionary, np.asarray(indices.fill_null(len(encoded.dictionary)) if indices.null_count else indices)
 
 
 def _spread(distinct: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:

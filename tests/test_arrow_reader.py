@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from cs_logic import arrowtext, ingest, parse, validate
@@ -171,3 +172,25 @@ def test_a_parquet_portfolio_loads_the_same_as_its_csv(monkeypatch: pytest.Monke
         assert parquet_file.table == csv_file.table == table
         pd.testing.assert_frame_equal(parquet_file.prepared.frame, csv_file.prepared.frame)
         assert [p.message for p in parquet_file.problems] == [p.message for p in csv_file.problems]
+
+
+@pytest.mark.parametrize("ascii_file", [True, False])
+def test_trimming_equals_python_strip_block_by_block(ascii_file: bool) -> None:
+    """Each block of a column is trimmed as str.strip() does and an empty result is blank; a block without one
+    byte up to 0x20 is kept as it is (the usual ids, dates and numbers), the others go through Arrow's trim."""
+    blocks = [
+        ["A0000001", "2025-12-31", "17", None],  # nothing to trim: kept as the same array
+        ["Rep 35", "Mid Market", None, "x"],  # inner spaces only: nothing changes
+        [" padded ", "\ttab\r", "   ", "\x1fsep\x1c", "a\x01b"],  # ASCII whitespace at the ends, all-blank, a control byte
+        ["\u00a0nbsp\u00a0", "\u3000wide\u3000", "Ä ", "plain"],  # Unicode whitespace
+    ]
+    arrays = [pa.array(b, pa.string()) for b in blocks]
+    sliced = pa.array(["xx", " cut ", "A1", "yy"], pa.string()).slice(1, 2)  # an offset into a longer buffer
+    column = pa.chunked_array([*arrays, sliced])
+    got = arrowtext._trim_blank(column, ascii_file=False).to_pylist()
+    expected = [None if v is None or not v.strip() else v.strip() for b in [*blocks, [" cut ", "A1"]] for v in b]
+    assert got == expected
+    ascii_only = pa.chunked_array(arrays[:3])
+    assert arrowtext._trim_blank(ascii_only, ascii_file=ascii_file).to_pylist() == expected[:13]
+    kept = arrowtext._trim_blank(pa.chunked_array([arrays[0]]), ascii_file=ascii_file)
+    assert kept.buffers()[2].address == arrays[0].buffers()[2].address  # the same text, not a copy
