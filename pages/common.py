@@ -71,7 +71,7 @@ def load_upload(digest: str) -> LoadedFile:
     if up.get("memo_key") != key:
         up["memo"] = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"),
                                mapping=up.get("mapping"), settings=st.session_state["settings"],
-                               max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024)
+                               max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest)
         up["memo_key"] = key
     return up["memo"]
 

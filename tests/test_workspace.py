@@ -56,3 +56,17 @@ def test_a_reference_list_longer_than_the_preview_is_checked_whole(shared_data):
     pipeline, listed = pd.read_csv(folder / "sales_pipeline.csv"), pd.read_csv(folder / "sales_teams.csv")
     assert set(pipeline["sales_agent"]) <= set(listed["sales_agent"])  # independent check: every agent is listed
     assert [p.value for p in problems if "does not list" in p.message] == ["GTXPro"]
+
+
+def test_a_digest_the_caller_has_is_not_computed_again(monkeypatch) -> None:
+    """The Data page hashes each upload once (its key in the session); load_file takes that digest."""
+    import hashlib
+
+    from cs_logic import workspace
+
+    data = b"account_id,revenue\nA1,10\nA2,20\n"
+    assert workspace.load_file("a.csv", data).digest == hashlib.sha256(data).hexdigest()
+    calls = []
+    monkeypatch.setattr(workspace, "sha256", lambda b: calls.append(b) or hashlib.sha256(b).hexdigest())
+    assert workspace.load_file("a.csv", data, digest="known").digest == "known"
+    assert calls == []
