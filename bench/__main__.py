@@ -130,6 +130,29 @@ def timed(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = 
     return statistics.median(times), result
 
 
+def timed_pair(app: Callable[[], Any], ref: Callable[[], Any], repeat: int,
+               teardown: Callable[[Any], None] | None = None) -> tuple[float, float, Any]:
+    """Median wall seconds of ``app`` and of ``ref`` (its reference), run in turns after one warm-up of each;
+    returns (app median, ref median, app's last result). In turns, so both medians come from the same minutes
+    of a shared machine whose speed drifts (DuckDB's read of one file took 0.33 s on one run, 0.58 s on another)."""
+    app_times: list[float] = []
+    ref_times: list[float] = []
+    result = None
+    for i in range(repeat + 1):
+        for fn, times in ((app, app_times), (ref, ref_times)):
+            gc.collect()
+            t0 = time.perf_counter()
+            out = fn()
+            elapsed = time.perf_counter() - t0
+            if i > 0:
+                times.append(elapsed)
+            if fn is app:
+                result = out
+                if teardown:
+                    teardown(out)
+    return statistics.median(app_times), statistics.median(ref_times), result
+
+
 def module(name: str) -> Any:
     """A cs_logic module, or None when it has not landed yet (or cannot import)."""
     try:
@@ -281,12 +304,12 @@ class Bench:
                                    f"one run each: app {child['seconds']:.1f} s (peak {child['maxrss_bytes'] / 1e9:.1f} GB), "
                                    f"DuckDB {duck_s:.1f} s"))
         try:
-            app_s, _ = timed(lambda: self.ingest_one("usage"), self.repeat, teardown=lambda s: s.close())
+            app_s, duck_s, _ = timed_pair(lambda: self.ingest_one("usage"), duck, self.repeat,
+                                          teardown=lambda s: s.close())
         except ws.IngestError as exc:
             self.add(not_measured(name, target, f"the app refuses the file: {exc}"))
             duck_s, _ = timed(duck, self.repeat)
             return self.add(Figure("Ingest usage file, DuckDB alone", duck_s, "s", "-", None))
-        duck_s, _ = timed(duck, self.repeat)
         ratio = app_s / duck_s
         self.add(Figure(name, ratio, "x", target, ratio <= 1.3, f"app {app_s:.2f} s, DuckDB {duck_s:.2f} s"))
         if ratio > 1.3:
@@ -357,9 +380,9 @@ class Bench:
             for n, t in zip(names, targets):
                 self.add(not_measured(n, t, why))
             return
-        app_s, (self.table, self.points, self.scores) = timed(self.app_score, self.repeat)
         group_sql = "SELECT account_id, count(*), sum(events) FROM usage GROUP BY 1"
-        duck_s, _ = timed(lambda: self.store.con.execute(group_sql).df(), self.repeat)
+        app_s, duck_s, (self.table, self.points, self.scores) = timed_pair(
+            self.app_score, lambda: self.store.con.execute(group_sql).df(), self.repeat)
         ratio = app_s / duck_s
         self.add(Figure(names[0], ratio, "x", targets[0], ratio <= 2, f"app {app_s:.2f} s, group-by {duck_s:.3f} s"))
         tables = {t: self.store.tables[t] for t in HEADERS}
