@@ -135,3 +135,19 @@ def test_rep_filter_keeps_a_reps_prospect_deals_without_account():
     store.set_filters(Filters(owner=("Bo",)))
     assert sorted(store.frame("deals")["deal_id"]) == ["D1", "D2"]
     store.close()
+
+
+def test_loaded_frames_are_scanned_in_place_not_copied():
+    """The session holds its data once: each frame is a view DuckDB scans (no base table copy of it), and a
+    query reads exactly the frame's rows and types."""
+    store = Store(memory_limit="64MB")
+    accounts = _accounts()
+    store.load({"accounts": accounts})
+    base_tables = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "accounts" not in base_tables
+    assert "accounts" in {r[0] for r in store.con.execute(TABLES_AND_VIEWS).fetchall()}
+    assert store.tables["accounts"] is accounts
+    back = store.con.execute("SELECT * FROM accounts").df()
+    assert back["account_id"].tolist() == accounts["account_id"].tolist()
+    assert len(back.columns) == len(accounts.columns)
+    store.close()
