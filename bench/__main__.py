@@ -111,6 +111,17 @@ def machine() -> str:
             f"about {os.cpu_count()})")
 
 
+def _once(fn: Callable[[], Any], teardown: Callable[[Any], None] | None = None) -> tuple[float, Any]:
+    """Wall seconds of one run of ``fn`` (after a garbage collection) and its result; ``teardown`` runs untimed."""
+    gc.collect()
+    t0 = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - t0
+    if teardown:
+        teardown(result)
+    return elapsed, result
+
+
 def timed(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None,
           teardown: Callable[[Any], None] | None = None) -> tuple[float, Any]:
     """Median wall seconds of ``repeat`` runs after one warm-up run; returns (median, last result)."""
@@ -119,14 +130,9 @@ def timed(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = 
     for i in range(repeat + 1):
         if setup:
             setup()
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        elapsed = time.perf_counter() - t0
+        elapsed, result = _once(fn, teardown)
         if i > 0:
             times.append(elapsed)
-        if teardown:
-            teardown(result)
     return statistics.median(times), result
 
 
@@ -139,17 +145,11 @@ def timed_pair(app: Callable[[], Any], ref: Callable[[], Any], repeat: int,
     ref_times: list[float] = []
     result = None
     for i in range(repeat + 1):
-        for fn, times in ((app, app_times), (ref, ref_times)):
-            gc.collect()
-            t0 = time.perf_counter()
-            out = fn()
-            elapsed = time.perf_counter() - t0
-            if i > 0:
-                times.append(elapsed)
-            if fn is app:
-                result = out
-                if teardown:
-                    teardown(out)
+        app_s, result = _once(app, teardown)
+        ref_s, _ = _once(ref)
+        if i > 0:
+            app_times.append(app_s)
+            ref_times.append(ref_s)
     return statistics.median(app_times), statistics.median(ref_times), result
 
 
