@@ -29,7 +29,8 @@ QUERY_TIMEOUT_MS = 120_000
 LIST_TABLES = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
 LIST_VIEWS = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary"
 # Every name a query can read: helper tables, the loaded frames (registered views) and the filter views.
-TABLES_AND_VIEWS = "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+TABLES_AND_VIEWS = ("SELECT table_name FROM duckdb_tables() "
+                    "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal")
 
 # Event tables the date filter applies to, with the column it applies to.
 DATE_COLUMNS = {name: t.date_field for name, t in TABLES.items() if name not in ("accounts", "subscriptions")}

@@ -50,7 +50,7 @@ class Prepared:
     churn_values: tuple[str, ...] = ()
 
 
-def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray, column: str, message: str,
+def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray | _Rows, column: str, message: str,
            action: str = KEPT, severity: str = "warning") -> list[Problem]:
     """One Problem per flagged cell (up to MAX_PER_COLUMN), then one summary for the rest."""
     hits = np.flatnonzero(mask)
@@ -88,7 +88,8 @@ def _missing_needs(t: schema.Table, mapping: dict[str, str]) -> list[Problem]:
                     action="map the missing columns, or choose another table", severity="error")]
 
 
-def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarray, src: str) -> tuple[pd.Series, list[Problem]]:
+def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarray | _Rows,
+                    src: str) -> tuple[pd.Series, list[Problem]]:
     lo, hi = schema.SCORE_RANGES[kind]
     v = values.to_numpy(dtype=float)
     wrong = ~np.isnan(v) & ((v < lo) | (v > hi) | (v != np.round(v)))
@@ -96,7 +97,7 @@ def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarr
     return _blanked(values, wrong), _cells(wrong, raw, rows, src, msg, "kept the row; the score is left blank and not counted")
 
 
-def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray, src: str,
+def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray | _Rows, src: str,
                    as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem]]:
     early = (values < EARLIEST).to_numpy(dtype=bool)
     out = _cells(early, raw, rows, src, "a date before 1990, probably an empty or mistyped date")
@@ -112,7 +113,7 @@ def _blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.mask(rows) if rows.any() else values
 
 
-def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
+def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray | _Rows,
            as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem], str]:
     """One mapped column parsed by its field's kind, with its problems and parser note."""
     if field.kind == schema.DURATION and looks_like_timestamps(raw):
@@ -137,7 +138,7 @@ def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray,
 
 
 def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: Mapping[str, pd.Series],
-                rows: np.ndarray) -> list[Problem]:
+                rows: np.ndarray | _Rows) -> list[Problem]:
     if t.name not in _UNIQUE_KEYS or not t.key or t.key not in frame.columns:
         return []
     ids = frame[t.key]
@@ -148,7 +149,7 @@ def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], r
 
 
 def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: Mapping[str, pd.Series],
-                    rows: np.ndarray) -> list[Problem]:
+                    rows: np.ndarray | _Rows) -> list[Problem]:
     out: list[Problem] = []
     for first, later in _TIME_ORDER:
         if first in frame.columns and later in frame.columns:

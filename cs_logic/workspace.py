@@ -97,7 +97,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     if chosen != UNKNOWN:
         # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
         handed, read = [read], preview
-        prepared = prepare(handed.pop(), chosen, mapping, name, **({"as_of": as_of} if as_of else {}))
+        prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of)
     return LoadedFile(name, digest, len(data), preview, detection, chosen, mapping, prepared, rows)
 
 
