@@ -194,6 +194,26 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     problems += _missing_needs(t, used)
     later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
     kept = {src: cells[first[src]] for src in later | ({used[t.key]} if t.key in used else set())}
+    columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS)
+    problems += found
+    found, more = _typed_extras(names, set(used.values()), cells, rows, columns)
+    problems += found
+    notes += more
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)  # pandas 3 copies by default
+    for src, empty in zip(names, blank):
+        if empty:
+            problems.append(Problem("the column is entirely blank", src, action="kept the column",
+                                    severity="warning" if src in used.values() else "info"))
+    problems += _duplicates(frame, t, used, kept, rows) + _order_problems(frame, used, kept, rows)
+    return Prepared(frame, tuple(replace(p, file=file) for p in problems), tuple(notes), len(frame), dict(used), churn)
+
+
+def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series | None], first: dict[str, int],
+                  rows: np.ndarray | _Rows, as_of: pd.Timestamp | None, parallel: bool
+                  ) -> tuple[dict[str, pd.Series], list[Problem], list[str], tuple[str, ...]]:
+    """The mapped columns typed, in mapping order: (columns, problems, notes, churn values). With ``parallel``
+    (a long table) two columns are typed at a time; each column's text in ``cells`` is let go once typed
+    (unless another field is mapped to it too)."""
     sharing = Counter(used.values())
 
     def typed_column(name: str) -> tuple[pd.Series, list[Problem], list[str], tuple[str, ...]]:
@@ -203,52 +223,49 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
         notes = [f"{src}: {note}"] if note else []
         if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
             notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")
-        churn = ()
+        churn: tuple[str, ...] = ()
         if name == "churned":
             churn = tuple(sorted(col[values.fillna(False).to_numpy(dtype=bool)].dropna().astype(str).unique()))
         if sharing[src] == 1:
             cells[first[src]] = None
         return values.reset_index(drop=True), found, notes, churn
 
-    if n >= PARALLEL_ROWS and len(used) > 1:
+    if parallel and len(used) > 1:
         with ThreadPoolExecutor(2) as pool:
-            results = dict(zip(used, pool.map(typed_column, used)))
+            results = list(pool.map(typed_column, used))
     else:
-        results = {name: typed_column(name) for name in used}
-    columns: dict[str, pd.Series] = {}
-    notes: list[str] = []
-    churn: tuple[str, ...] = ()
-    for name in used:
-        columns[name], found, more, churned = results.pop(name)
-        problems += found
-        notes += more
-        churn = churned or churn
+        results = [typed_column(name) for name in used]
+    columns = {name: result[0] for name, result in zip(used, results)}
+    problems = [p for result in results for p in result[1]]
+    notes = [note for result in results for note in result[2]]
+    churn = next((result[3] for result in results if result[3]), ())
+    return columns, problems, notes, churn
+
+
+def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | None], rows: np.ndarray | _Rows,
+                  columns: dict[str, pd.Series]) -> tuple[list[Problem], list[str]]:
+    """The columns no field is mapped to, typed by what they hold and added to ``columns`` (a name a field took
+    gets " (original)"); past MAX_TYPED_EXTRAS of them, kept as text. Returns (problems, notes)."""
+    problems: list[Problem] = []
     typed = 0
     for i, src in enumerate(names):
-        if src in used.values():
+        if src in mapped:
             continue
         col, cells[i] = cells[i], None
         typed += 1
+        name = src if src not in columns else f"{src} (original)"
         if typed > MAX_TYPED_EXTRAS:
             # Typing a column costs ~10 ms however short it is; past this many, keep them as text.
-            text = pd.Series(python_cells(col), dtype=object) if is_arrow_text(col) else col.reset_index(drop=True)
-            columns[src if src not in columns else f"{src} (original)"] = text
+            columns[name] = (pd.Series(python_cells(col), dtype=object) if is_arrow_text(col)
+                             else col.reset_index(drop=True))
             continue
         kind = infer_kind(col)
         parsed = parse_as(col, kind, src)
-        name = src if src not in columns else f"{src} (original)"
         columns[name] = parsed.values.reset_index(drop=True)
         problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, src, _NOT_A.get(kind, "not a number"))
-    if typed > MAX_TYPED_EXTRAS:
-        notes.append(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones "
-                     "were kept as text (not read as numbers or dates)")
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)  # pandas 3 copies by default
-    for src, empty in zip(names, blank):
-        if empty:
-            problems.append(Problem("the column is entirely blank", src, action="kept the column",
-                                    severity="warning" if src in used.values() else "info"))
-    problems += _duplicates(frame, t, used, kept, rows) + _order_problems(frame, used, kept, rows)
-    return Prepared(frame, tuple(replace(p, file=file) for p in problems), tuple(notes), len(frame), dict(used), churn)
+    notes = [f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones were kept "
+             "as text (not read as numbers or dates)"] if typed > MAX_TYPED_EXTRAS else []
+    return problems, notes
 
 
 def _ids(frame: pd.DataFrame, column: str) -> set[str]:
