@@ -7,6 +7,7 @@ import datetime as dt
 import shutil
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -283,14 +284,23 @@ def assert_no_markup_rendered(page) -> None:
     assert page.locator("img[src=x]").count() == 0
 
 
+@contextmanager
+def _uploaded(browser, base: str, folder: Path, made: tuple[str, bytes]):
+    """A new browser context's page with the file ``made`` (name, bytes) uploaded on the Data page."""
+    name, data = made
+    (folder / name).write_bytes(data)
+    context, page = _open(browser, base)
+    try:
+        _upload(page, folder / name)
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 def test_browser_never_renders_markup_from_comments(browser, app_server, tmp_path):
     """The tracking pixel, the link and the <img onerror> stay text: no such <img> or <a> in the DOM."""
-    name, data = badfiles.markup_survey()
-    (tmp_path / name).write_bytes(data)
-    context, page = _open(browser, app_server)
-    try:
-        _upload(page, tmp_path / name)
+    with _uploaded(browser, app_server, tmp_path, badfiles.markup_survey()) as page:
         assert_no_markup_rendered(page)
         link = page.get_by_test_id("stSidebarNavLink").filter(has_text="Feedback")
         if link.count():
@@ -298,18 +308,9 @@ def test_browser_never_renders_markup_from_comments(browser, app_server, tmp_pat
             page.get_by_role("heading", name="Feedback").first.wait_for(timeout=30_000)
             page.get_by_role("heading", name="FAQ candidates").first.wait_for(timeout=30_000)
             assert_no_markup_rendered(page)
-    finally:
-        context.close()
 
 
 @pytest.mark.browser
 def test_browser_never_renders_markup_from_headers(browser, app_server, tmp_path):
-    name, data = badfiles.markup_header_csv()
-    (tmp_path / name).write_bytes(data)
-    context, page = _open(browser, app_server)
-    try:
-        _upload(page, tmp_path / name)
-        assert page.locator("img[src*=pixel]").count() == 0
-        assert page.locator('a[href="http://evil.example"]').count() == 0
-    finally:
-        context.close()
+    with _uploaded(browser, app_server, tmp_path, badfiles.markup_header_csv()) as page:
+        assert_no_markup_rendered(page)
