@@ -148,10 +148,10 @@ else:
     st.caption(f"{found.attrs['matches']:,} answers match; the newest {len(found):,} are listed (blank comments "
                "included when no words are searched).")
     if len(found):
-        label = [c for c in ("response_id", "date", "group") if c in found.columns]
+        label = {c: found[c] for c in ("response_id", "date", "group") if c in found.columns}  # once, not per option
         pick = st.selectbox("Read one comment in full", range(len(found)), key="fb_detail",
-                            format_func=lambda i: " · ".join(str(found[c].iloc[i])[:10 if c == "date" else None]
-                                                             for c in label) or f"#{i + 1}")
+                            format_func=lambda i: " · ".join(str(v.iloc[i])[:10 if c == "date" else None]
+                                                             for c, v in label.items()) or f"#{i + 1}")
         st.text(fv.reading_text(found["comment"].iloc[pick]))  # plain text; RTL comments read right to left
 
     st.subheader("Themes")
