@@ -14,6 +14,7 @@ import streamlit as st
 
 from cs_logic import backtest, health
 from cs_logic import portfolio as pf
+from cs_logic import scorecard_edit as se
 from cs_logic.charts import health as charts
 from cs_logic.measures import MEASURE_DOCS
 from pages.common import health_inputs, init_state, remembered, require_data
@@ -57,7 +58,7 @@ with edit:
         label = pf.md_escape(m.label or m.column)
         weight = st.slider(label, 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0, key=f"sc_w_{v}_{m.column}",
                            format="%g", help=MEASURE_DOCS.get(resolve(m.column)))
-        with st.expander(pf.md_escape(pf.describe_measure(m)), expanded=False):
+        with st.expander(pf.md_escape(se.describe_measure(m)), expanded=False):
             changes = {}
             if m.method == "linear":
                 c1, c2 = st.columns(2)
@@ -82,15 +83,15 @@ with edit:
 
     st.markdown("**Add a measure**")
     taken = {resolve(m.column) for m in sc.measures}
-    kinds = remembered("kinds", DATA_KEY, lambda: pf.column_kinds(frame))
-    options = pf.measure_choices(frame, kinds, taken)
+    kinds = remembered("kinds", DATA_KEY, lambda: se.column_kinds(frame))
+    options = se.measure_choices(frame, kinds, taken)
     a1, a2 = st.columns(2)
     column = a1.selectbox("Column", options, key="sc_add_column", help="Columns of the accounts file and the "
                           "measures derived from usage, tickets, surveys and orders (hover a weight to read how).")
     method = a2.selectbox("Scored by", health.METHODS, key=f"sc_add_method_{column}",
                           index=0 if kinds.get(column) == "number" else 1)
     if column is not None and st.button("Add measure", key="sc_add"):
-        use(replace(sc, measures=(*measures, pf.new_measure(frame, column, method))), from_outside=True)
+        use(replace(sc, measures=(*measures, se.new_measure(frame, column, method))), from_outside=True)
         st.rerun()
 
 try:
@@ -138,7 +139,7 @@ with results:
               help="How well the score separates churned from retained accounts: 0.5 = chance, 1.0 = perfect. "
                    + basis.note)
     st.altair_chart(charts.band_distribution_chart(scored), width="stretch")
-    st.dataframe(pf.weight_table(sc), hide_index=True, width="stretch", column_order=(
+    st.dataframe(se.weight_table(sc), hide_index=True, width="stretch", column_order=(
         "measure", "weight_pct", "weight", "rule"), column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight", "weight_pct": st.column_config.NumberColumn(
             "Share of the score", format="%.1f%%")})
@@ -177,7 +178,7 @@ suggestion = st.session_state.get("sc_suggestion")
 if suggestion and suggestion[0] == pf.definition_key(sc):
     alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
     proposal = backtest.blend_weights(sc, suggestion[1], alpha)
-    st.dataframe(pf.weight_table(sc, proposal), hide_index=True, width="stretch", column_config={
+    st.dataframe(se.weight_table(sc, proposal), hide_index=True, width="stretch", column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight now", "weight_pct": PCT,
         "proposed_weight": st.column_config.NumberColumn("Proposed weight", format="%.1f"), "proposed_pct": PCT})
     new_auc = pf.backtest(pf.rescore_portfolio(past, proposal), basis.frame, as_of, past_churned).auc

@@ -10,6 +10,7 @@ import pytest
 
 from cs_logic import health
 from cs_logic import portfolio as pf
+from cs_logic import scorecard_edit as se
 from cs_logic.health import Bands, Measure, Scorecard
 from cs_logic.store import Store
 from cs_logic.workspace import combine, load_file
@@ -172,13 +173,13 @@ def test_measure_frame_joins_derived_measures_to_accounts_started_by_the_as_of_d
 def test_new_measure_starts_from_the_data():
     """Linear from the 10th to the 90th percentile of 0..10 (1 and 9); points 50 per category."""
     data = pd.DataFrame({"x": np.arange(11, dtype=float), "c": ["b", "a"] * 5 + ["a"]})
-    lin = pf.new_measure(data, "x", "linear")
+    lin = se.new_measure(data, "x", "linear")
     assert (lin.worst, lin.best) == (1.0, 9.0)
-    assert pf.new_measure(data, "c", "points").points == (("a", 50.0), ("b", 50.0))
+    assert se.new_measure(data, "c", "points").points == (("a", 50.0), ("b", 50.0))
 
 
 def test_weight_table_shows_weights_as_percent_of_the_total():
-    table = pf.weight_table(SC, replace_weights(SC, 1, 3))
+    table = se.weight_table(SC, replace_weights(SC, 1, 3))
     assert table["weight_pct"].tolist() == [30.0, 70.0]
     assert table["proposed_pct"].tolist() == [25.0, 75.0]
     assert table["rule"].tolist() == ["linear: 0 → 72 (higher is better)", "points: Basic 0 · Pro 100"]
