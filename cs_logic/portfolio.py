@@ -18,7 +18,7 @@ from cs_logic.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.health import PreparedPoints, Scorecard
 from cs_logic.measures import derived_measures
 from cs_logic.retention import churn_flags
-from cs_logic.scorecard_edit import column_kinds
+from cs_logic.scorecard_edit import column_kinds, default_scorecard
 from cs_logic.stats import wilson_interval
 
 CHURN_UNKNOWN = ("Churn is unknown for these accounts: add an end date or a churn flag (Yes/No) to the "
@@ -474,8 +474,8 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
 # ---------------------------------------------------------------- starting point, drill-down, suggestion
 
 def starting_scorecard(frame: pd.DataFrame) -> Scorecard:
-    """``health.default_scorecard`` for the columns of a measure frame, with ranges from its values."""
-    return health.default_scorecard(column_kinds(frame), frame)
+    """``scorecard_edit.default_scorecard`` for the columns of a measure frame, with ranges from its values."""
+    return default_scorecard(column_kinds(frame), frame)
 
 
 def _shown(value: Any) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from cs_logic import backtest as bt
 from cs_logic import health as h
+from cs_logic import scorecard_edit as se
 from cs_logic.charts import health as charts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -333,7 +334,7 @@ def test_default_scorecard_picks_measures_and_ranges_from_data():
     })
     kinds = {"account_id": "id", "account_name": "text", "tenure": "number", "open_tickets": "number",
              "plan": "category", "start_date": "date", "comment": "text", "churned": "bool"}
-    sc = h.default_scorecard(kinds, sample)
+    sc = se.default_scorecard(kinds, sample)
     assert sc.name == "Starting point (edit me)"
     by_col = {m.column: m for m in sc.measures}
     assert list(by_col) == ["tenure", "open_tickets", "plan"]
@@ -345,7 +346,7 @@ def test_default_scorecard_picks_measures_and_ranges_from_data():
 def test_default_scorecard_without_churn_gives_equal_category_points():
     """No churn column: each plan category gets 50, listed alphabetically."""
     sample = pd.DataFrame({"plan": ["Pro", "Basic", "Pro"]})
-    sc = h.default_scorecard({"plan": "category"}, sample)
+    sc = se.default_scorecard({"plan": "category"}, sample)
     assert sc.measures[0].points == (("Basic", 50.0), ("Pro", 50.0))
 
 
