@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from cs_logic import feedback, funnel, health, nps, portfolio, report, retention, support
+from cs_logic.kpi import Kpi, kpi_table, new_kpi, sentence
 from cs_logic.settings import Settings
 from cs_logic.workspace import rows_with
 
@@ -41,38 +42,6 @@ LABELS = {"kpi": "KPI", "period": "Period", "value": "Value", "previous_period":
           "owner": "Rep", "revenue": "Revenue", "health_score": "Health score", "weakest_measure": "Weakest measure",
           "term": "Word", "detractors_pct": "% of detractors' comments", "promoters_pct": "% of promoters' comments",
           "mentions": "Mentions by detractors", "z": "z", "example": "Example comment"}
-UNITS = {"pts": " pts", "%": " pts", "h": " h", "accounts": "", "money": ""}
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One headline tile: ``delta = value - previous`` and ``gap = value - target``, both in ``unit``.
-
-    ``unit`` is "pts" (NPS), "%" (0-100), "h" (hours), "accounts" or "money"; ``period`` and
-    ``previous_period`` name what was compared; ``note`` says how it was computed.
-    """
-
-    name: str
-    value: float | None
-    unit: str
-    n: int | None
-    previous: float | None
-    delta: float | None
-    lower_is_better: bool
-    target: float | None
-    gap: float | None
-    note: str
-    period: str = ""
-    previous_period: str = ""
-
-
-def _kpi(name: str, unit: str, now: tuple[float | None, int | None], before: float | None, *,
-         lower: bool = False, target: float | None = None, note: str = "", period: str = "",
-         previous_period: str = "") -> Kpi:
-    value, n = now
-    delta = value - before if value is not None and before is not None else None
-    gap = value - target if value is not None and target is not None else None
-    return Kpi(name, value, unit, n, before, delta, lower, target, gap, note, period, previous_period)
 
 
 def _quarters(as_of: dt.date) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, str, str]:
@@ -96,11 +65,11 @@ def _nps_kpi(surveys: pd.DataFrame, as_of: dt.date, settings: Settings) -> Kpi:
     _, _, _, period, prev = _quarters(as_of)
     if "date" not in surveys.columns:
         r = nps.nps(surveys["nps"])
-        return _kpi("NPS", "pts", (r.nps, r.n), None, target=settings.target("nps"),
+        return new_kpi("NPS", "pts", (r.nps, r.n), None, target=settings.target("nps"),
                     note="All answers (the surveys have no date). " + DEFINITIONS["NPS"], period="all answers")
     now, before = (nps.nps(f["nps"]) for f in _split(surveys, "date", as_of))
     small = f" Fewer than {nps.SMALL_SAMPLE} answers: read with care." if now.small_sample else ""
-    return _kpi("NPS", "pts", (now.nps, now.n), before.nps, target=settings.target("nps"), period=period,
+    return new_kpi("NPS", "pts", (now.nps, now.n), before.nps, target=settings.target("nps"), period=period,
                 previous_period=prev, note=f"{period}: n = {now.n:,} valid answers; {prev}: n = {before.n:,}."
                 + small + " " + DEFINITIONS["NPS"])
 
@@ -114,10 +83,10 @@ def _csat_kpi(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Sett
         _, _, _, period, prev = _quarters(as_of)
         if date_col not in frame.columns:
             r = feedback.csat(frame["csat"])
-            return _kpi("CSAT %", "%", (r.csat, r.n), None, target=settings.target("csat"), period="all answers",
+            return new_kpi("CSAT %", "%", (r.csat, r.n), None, target=settings.target("csat"), period="all answers",
                         note=f"All {name} answers (no dates). " + DEFINITIONS["CSAT %"])
         now, before = (feedback.csat(f["csat"]) for f in _split(frame, date_col, as_of))
-        return _kpi("CSAT %", "%", (now.csat, now.n), before.csat, target=settings.target("csat"), period=period,
+        return new_kpi("CSAT %", "%", (now.csat, now.n), before.csat, target=settings.target("csat"), period=period,
                     previous_period=prev, note=f"From {name}. {period}: n = {now.n:,}; {prev}: n = {before.n:,}. "
                     + DEFINITIONS["CSAT %"])
     return None
@@ -129,7 +98,7 @@ def _churn_kpis(accounts: pd.DataFrame, as_of: dt.date, settings: Settings) -> l
             return []
         share = retention.churn_share(accounts.drop(columns="end_date", errors="ignore"))
         value = None if share.value is None else 100 * share.value
-        return [_kpi("Share of accounts churned", "%", (value, share.denominator), None, lower=True,
+        return [new_kpi("Share of accounts churned", "%", (value, share.denominator), None, lower=True,
                      period="all time", note="The export has a churn flag but no dates, so no rate per period: "
                      "churned / all accounts.")]
     out = []
@@ -142,7 +111,7 @@ def _churn_kpis(accounts: pd.DataFrame, as_of: dt.date, settings: Settings) -> l
         last = done.iloc[-1]
         before = done.iloc[-2] if len(done) > 1 else None
         names = [_period_name(r["period"], freq) if r is not None else "" for r in (last, before)]
-        out.append(_kpi(name, "%", (100 * float(last[col]), int(last["active_start"])),
+        out.append(new_kpi(name, "%", (100 * float(last[col]), int(last["active_start"])),
                         None if before is None else 100 * float(before[col]), lower=lower,
                         target=settings.target(key), period=names[0], previous_period=names[1],
                         note=f"{names[0]}: {int(last['churned']):,} of {int(last['active_start']):,} accounts active "
@@ -162,7 +131,7 @@ def _response_kpi(tickets: pd.DataFrame, as_of: dt.date) -> Kpi | None:
     _, _, _, period, prev = _quarters(as_of)
     now, before = (hours.loc[f.index].dropna() for f in _split(tickets, "created_at", as_of))
     med = [float(h.median()) if len(h) else None for h in (now, before)]
-    return _kpi("Median first response", "h", (med[0], len(now)), med[1], lower=True, period=period,
+    return new_kpi("Median first response", "h", (med[0], len(now)), med[1], lower=True, period=period,
                 previous_period=prev, note=f"Tickets created in {period}: {len(now):,} with a first response; "
                 f"{prev}: {len(before):,}. " + DEFINITIONS["Median first response"])
 
@@ -175,7 +144,7 @@ def _win_kpi(deals: pd.DataFrame, as_of: dt.date) -> Kpi | None:
     counts = [funnel.outcome_counts(f, order) for f in _split(deals, "close_date", as_of)]
     rates = [funnel.win_rate(c) for c in counts]
     closed = counts[0]["won"] + counts[0]["lost"]
-    return _kpi("Win rate", "%", (None if rates[0] is None else 100 * rates[0], closed),
+    return new_kpi("Win rate", "%", (None if rates[0] is None else 100 * rates[0], closed),
                 None if rates[1] is None else 100 * rates[1], period=period, previous_period=prev,
                 note=f"Deals closed in {period}: {closed:,}. " + DEFINITIONS["Win rate"])
 
@@ -183,14 +152,14 @@ def _win_kpi(deals: pd.DataFrame, as_of: dt.date) -> Kpi | None:
 def _health_kpis(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date) -> list[Kpi]:
     frame = _by_id(accounts)
     k = portfolio.kpis(scores[scores.index.isin(frame.index)], frame, as_of)
-    red = _kpi("Accounts in the red", "accounts", (float(k.red), k.scored), None, lower=True,
+    red = new_kpi("Accounts in the red", "accounts", (float(k.red), k.scored), None, lower=True,
                period=f"of {k.scored:,} active accounts scored",
                note=f"{k.red:,} of {k.scored:,} scored active accounts ("
                + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
                + DEFINITIONS["Health score"])
     out = [red]
     if k.revenue_at_risk is not None:
-        out.append(_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
+        out.append(new_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
                         period=f"revenue of the {k.red:,} red accounts",
                         note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."))
     return out
@@ -350,100 +319,6 @@ def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5) 
                          "promoters_pct": (100 * top["share_b"]).round(1), "mentions": top["count_a"].astype(int),
                          "z": top["z"].round(2),
                          "example": [e[0] if len(e) else None for e in top["examples"]]}).reset_index(drop=True)
-
-
-# ---------------------------------------------------------------- words on the tiles
-
-
-def fmt(value: float | None, unit: str) -> str:
-    """A value as a tile shows it.
-
-    >>> fmt(23.14, "pts"), fmt(7.25, "%"), fmt(4.21, "h"), fmt(1_640_000, "money"), fmt(34, "accounts")
-    ('+23.1', '7.2%', '4.2 h', '1.64M', '34')
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    if unit == "pts":
-        return f"{value:+.1f}"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "h":
-        return f"{value:.1f} h"
-    if unit == "money":
-        size = abs(value)
-        return f"{value / 1e6:.2f}M" if size >= 1e6 else f"{value / 1e3:.0f}k" if size >= 1e4 else f"{value:,.0f}"
-    return f"{value:,.0f}"
-
-
-def change_text(k: Kpi) -> str | None:
-    """The delta a tile shows: the change against the previous period, with that period's name.
-
-    >>> change_text(_kpi("NPS", "pts", (50.0, 2), 0.0, period="2024 Q2", previous_period="2024 Q1"))
-    '+50.0 pts vs 2024 Q1'
-    """
-    if k.delta is None:
-        return None
-    amount = f"{k.delta:+,.0f}" if k.unit in ("accounts", "money") else f"{k.delta:+.1f}{UNITS[k.unit]}"
-    return f"{amount} vs {k.previous_period}".strip()
-
-
-def delta_color(k: Kpi) -> str:
-    """Streamlit's delta colour: "inverse" when lower is better (a fall is good), "off" for no change."""
-    if k.delta is not None and round(k.delta, 1) == 0:
-        return "off"
-    return "inverse" if k.lower_is_better else "normal"
-
-
-def target_text(k: Kpi) -> str:
-    """The gap to the target in a few words ("" without a target).
-
-    >>> target_text(_kpi("Logo churn", "%", (1.5, 400), None, lower=True, target=2.0))
-    'target 2.0%: 0.5 pts better'
-    """
-    if k.target is None or k.gap is None:
-        return ""
-    ahead = -k.gap if k.lower_is_better else k.gap
-    words = "on target" if round(ahead, 1) == 0 else f"{abs(ahead):.1f}{UNITS[k.unit]} {'better' if ahead > 0 else 'worse'}"
-    return f"target {fmt(k.target, k.unit)}: {words}"
-
-
-def caption(k: Kpi) -> str:
-    """The line under a tile: period, n and the target gap.
-
-    >>> caption(_kpi("NPS", "pts", (20.0, 363), None, target=30.0, period="2026 Q4 to date"))
-    '2026 Q4 to date · n = 363 · target +30.0: 10.0 pts worse'
-    """
-    n = f"n = {k.n:,}" if k.n is not None and k.unit not in ("accounts", "money") else ""
-    return " · ".join(p for p in (k.period, n, target_text(k)) if p)
-
-
-def kpi_table(kpis: Iterable[Kpi]) -> pd.DataFrame:
-    """The tiles as a table (for CSV, XLSX and the report): numbers rounded to one decimal.
-
-    >>> kpi_table([_kpi("NPS", "pts", (50.0, 2), 0.0)])[["kpi", "value", "change"]].values.tolist()
-    [['NPS', 50.0, 50.0]]
-    """
-    rows = [{"kpi": k.name, "period": k.period, "value": k.value, "shown": fmt(k.value, k.unit), "n": k.n,
-             "previous_period": k.previous_period, "previous": k.previous, "change": k.delta,
-             "target": k.target, "gap_to_target": k.gap, "lower_is_better": k.lower_is_better} for k in kpis]
-    out = pd.DataFrame(rows, columns=["kpi", "period", "value", "shown", "n", "previous_period", "previous", "change",
-                                      "target", "gap_to_target", "lower_is_better"])
-    for col in ("value", "previous", "change", "target", "gap_to_target"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float).round(1)
-    return out.astype({"n": "Int64"})
-
-
-def sentence(k: Kpi) -> str:
-    """One line of the report per tile.
-
-    >>> sentence(_kpi("NPS", "pts", (50.0, 2), 0.0, period="2024 Q2", previous_period="2024 Q1"))
-    'NPS, 2024 Q2: +50.0 (n = 2); +50.0 pts vs 2024 Q1.'
-    """
-    n = f" (n = {k.n:,})" if k.n is not None and k.unit not in ("accounts", "money") else ""
-    first = f"{k.name}: {fmt(k.value, k.unit)} ({k.period})" if k.unit in ("accounts", "money") \
-        else f"{k.name}, {k.period}: {fmt(k.value, k.unit)}{n}"
-    parts = [first, change_text(k), target_text(k)]
-    return "; ".join(p for p in parts if p) + "."
 
 
 # ---------------------------------------------------------------- charts, report, methodology

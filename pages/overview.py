@@ -5,6 +5,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from cs_logic import kpi
 from cs_logic import overview as ov
 from cs_logic.exports import chart_png, chart_svg
 from cs_logic.settings import dumps
@@ -34,9 +35,9 @@ view = overview(KEY, as_of, dumps(settings), scores, files, store, settings)
 
 for start in range(0, len(view.kpis), 4):
     for column, k in zip(st.columns(4), view.kpis[start:start + 4]):
-        column.metric(k.name, ov.fmt(k.value, k.unit), delta=ov.change_text(k), delta_color=ov.delta_color(k),
+        column.metric(k.name, kpi.fmt(k.value, k.unit), delta=kpi.change_text(k), delta_color=kpi.delta_color(k),
                       help=k.note, border=True)
-        column.caption(ov.caption(k))
+        column.caption(kpi.caption(k))
 
 left, right = st.columns(2)
 with left:
@@ -76,7 +77,7 @@ with st.expander("Export: report, charts and tables"):
                            key=f"ov_png_{slug}", on_click="ignore")
         c3.download_button("SVG", functools.partial(chart_svg, chart), file_name=f"{slug}.svg",
                            mime="image/svg+xml", key=f"ov_svg_{slug}", on_click="ignore")
-    for name, table in (("headline", ov.kpi_table(view.kpis)), ("top_risks", view.risks), ("top_themes", view.themes)):
+    for name, table in (("headline", kpi.kpi_table(view.kpis)), ("top_risks", view.risks), ("top_themes", view.themes)):
         c1, c2, c3 = st.columns([2, 1, 1])
         c1.write(name.replace("_", " ").capitalize())
         table_downloads(c2, c3, table, name, key=f"ov_{name}", labels=("CSV", "XLSX"))
