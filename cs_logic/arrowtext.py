@@ -48,7 +48,7 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
     if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
         return None
     try:
-        table = pacsv.read_csv(
+        raw = pacsv.read_csv(
             pa.py_buffer(source),
             read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
@@ -56,18 +56,16 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
                 newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_ragged),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, null_values=[""], strings_can_be_null=True),
-        )
+        ).columns
     except (pa.ArrowException, UnicodeError):
         return None
     if ragged:
         return None
     ascii_file = whole.isascii()
-    raw = table.columns
-    del table
 
     def trimmed(i: int) -> pd.Series:
-        column, raw[i] = raw[i], None  # each raw column is let go once its trimmed form exists
-        return pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(column, ascii_file)), copy=False)
+        blocks, raw[i] = raw[i].chunks, None  # each raw block is let go once it is copied into the joined column
+        return pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(blocks, ascii_file)), copy=False)
 
     if len(whole) >= PARALLEL_BYTES and width > 1:  # Arrow's kernels release the GIL: two columns at a time
         with ThreadPoolExecutor(2) as pool:
@@ -81,18 +79,21 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
 _ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"
 
 
-def _trim_blank(column: pa.ChunkedArray, ascii_file: bool = False) -> pa.Array:
+def _trim_blank(column: pa.ChunkedArray | list[pa.Array], ascii_file: bool = False) -> pa.Array:
     """A text column trimmed as ``str.strip`` does, empty text null (the reader already made empty cells null).
 
     Arrow's Unicode trim is Python's whitespace; an all-ASCII block (the usual one) takes the ASCII trim, five
     times faster. A block with nothing to trim keeps its raw text (its byte count, read from the offsets, is
-    unchanged), so the usual column is copied once (joining its blocks), not three times.
+    unchanged), so the usual column is copied once (joining its blocks), not three times. Given a list of
+    blocks, the list is emptied as it goes: a block the caller holds nowhere else is freed once joined.
     """
-    blocks: list[pa.Array] = []
-    for raw in column.chunks:
+    blocks = column.chunks if isinstance(column, pa.ChunkedArray) else column
+    done: list[pa.Array] = []
+    while blocks:
+        raw = blocks.pop(0)
         ascii_only = ascii_file or pc.all(pc.string_is_ascii(raw)).as_py() is not False
         if ascii_only and not _any_space_byte(raw):  # ids, dates, numbers: not one space in the block
-            blocks.append(raw)
+            done.append(raw)
             continue
         text = pc.ascii_trim(raw, _ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(raw)
         if _text_bytes(text) == _text_bytes(raw):
@@ -101,10 +102,47 @@ def _trim_blank(column: pa.ChunkedArray, ascii_file: bool = False) -> pa.Array:
             lengths = pc.binary_length(text)
             if pc.min(lengths).as_py() == 0:
                 text = pc.if_else(pc.equal(lengths, 0), pa.scalar(None, text.type), text)
-        blocks.append(text)
+        done.append(text)
     # Joined into one array: a column left in the reader's blocks kept the process's peak ~130 MB higher
     # (measured on the M portfolio), as the blocks' memory is held longer.
-    return blocks[0] if len(blocks) == 1 else pa.concat_arrays(blocks) if blocks else pa.array([], pa.string())
+    return done[0] if len(done) == 1 else join_text(done) if done else pa.array([], pa.string())
+
+
+def join_text(blocks: list[pa.Array]) -> pa.Array:
+    """The ``string`` blocks as one array, the list emptied as they are copied (what pa.concat_arrays makes).
+
+    pa.concat_arrays holds every block until the joined copy is complete, so joining a column held it twice: for
+    the benchmark's usage file, two columns joined at once were 130 MB of the read's peak. Here a block that
+    nothing else holds is freed as soon as it is copied, so a join holds one extra block, not one extra column.
+
+    >>> blocks = [pa.array(["a", None]), pa.array(["bc", "", "d"]).slice(1)]
+    >>> join_text(blocks).to_pylist(), blocks
+    (['a', None, '', 'd'], [])
+    """
+    n = sum(len(b) for b in blocks)
+    size = sum(_text_bytes(b) for b in blocks)
+    if size >= 2**31:  # beyond 32-bit offsets: Arrow's own join raises the clear error
+        return pa.concat_arrays([blocks.pop(0) for _ in range(len(blocks))])
+    data_buf, offsets_buf = pa.allocate_buffer(max(size, 1)), pa.allocate_buffer(4 * (n + 1))
+    data, offsets = np.frombuffer(data_buf, dtype=np.uint8), np.frombuffer(offsets_buf, dtype=np.int32)
+    valid = np.ones(n, dtype=bool) if any(b.null_count for b in blocks) else None
+    row = pos = 0
+    offsets[0] = 0
+    while blocks:
+        block = blocks.pop(0)
+        m, start = len(block), block.offset
+        if m:
+            own = np.frombuffer(block.buffers()[1], dtype=np.int32)[start:start + m + 1]
+            width = int(own[-1] - own[0])
+            data[pos:pos + width] = np.frombuffer(block.buffers()[2], dtype=np.uint8)[own[0]:own[-1]]
+            offsets[row + 1:row + m + 1] = own[1:] - (own[0] - pos)
+            if valid is not None and block.null_count:
+                valid[row:row + m] = np.asarray(block.is_valid())
+            row, pos = row + m, pos + width
+        del block  # the block's buffers go now, not at the end of the join
+    nulls = 0 if valid is None else int(n - np.count_nonzero(valid))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.Array.from_buffers(pa.string(), n, [bitmap, offsets_buf, data_buf], null_count=nulls)
 
 
 def _any_space_byte(text: pa.Array) -> bool:

@@ -20,7 +20,7 @@ from cs_logic.csvtext import (DELIMITER_NAMES, RESAVE, decode, decode_text, layo
 from cs_logic.parse import is_arrow_text
 from cs_logic.problems import Problem
 from cs_logic.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
-from cs_logic.tableshape import decimal_comma_notes, note, shape, shape_body
+from cs_logic.tableshape import Rows, decimal_comma_notes, note, shape, shape_body
 
 __all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
            "python_cells", "read_table", "sniff_delimiter", "sniff_type"]
@@ -166,7 +166,7 @@ def _read(data: bytes, name: str, sheet: str | None) -> ReadResult:
 
 
 def _result(frame: pd.DataFrame, kind: str, encoding: str | None, delimiter: str | None, header_row: int,
-            rows: np.ndarray, sheet: str | None, sheets: tuple[str, ...], notes: list[Problem]) -> ReadResult:
+            rows: Rows, sheet: str | None, sheets: tuple[str, ...], notes: list[Problem]) -> ReadResult:
     first = int(rows[0]) if len(rows) else header_row + 1
     contiguous = len(rows) == 0 or int(rows[-1]) - first == len(rows) - 1
     row_numbers = None if contiguous else tuple(int(r) for r in rows)

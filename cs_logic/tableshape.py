@@ -14,6 +14,8 @@ from cs_logic.problems import Problem, clip_value
 from cs_logic.spreadsheet import IngestError
 
 HEADER_SCAN = 30
+# The file row of each body row: a range while no row has been left out, else an array.
+Rows = np.ndarray | range
 MAX_ROW_NOTES = 20
 NUMBER_OR_DATE = re.compile(r"^[-+(]?[$€£¥₹]?\s*\d[\d\s.,'’/:-]*%?\)?$")
 DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,}))$")
@@ -25,7 +27,7 @@ TOTAL_LABELS = frozenset(
 
 
 def shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = True,
-           csv_extras: bool = False) -> tuple[pd.DataFrame, int, np.ndarray, list[Problem]]:
+           csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem]]:
     """Header found, columns named, blank rows and a totals row left out: (frame, header row, file rows, notes)."""
     head = [python_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
     top = _find_header(head) if detect else 0
@@ -36,9 +38,9 @@ def shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = Tru
 
 
 def shape_body(body: pd.DataFrame, header: list[str | None], top: int, name: str, totals: bool = True,
-                csv_extras: bool = False) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+                csv_extras: bool = False) -> tuple[pd.DataFrame, Rows, list[Problem]]:
     """The rows under the header (row ``top`` + 1 of the file) named and cleaned: (frame, file rows, notes)."""
-    rows = np.arange(top + 2, top + 2 + len(body))
+    rows: Rows = range(top + 2, top + 2 + len(body))  # an array only once a row is left out (5M rows: 40 MB)
     body, extra_notes = _unnamed_columns(body, header, rows, name, csv_extras)
     body.columns, header_notes = _clean_headers([header[i] for i in body.columns], top + 1, name)
     body, rows, blank_notes = _drop_blank_rows(body, rows, name)
@@ -99,7 +101,7 @@ def _title_notes(above: list[list[str | None]], header_row: int, name: str) -> l
     )]
 
 
-def _unnamed_columns(body: pd.DataFrame, header: list[str | None], rows: np.ndarray, name: str,
+def _unnamed_columns(body: pd.DataFrame, header: list[str | None], rows: Rows, name: str,
                      csv_extras: bool) -> tuple[pd.DataFrame, list[Problem]]:
     """Drop empty columns without a header; in CSV, values beyond the header in a few rows are too-many-fields."""
     span = max((j + 1 for j, cell in enumerate(header) if cell is not None), default=0)
@@ -190,16 +192,19 @@ def _blank_rows(body: pd.DataFrame) -> np.ndarray:
     before it, usually few, so the cost is about one column's null check rather than one per column."""
     blank = np.ones(len(body), bool)
     for j in range(body.shape[1]):
+        col = body.iloc[:, j]
+        if j == 0:  # every row is still blank: no array of 5M positions to index them with
+            blank = np.asarray(col.isna().to_numpy(), dtype=bool) if is_arrow_text(col) else pd.isna(col.to_numpy(dtype=object))
+            continue
         still = np.flatnonzero(blank)
         if not len(still):
             break
-        col = body.iloc[:, j]
         # Arrow-backed text knows its blanks (a bitmap); an object column is checked on the rows left only.
         blank[still] = col.isna().to_numpy()[still] if is_arrow_text(col) else pd.isna(col.to_numpy(dtype=object)[still])
     return blank
 
 
-def _drop_blank_rows(body: pd.DataFrame, rows: np.ndarray, name: str) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+def _drop_blank_rows(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFrame, Rows, list[Problem]]:
     blank = _blank_rows(body)
     if not blank.any():
         return body, rows, []
@@ -212,10 +217,10 @@ def _drop_blank_rows(body: pd.DataFrame, rows: np.ndarray, name: str) -> tuple[p
         action="skipped them",
         severity="info",
     )] if inner else []
-    return body[~blank], rows[~blank], notes
+    return body[~blank], np.asarray(rows)[~blank], notes
 
 
-def _drop_totals(body: pd.DataFrame, rows: np.ndarray, name: str) -> tuple[pd.DataFrame, np.ndarray, list[Problem]]:
+def _drop_totals(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFrame, Rows, list[Problem]]:
     """Leave out up to two last rows that are labelled as totals or hold the sums of the rows above."""
     notes = []
     for _ in range(2):
