@@ -2,8 +2,9 @@
 
 The two must give the same result: the same table, mapping, typed frame, problems and preview, on every real
 export in ../shared/data and on every CSV of the bad-input corpus. Each file is loaded twice, once with the
-threshold at 0 (Arrow wherever it can, with the columns trimmed and typed in two threads as a large file's are)
-and once above the file's size (pandas, one column at a time).
+threshold at 0 (Arrow wherever it can, a file without quotes read in two halves at once, with the columns
+trimmed and typed in two threads as a large file's are) and once above the file's size (pandas, one column at a
+time).
 """
 
 from __future__ import annotations
@@ -218,3 +219,31 @@ def test_joined_blocks_equal_arrows_own_join_and_are_let_go() -> None:
     made = pa.total_allocated_bytes() - before
     joined = arrowtext.join_text(fresh)
     assert pa.total_allocated_bytes() - before <= made + 4096  # only the joined copy is left
+
+
+@pytest.mark.parametrize("bom", [False, True])
+def test_a_file_is_cut_in_halves_at_a_line_break(bom: bool) -> None:
+    data = ("\ufeff" if bom else "").encode() + b"id,n\r\nA1,1\r\nA2,2\r\nA3,3\r\n"
+    source = memoryview(data)[3:] if bom else data
+    first, second = arrowtext._halves(source, data)
+    assert bytes(first) + bytes(second) == bytes(source)
+    assert bytes(first).endswith(b"\n") and len(first) >= len(source) // 2
+    assert arrowtext._halves(b"id,n", b"id,n") is None  # no line break to cut at
+    assert arrowtext._halves(b"id,n\n", b"id,n\n") is None  # only the last one
+
+
+def test_halves_give_the_rows_one_reader_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large unquoted file read in two halves: the same rows in the same order, blank lines and ragged rows
+    handled as one reader handles them."""
+    lines = "".join(f"A{i},{i % 7},2025-01-{1 + i % 28:02d}\n" + ("\n" if i % 997 == 0 else "") for i in range(20_000))
+    data = ("id,n,day\n" + lines).encode()
+    monkeypatch.setattr(arrowtext, "ARROW_BLOCK_BYTES", 16 * 1024)
+    monkeypatch.setattr(arrowtext, "PARALLEL_BYTES", 0)
+    halves = arrowtext.parse_csv_arrow(data, ",", 3)
+    monkeypatch.setattr(arrowtext, "PARALLEL_BYTES", len(data) + 1)
+    one = arrowtext.parse_csv_arrow(data, ",", 3)
+    pd.testing.assert_frame_equal(halves, one)
+    assert len(one) == 20_001 + len(range(0, 20_000, 997))
+    ragged = data + b"A9,1,2025-01-01,extra\n"
+    monkeypatch.setattr(arrowtext, "PARALLEL_BYTES", 0)
+    assert arrowtext.parse_csv_arrow(ragged, ",", 3) is None  # a ragged row in the second half: pandas' reader

@@ -231,3 +231,35 @@ def test_prepare_lets_each_text_column_go_once_it_is_typed(monkeypatch: pytest.M
     assert held["date"] <= start - text["account_id"] + slack
     assert held["events"] <= start - text["account_id"] - text["date"] + slack
     assert prepared.frame["events"].sum() == sum(i % 7 for i in range(20_000))
+
+
+def test_a_long_tables_largest_column_is_typed_first_and_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With two threads, the column with the most text is typed before any other starts (all the text is held
+    until then, so two working copies on top of it set the peak); the rest two at a time; the frame keeps the
+    mapping's order."""
+    import threading
+
+    from cs_logic import ingest, validate
+
+    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(validate, "PARALLEL_ROWS", 1)
+    lines = "".join(f"A{i % 50},2025-01-{1 + i % 28:02d},{i % 7}\n" for i in range(20_000))
+    read = read_table(("account_id,date,events\n" + lines).encode(), "usage.csv")
+    typed = validate._typed
+    lock, running, log = threading.Lock(), set(), []
+
+    def spy(field, raw, src, rows, as_of):
+        with lock:
+            log.append((src, frozenset(running)))
+            running.add(src)
+        try:
+            return typed(field, raw, src, rows, as_of)
+        finally:
+            with lock:
+                running.discard(src)
+
+    monkeypatch.setattr(validate, "_typed", spy)
+    prepared = prepare(read, "usage", {"account_id": "account_id", "events": "events", "date": "date"}, "usage.csv")
+    assert log[0] == ("date", frozenset())  # ten characters a row: the most text
+    assert all("date" not in others for _, others in log[1:])
+    assert list(prepared.frame.columns) == ["account_id", "events", "date"]
