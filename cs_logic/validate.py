@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -161,7 +163,7 @@ def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: Mapping[s
 
 
 def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
-            as_of: pd.Timestamp | None = None) -> Prepared:
+            as_of: dt.date | pd.Timestamp | None = None) -> Prepared:
     """Type the mapped columns of a read file and collect every problem in it.
 
     Dates later than ``as_of`` + 1 year are reported only when ``as_of`` is given.
@@ -175,6 +177,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     ([9.0, nan], [(3, '11')])
     """
     t = schema.table(table)
+    as_of = None if as_of is None else pd.Timestamp(as_of)  # the command line passes a date
     raw = read.frame.reset_index(drop=True)
     n, names = len(raw), [str(c) for c in raw.columns]
     rows = _row_numbers(read, n)

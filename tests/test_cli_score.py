@@ -84,3 +84,31 @@ def test_score_command_refuses_a_broken_scorecard_with_a_sentence(tmp_path):
                           "--scorecard", str(sc), "-o", str(tmp_path / "x.csv")],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "not valid" in run.stderr
+
+
+def test_score_command_with_an_as_of_date_and_dated_usage(tmp_path):
+    """--as-of reaches the checks of the dated files (it crashed with a date column) and the windows: worked by
+    hand, A1 has 3 + 4 events in the 30 days to 2025-01-31 (the 2024-12-01 row is older), A2 none; a usage row a
+    year and more after the as-of date is reported and left out."""
+    (tmp_path / "accounts.csv").write_text("account_id,plan\nA1,Pro\nA2,Basic\n")
+    (tmp_path / "usage.csv").write_text("account_id,date,events\nA1,2025-01-02,3\nA1,2025-01-31,4\n"
+                                        "A1,2024-12-01,9\nA2,2027-03-01,5\n")
+    sc = tmp_path / "scorecard.json"
+    sc.write_text(json.dumps({"name": "Usage", "bands": {"red_below": 50, "green_from": 75}, "measures": [
+        {"column": "usage_events_30d", "weight": 1, "method": "linear", "worst": 0, "best": 10}]}))
+    out = tmp_path / "scores.csv"
+    run = subprocess.run([sys.executable, "-m", "cs_logic", "score", str(tmp_path / "accounts.csv"),
+                          str(tmp_path / "usage.csv"), "--scorecard", str(sc), "--as-of", "2025-01-31",
+                          "-o", str(out), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    scores = pd.read_csv(out).set_index("account_id")
+    assert scores.loc["A1", "health_score"] == pytest.approx(70.0)  # 7 events of 10
+    assert scores.loc["A2", "health_score"] == pytest.approx(0.0)
+    assert json.loads(run.stdout)["bands"] == {"red": 1, "yellow": 1, "green": 0}
+    import datetime as dt
+
+    from cs_logic.workspace import load_file
+
+    usage = load_file("usage.csv", (tmp_path / "usage.csv").read_bytes(), as_of=dt.date(2025, 1, 31))
+    late = [p for p in usage.problems if "more than a year after 2025-01-31" in p.message]
+    assert [(p.row, p.value) for p in late] == [(5, "2027-03-01")]
