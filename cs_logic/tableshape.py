@@ -188,20 +188,27 @@ def has_values(col: pd.Series, head: int = 1000) -> bool:
 
 
 def _blank_rows(body: pd.DataFrame) -> np.ndarray:
-    """Rows with no value in any column. Each column is checked only on the rows still blank after the ones
-    before it, usually few, so the cost is about one column's null check rather than one per column."""
-    blank = np.ones(len(body), bool)
-    for j in range(body.shape[1]):
-        col = body.iloc[:, j]
-        if j == 0:  # every row is still blank: no array of 5M positions to index them with
-            blank = np.asarray(col.isna().to_numpy(), dtype=bool) if is_arrow_text(col) else pd.isna(col.to_numpy(dtype=object))
-            continue
+    """Rows with no value in any column. Each column after the first is checked only on the rows still blank
+    after the ones before it, usually few, so the cost is about one column's null check rather than one per column."""
+    if body.shape[1] == 0:
+        return np.ones(len(body), bool)
+    blank = np.array(_nulls(body.iloc[:, 0]), dtype=bool)  # a copy: pandas hands out read-only arrays
+    for j in range(1, body.shape[1]):
         still = np.flatnonzero(blank)
         if not len(still):
             break
-        # Arrow-backed text knows its blanks (a bitmap); an object column is checked on the rows left only.
-        blank[still] = col.isna().to_numpy()[still] if is_arrow_text(col) else pd.isna(col.to_numpy(dtype=object)[still])
+        blank[still] = _nulls(body.iloc[:, j], still)
     return blank
+
+
+def _nulls(col: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each value (of ``rows`` only, when given) is blank: Arrow-backed text knows its blanks (a bitmap);
+    an object column is checked on those rows only."""
+    if is_arrow_text(col):
+        isna = col.isna().to_numpy()
+        return isna if rows is None else isna[rows]
+    values = col.to_numpy(dtype=object)
+    return pd.isna(values if rows is None else values[rows])
 
 
 def _drop_blank_rows(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFrame, Rows, list[Problem]]:

@@ -162,6 +162,19 @@ def test_inner_blank_rows_are_skipped_with_one_note_and_row_numbers_kept() -> No
     assert len(blank) == 1 and blank[0].message.startswith("2 ")
 
 
+def test_inner_blank_rows_of_a_large_csv_are_skipped_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same file through Arrow's reader (a large CSV): a blank first cell and blank lines inside. The blank
+    check wrote into a read-only array there and the whole file was refused."""
+    from cs_logic import ingest
+
+    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
+    result = read_table(b"id,v\n1,a\n,\n\n2,b\n,c\n\n\n", "b.csv")
+    assert is_arrow_text(result.frame["id"])
+    assert object_frame(result.frame).to_numpy().tolist() == [["1", "a"], ["2", "b"], [None, "c"]]
+    assert list(result.row_numbers) == [2, 5, 6]
+    assert [n.message for n in result.notes if "blank row" in n.message] == ["2 blank row(s) inside the data"]
+
+
 @pytest.mark.parametrize("label", ["Total", "Grand total:", "Summe", "Итого", "مجموع"])
 def test_labelled_totals_row_in_csv_is_left_out(label: str) -> None:
     data = f"region,sales\nEast,10\nWest,20\n{label},30\n".encode()
