@@ -91,7 +91,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     mapping = {k: v for k, v in mapping.items() if v in columns}
     keep = PREVIEW_ROWS if chosen != UNKNOWN else REFERENCE_ROWS
     preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
-                      row_numbers=read.row_numbers[:keep] if read.row_numbers is not None else None)
+                      row_numbers=read.row_numbers[:keep].copy() if read.row_numbers is not None else None)
     rows = len(read.frame)
     prepared = None
     if chosen != UNKNOWN:
