@@ -18,7 +18,7 @@ from cs_logic.arrowtext import python_cells
 from cs_logic.detect import looks_like_timestamps
 from cs_logic.parse import infer_kind, is_arrow_text, parse_as
 from cs_logic.problems import Problem, clip_value
-from cs_logic.tableshape import has_values
+from cs_logic.tableshape import Rows, has_values
 
 if TYPE_CHECKING:
     from cs_logic.ingest import ReadResult
@@ -52,7 +52,7 @@ class Prepared:
     churn_values: tuple[str, ...] = ()
 
 
-def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray | _Rows, column: str, message: str,
+def _cells(mask: np.ndarray, raw: pd.Series, rows: Rows, column: str, message: str,
            action: str = KEPT, severity: str = "warning") -> list[Problem]:
     """One Problem per flagged cell (up to MAX_PER_COLUMN), then one summary for the rest."""
     hits = np.flatnonzero(mask)
@@ -63,20 +63,12 @@ def _cells(mask: np.ndarray, raw: pd.Series, rows: np.ndarray | _Rows, column: s
     return out
 
 
-@dataclass(frozen=True)
-class _Rows:
-    """The file rows first, first + 1, ... of a table read without gaps (no array of 5M numbers to hold)."""
-
-    first: int
-
-    def __getitem__(self, i: int) -> int:
-        return self.first + int(i)
-
-
-def _row_numbers(read: Any, n: int) -> np.ndarray | _Rows:
+def _row_numbers(read: Any, n: int) -> Rows:
+    """The file row of each table row: a range for a table read without gaps (no array of 5M numbers to hold)."""
     if getattr(read, "row_numbers", None) is not None:
         return np.asarray(read.row_numbers, dtype=np.int64)[:n]
-    return _Rows(int(getattr(read, "first_data_row", 2) or 2))
+    first = int(getattr(read, "first_data_row", 2) or 2)
+    return range(first, first + n)
 
 
 def _missing_needs(t: schema.Table, mapping: dict[str, str]) -> list[Problem]:
@@ -90,7 +82,7 @@ def _missing_needs(t: schema.Table, mapping: dict[str, str]) -> list[Problem]:
                     action="map the missing columns, or choose another table", severity="error")]
 
 
-def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarray | _Rows,
+def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: Rows,
                     src: str) -> tuple[pd.Series, list[Problem]]:
     lo, hi = schema.SCORE_RANGES[kind]
     v = values.to_numpy(dtype=float)
@@ -99,7 +91,7 @@ def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: np.ndarr
     return _blanked(values, wrong), _cells(wrong, raw, rows, src, msg, "kept the row; the score is left blank and not counted")
 
 
-def _date_problems(values: pd.Series, raw: pd.Series, rows: np.ndarray | _Rows, src: str,
+def _date_problems(values: pd.Series, raw: pd.Series, rows: Rows, src: str,
                    as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem]]:
     early = (values < EARLIEST).to_numpy(dtype=bool)
     out = _cells(early, raw, rows, src, "a date before 1990, probably an empty or mistyped date")
@@ -115,7 +107,7 @@ def _blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.mask(rows) if rows.any() else values
 
 
-def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray | _Rows,
+def _typed(field: schema.Field, raw: pd.Series, src: str, rows: Rows,
            as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem], str]:
     """One mapped column parsed by its field's kind, with its problems and parser note."""
     if field.kind == schema.DURATION and looks_like_timestamps(raw):
@@ -139,9 +131,14 @@ def _typed(field: schema.Field, raw: pd.Series, src: str, rows: np.ndarray | _Ro
     return values, problems, parsed.note
 
 
+def _checks_key(t: schema.Table, mapping: Mapping[str, str]) -> bool:
+    """Whether the table's key is mapped and checked for repeats (its raw text is then kept for the messages)."""
+    return t.name in _UNIQUE_KEYS and bool(t.key) and t.key in mapping
+
+
 def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: Mapping[str, pd.Series],
-                rows: np.ndarray | _Rows) -> list[Problem]:
-    if t.name not in _UNIQUE_KEYS or not t.key or t.key not in frame.columns:
+                rows: Rows) -> list[Problem]:
+    if not _checks_key(t, mapping) or t.key not in frame.columns:
         return []
     ids = frame[t.key]
     dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
@@ -151,7 +148,7 @@ def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], r
 
 
 def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: Mapping[str, pd.Series],
-                    rows: np.ndarray | _Rows) -> list[Problem]:
+                    rows: Rows) -> list[Problem]:
     out: list[Problem] = []
     for first, later in _TIME_ORDER:
         if first in frame.columns and later in frame.columns:
@@ -196,7 +193,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
                          action="ignored this mapping", severity="error") for f, c in mapping.items() if f not in used]
     problems += _missing_needs(t, used)
     later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
-    kept = {src: cells[first[src]] for src in later | ({used[t.key]} if t.key in used else set())}
+    kept = {src: cells[first[src]] for src in later | ({used[t.key]} if _checks_key(t, used) else set())}
     columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS)
     problems += found
     found, more = _typed_extras(names, set(used.values()), cells, rows, columns)
@@ -212,7 +209,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
 
 
 def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series | None], first: dict[str, int],
-                  rows: np.ndarray | _Rows, as_of: pd.Timestamp | None, parallel: bool
+                  rows: Rows, as_of: pd.Timestamp | None, parallel: bool
                   ) -> tuple[dict[str, pd.Series], list[Problem], list[str], tuple[str, ...]]:
     """The mapped columns typed, in mapping order: (columns, problems, notes, churn values). With ``parallel``
     (a long table) the column with the most text is typed first, then two at a time; each column's text in
@@ -250,7 +247,7 @@ def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series |
     return columns, problems, notes, churn
 
 
-def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | None], rows: np.ndarray | _Rows,
+def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | None], rows: Rows,
                   columns: dict[str, pd.Series]) -> tuple[list[Problem], list[str]]:
     """The columns no field is mapped to, typed by what they hold and added to ``columns`` (a name a field took
     gets " (original)"); past MAX_TYPED_EXTRAS of them, kept as text. Returns (problems, notes)."""
