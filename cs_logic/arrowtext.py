@@ -18,7 +18,8 @@ import pyarrow.csv as pacsv
 
 from cs_logic.parse import is_arrow_text
 
-# A file this large is read in two halves at once (see _halves) and has its columns trimmed two at a time.
+# A file this large is read with two threads (in two halves when it has no quote mark, see _halves) and has its
+# columns trimmed two at a time.
 PARALLEL_BYTES = 32 << 20
 # Bytes of the file per block of Arrow's reader (blocks are then joined per column). 4 MB rather than 16: the
 # reader holds a block's raw and parsed forms at once, and the M usage file's peak was 12 MB lower.
@@ -154,18 +155,19 @@ def join_text(blocks: list[pa.Array]) -> pa.Array:
     valid = np.ones(n, dtype=bool) if any(b.null_count for b in blocks) else None
     row = pos = 0
     offsets[0] = 0
+    own: np.ndarray | None = None
     while blocks:
         block = blocks.pop(0)
-        m, start = len(block), block.offset
+        m = len(block)
         if m:
-            own = np.frombuffer(block.buffers()[1], dtype=np.int32)[start:start + m + 1]
+            own = _offsets(block)
             width = int(own[-1] - own[0])
             data[pos:pos + width] = np.frombuffer(block.buffers()[2], dtype=np.uint8)[own[0]:own[-1]]
             offsets[row + 1:row + m + 1] = own[1:] - (own[0] - pos)
             if valid is not None and block.null_count:
                 valid[row:row + m] = np.asarray(block.is_valid())
             row, pos = row + m, pos + width
-        del block  # the block's buffers go now, not at the end of the join
+        block = own = None  # the block's buffers go now, not at the end of the join
     nulls = 0 if valid is None else int(n - np.count_nonzero(valid))
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     return pa.Array.from_buffers(pa.string(), n, [bitmap, offsets_buf, data_buf], null_count=nulls)
@@ -177,19 +179,22 @@ def _any_space_byte(text: pa.Array) -> bool:
     data = text.buffers()[2]
     if not len(text) or data is None:
         return False
-    width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    offsets = np.frombuffer(text.buffers()[1], dtype=width)
-    values = np.frombuffer(data, dtype=np.uint8)[offsets[text.offset]:offsets[text.offset + len(text)]]
-    return bool((values <= 0x20).any())
+    own = _offsets(text)
+    return bool((np.frombuffer(data, dtype=np.uint8)[own[0]:own[-1]] <= 0x20).any())
 
 
 def _text_bytes(text: pa.Array) -> int:
     """Bytes of text a string array holds, from its offsets (no pass over the values)."""
     if not len(text):
         return 0
+    own = _offsets(text)
+    return int(own[-1] - own[0])
+
+
+def _offsets(text: pa.Array) -> np.ndarray:
+    """The len + 1 offsets of a string array's own values into its data buffer (a view, no copy)."""
     width = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    offsets = np.frombuffer(text.buffers()[1], dtype=width)
-    return int(offsets[text.offset + len(text)] - offsets[text.offset])
+    return np.frombuffer(text.buffers()[1], dtype=width)[text.offset:text.offset + len(text) + 1]
 
 
 def python_cells(values: pd.Series | list[object]) -> list[object]:

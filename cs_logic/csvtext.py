@@ -45,11 +45,15 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+# Why an encoding was used, when the file says so itself (the note shows only for encodings other than UTF-8).
+BOM_NOTE = "read as {encoding} (the file starts with a byte-order mark)"
+
+
 def decode(data: bytes) -> tuple[str, str, str]:
     """(text, encoding, why) for :func:`decode_text` and the reader's note."""
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
-            return _strict(data, encoding), encoding, f"read as {encoding.upper()} (the file starts with a byte-order mark)"
+            return _strict(data, encoding), encoding, BOM_NOTE.format(encoding=encoding.upper())
     if utf16 := utf16_without_bom(data):
         return _strict(data, utf16), utf16, "read as UTF-16 (no byte-order mark, but every other byte is zero)"
     try:

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.arrowtext import object_frame, parse_csv_arrow, python_cells
-from cs_logic.csvtext import (DELIMITER_NAMES, RESAVE, decode, decode_text, layout, sniff_delimiter, utf16_without_bom,
+from cs_logic.arrowtext import object_frame, parse_csv_arrow
+from cs_logic.csvtext import (BOM_NOTE, DELIMITER_NAMES, RESAVE, decode, decode_text, layout, sniff_delimiter, utf16_without_bom,
                               utf8_head)
 from cs_logic.parse import is_arrow_text
 from cs_logic.problems import Problem
@@ -23,10 +23,11 @@ from cs_logic.spreadsheet import IngestError, check_zip, list_sheets, read_parqu
 from cs_logic.tableshape import Rows, decimal_comma_notes, note, shape, shape_body
 
 __all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
-           "python_cells", "read_table", "sniff_delimiter", "sniff_type"]
+           "read_table", "sniff_delimiter", "sniff_type"]
 
-# From this size up, a CSV is parsed by Arrow's multi-threaded reader into Arrow-backed text columns (see
-# ReadResult); smaller files, and any file Arrow's reader cannot take as it is, go through pandas' reader.
+# From this size up, a CSV is parsed by Arrow's reader into Arrow-backed text columns (see ReadResult and
+# arrowtext.parse_csv_arrow, which says when it reads with threads); smaller files, and any file Arrow's reader
+# cannot take as it is, go through pandas' reader.
 ARROW_MIN_BYTES = 1024 * 1024
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BINARY_SIGNATURES = {
@@ -41,7 +42,7 @@ class ReadResult:
     """A table read from one file: text cells, where it sat in the file, and what the reader did.
 
     ``frame`` holds data rows only, every column text: Python ``str`` or None, or Arrow-backed text (blank =
-    NA) in a CSV of ARROW_MIN_BYTES or more and in Parquet columns of common types (:func:`python_cells` and
+    NA) in a CSV of ARROW_MIN_BYTES or more and in Parquet columns of common types (:func:`cs_logic.arrowtext.python_cells` and
     :func:`object_frame` give the Python form, :func:`is_arrow_text` tells them apart); frame row ``i`` is file row
     ``row_numbers[i]`` when ``row_numbers`` is set, else ``first_data_row + i`` (rows count like a
     spreadsheet, 1-based; for CSV one row is one record, however many lines it spans).
@@ -202,8 +203,7 @@ def _read_csv(data: bytes, name: str) -> ReadResult:
         grid = parse_csv_arrow(memoryview(data)[3:] if bom else data, delimiter, width) if width > 1 else None
         if grid is not None:
             encoding = "utf-8-sig" if bom else "utf-8"
-            return _csv_result(grid, name, encoding, f"read as {encoding.upper()} (the file starts with a byte-order "
-                                                     "mark)", delimiter)
+            return _csv_result(grid, name, encoding, BOM_NOTE.format(encoding=encoding.upper()), delimiter)
     text, encoding, why = decode(data)
     delimiter, width = layout(text)
     source = data if encoding == "utf-8" else data[3:] if encoding == "utf-8-sig" else text.encode("utf-8")

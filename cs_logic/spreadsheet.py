@@ -174,8 +174,6 @@ def check_parquet_size(data: bytes, max_rows: int | None = None, max_cells: int 
     ...
     cs_logic.spreadsheet.IngestError: the Parquet file holds 5 rows x 1 columns (0.0 MB once expanded), over the limit of 4 rows, 100,000,000 cells or 1,536 MB; split it or leave out rows or columns and upload again
     """
-    import pyarrow.parquet as pq
-
     try:
         meta = pq.ParquetFile(io.BytesIO(data)).metadata
     except Exception as exc:  # pyarrow raises many types for damaged or unsupported files

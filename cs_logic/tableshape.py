@@ -26,14 +26,14 @@ TOTAL_LABELS = frozenset(
 )
 
 
-def shape(grid: pd.DataFrame, name: str, detect: bool = True, totals: bool = True,
-           csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem]]:
+def shape(grid: pd.DataFrame, name: str,
+          csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem]]:
     """Header found, columns named, blank rows and a totals row left out: (frame, header row, file rows, notes)."""
     head = [python_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
-    top = _find_header(head) if detect else 0
+    top = _find_header(head)
     notes = _title_notes(head[:top], top + 1, name)
     body, rows, body_notes = shape_body(grid.iloc[top + 1 :].reset_index(drop=True), python_cells(grid.iloc[top]),
-                                         top, name, totals, csv_extras)
+                                         top, name, csv_extras=csv_extras)
     return body, top + 1, rows, notes + body_notes
 
 
