@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import cs_logic  # noqa: F401 - before pandas loads pyarrow: it sets Arrow's allocator option, as app.py does
-import duckdb
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import cs_logic  # noqa: E402,F401 - before pandas loads pyarrow: it sets Arrow's allocator options, as app.py does
+import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from bench import baseline_pandas  # noqa: E402
 from bench.generate import AS_OF, HEADERS, SIZES, generate  # noqa: E402
@@ -122,15 +122,12 @@ def _once(fn: Callable[[], Any], teardown: Callable[[Any], None] | None = None) 
     return elapsed, result
 
 
-def timed(fn: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None,
-          teardown: Callable[[Any], None] | None = None) -> tuple[float, Any]:
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """Median wall seconds of ``repeat`` runs after one warm-up run; returns (median, last result)."""
     times: list[float] = []
     result = None
     for i in range(repeat + 1):
-        if setup:
-            setup()
-        elapsed, result = _once(fn, teardown)
+        elapsed, result = _once(fn)
         if i > 0:
             times.append(elapsed)
     return statistics.median(times), result

@@ -200,18 +200,25 @@ def test_saas_usage_cross_check_reports_the_churn_disagreement() -> None:
     assert any(f"{with_events} accounts have churn events but only {flagged} are flagged" in p.message for p in found)
 
 
+def _large_usage(monkeypatch: pytest.MonkeyPatch, parallel_rows: int):
+    """20,000 usage rows read as a large CSV is (Arrow-backed text), typed two at a time from ``parallel_rows``."""
+    from cs_logic import ingest, validate
+
+    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(validate, "PARALLEL_ROWS", parallel_rows)
+    lines = "".join(f"A{i % 50},2025-01-{1 + i % 28:02d},{i % 7}\n" for i in range(20_000))
+    return read_table(("account_id,date,events\n" + lines).encode(), "usage.csv")
+
+
 def test_prepare_lets_each_text_column_go_once_it_is_typed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file's raw text is as big as its typed table: with no reference kept by the caller (load_file
     hands the read over), the text of a typed column is freed before the next column is typed. Arrow's pool
     holds the text, so what it has allocated when each column is typed is the text still held."""
     import pyarrow as pa
 
-    from cs_logic import ingest, validate
+    from cs_logic import validate
 
-    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)  # Arrow-backed text, as a large CSV is read
-    monkeypatch.setattr(validate, "PARALLEL_ROWS", 10**12)  # one column after the other, in mapping order
-    lines = "".join(f"A{i % 50},2025-01-{1 + i % 28:02d},{i % 7}\n" for i in range(20_000))
-    read = read_table(("account_id,date,events\n" + lines).encode(), "usage.csv")
+    read = _large_usage(monkeypatch, parallel_rows=10**12)  # one column after the other, in mapping order
     text = {str(c): pa.array(read.frame[c]).nbytes for c in read.frame.columns}
     held: dict[str, int] = {}
     typed = validate._typed
@@ -239,12 +246,9 @@ def test_a_long_tables_largest_column_is_typed_first_and_alone(monkeypatch: pyte
     mapping's order."""
     import threading
 
-    from cs_logic import ingest, validate
+    from cs_logic import validate
 
-    monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
-    monkeypatch.setattr(validate, "PARALLEL_ROWS", 1)
-    lines = "".join(f"A{i % 50},2025-01-{1 + i % 28:02d},{i % 7}\n" for i in range(20_000))
-    read = read_table(("account_id,date,events\n" + lines).encode(), "usage.csv")
+    read = _large_usage(monkeypatch, parallel_rows=1)
     typed = validate._typed
     lock, running, log = threading.Lock(), set(), []
 
