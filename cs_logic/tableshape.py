@@ -224,6 +224,9 @@ def _drop_blank_rows(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.Data
         action="skipped them",
         severity="info",
     )] if inner else []
+    if not inner:  # blank lines at the end only (an export's last line break): a slice, not a copy of every column
+        end = int(filled[-1]) + 1 if len(filled) else 0
+        return body.iloc[:end], rows[:end], notes
     return body[~blank], np.asarray(rows)[~blank], notes
 
 
