@@ -9,8 +9,10 @@ import pandas as pd
 
 from cs_logic.feedback import csat
 from cs_logic.nps import SMALL_SAMPLE, account_nps, distribution, nps, nps_by, nps_differs, nps_trend
-from cs_logic.retention import (churn_by_owner, churn_share, cohort_matrix, logo_churn, median_lifetime,
-                                repeat_purchase, revenue_retention, survival_by)
+from cs_logic.owner_churn import churn_by_owner
+from cs_logic.repeat import repeat_purchase
+from cs_logic.retention import churn_share, cohort_matrix, logo_churn, revenue_retention
+from cs_logic.survival import median_lifetime, survival_by
 from cs_logic.targets import format_value
 
 GROUP_COLUMNS = ("segment", "owner", "plan")
@@ -223,7 +225,7 @@ def thin_curves(curves: pd.DataFrame, max_rows: int = 5000) -> pd.DataFrame:
     Within a bin the curve keeps its last survival, the first count at risk and the summed events, so
     the steps that matter stay; only rows where something churned (and each curve's start) are kept.
 
-    >>> from cs_logic.retention import kaplan_meier
+    >>> from cs_logic.survival import kaplan_meier
     >>> c = kaplan_meier([1.01, 1.02, 1.03, 2.0], [1, 1, 1, 0]).assign(group="g")
     >>> thin_curves(c, max_rows=3)[["t", "events", "survival"]].values.tolist()
     [[0.0, 0.0, 1.0], [1.0, 3.0, 0.25], [2.0, 0.0, 0.25]]
@@ -244,7 +246,7 @@ def thin_curves(curves: pd.DataFrame, max_rows: int = 5000) -> pd.DataFrame:
 def median_lifetimes(curves: pd.DataFrame) -> pd.DataFrame:
     """Per survival curve: accounts, churned, and the median lifetime in months (None: not reached).
 
-    >>> from cs_logic.retention import kaplan_meier
+    >>> from cs_logic.survival import kaplan_meier
     >>> median_lifetimes(kaplan_meier([1, 2, 2, 3, 4], [1, 1, 0, 1, 0]).assign(group="all")).values.tolist()
     [['all', 5, 3, 3.0]]
     """

@@ -1,4 +1,5 @@
-"""Retention and churn: flags, logo churn, MRR movements, cohorts, survival, repeat purchase, churn per owner.
+"""Retention and churn: flags, logo churn, MRR movements, cohorts (survival, repeat purchase and churn per
+owner are in their own modules and follow the date rules below).
 
 Date rules used throughout (METRICS.md leaves the instant open):
 - An account or subscription is *active on day D* when ``start_date <= D`` and (``end_date`` is blank or
@@ -21,22 +22,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cs_logic.stats import Z95, wilson_interval
 
 DAYS_PER_MONTH = 30.4375
 ALL_COHORTS = "All cohorts"
 DAY = pd.Timedelta(days=1)
 MOVEMENT_COLUMNS = ("start_mrr", "new", "expansion", "contraction", "churned", "reactivation", "end_mrr",
                     "grr", "nrr")
-OWNER_COLUMNS = ("owner", "accounts", "churned", "churn_share", "wilson_low", "wilson_high", "revenue_churned",
-                 "limit_low", "limit_high", "flag")
 
 
-def _ts(value: Any) -> pd.Timestamp:
+def day_start(value: Any) -> pd.Timestamp:
+    """The day of ``value`` (a date, text or timestamp) at midnight: times of day are dropped (see above)."""
     return pd.Timestamp(value).normalize()
 
 
-def _day(s: pd.Series) -> pd.Series:
+def day_starts(s: pd.Series) -> pd.Series:
+    """:func:`day_start` of each value of a column."""
     return pd.to_datetime(s).dt.normalize()
 
 
@@ -66,9 +66,9 @@ def churn_flags(accounts: pd.DataFrame, as_of: Any) -> pd.DataFrame:
         has = flag.notna()
         churned[has], rule[has] = flag[has], "churned flag"
     if "end_date" in accounts.columns:
-        end = _day(accounts["end_date"])
+        end = day_starts(accounts["end_date"])
         dated = end.notna()
-        churned[dated], rule[dated] = end[dated] <= _ts(as_of), "end_date <= as_of"
+        churned[dated], rule[dated] = end[dated] <= day_start(as_of), "end_date <= as_of"
     out = pd.DataFrame({"churned": churned, "rule": rule}, index=accounts.index)
     if "account_id" in accounts.columns:
         out.insert(0, "account_id", accounts["account_id"])
@@ -135,9 +135,9 @@ def logo_churn(accounts: pd.DataFrame, as_of: Any, freq: str = "M") -> pd.DataFr
     """
     if "start_date" not in accounts.columns or "end_date" not in accounts.columns:
         raise ValueError("Logo churn needs start and end dates; with only a churn flag use churn_share.")
-    as_of = _ts(as_of)
-    start = _day(accounts["start_date"])
-    end = _day(accounts["end_date"]).where(lambda e: e <= as_of)  # a future end is not a churn yet
+    as_of = day_start(as_of)
+    start = day_starts(accounts["start_date"])
+    end = day_starts(accounts["end_date"]).where(lambda e: e <= as_of)  # a future end is not a churn yet
     ok = start.notna() & (start <= as_of)
     start, end = start[ok], end[ok]
     if start.empty:
@@ -183,13 +183,13 @@ def mrr_at(subs: pd.DataFrame, dates: Sequence[Any]) -> pd.DataFrame:
     >>> mrr_at(s, ["2024-01-31", "2024-02-29", "2024-03-31"]).loc["a"].tolist()
     [100.0, 150.0, 50.0]
     """
-    days = [_ts(d) for d in dates]
+    days = [day_start(d) for d in dates]
     mrr = _mrr_column(subs)
     ids = subs["account_id"]
     cols = {}
     if "start_date" in subs.columns:
-        start = _day(subs["start_date"])
-        end = _day(subs["end_date"]) if "end_date" in subs.columns else pd.Series(pd.NaT, index=subs.index)
+        start = day_starts(subs["start_date"])
+        end = day_starts(subs["end_date"]) if "end_date" in subs.columns else pd.Series(pd.NaT, index=subs.index)
         for d in days:
             active = (start <= d) & (end.isna() | (end > d))
             cols[d] = mrr.where(active, 0.0).groupby(ids).sum()
@@ -239,8 +239,8 @@ def mrr_movements(subs: pd.DataFrame, as_of: Any, freq: str = "M") -> pd.DataFra
     >>> mrr_movements(s, "2024-02-29")[["expansion", "grr", "nrr"]].iloc[1].tolist()
     [50.0, 1.0, 1.5]
     """
-    as_of = _ts(as_of)
-    first = _day(subs["start_date"] if "start_date" in subs.columns else subs["date"]).min()
+    as_of = day_start(as_of)
+    first = day_starts(subs["start_date"] if "start_date" in subs.columns else subs["date"]).min()
     if pd.isna(first) or first > as_of:
         return pd.DataFrame(columns=["period", "period_end", *MOVEMENT_COLUMNS, "complete"])
     periods = _periods(first, as_of, freq)
@@ -286,7 +286,7 @@ def revenue_retention(subs: pd.DataFrame, start: Any, end: Any) -> RevenueRetent
     >>> r = revenue_retention(s, "2024-01-01", "2024-12-31"); (r.grr, r.nrr)
     (0.5, 0.5)
     """
-    first, last = _ts(start), _ts(end)
+    first, last = day_start(start), day_start(end)
     snaps = mrr_at(subs, [first - DAY, last])
     before, after = snaps[first - DAY], snaps[last]
     kept = before > 0
@@ -333,7 +333,7 @@ def cohort_matrix(
     """
     if by not in ("logos", "revenue"):
         raise ValueError('by must be "logos" or "revenue"')
-    as_of = _ts(as_of)
+    as_of = day_start(as_of)
     last_month = as_of.year * 12 + as_of.month - 1
     if order_date_col is not None:
         weights, active, observable_to = _order_cells(df, id_col, order_date_col, by, value_col, as_of)
@@ -362,7 +362,7 @@ def cohort_matrix(
 def _account_cells(df: pd.DataFrame, id_col: str, start_col: str, end_col: str, by: str,
                    value_col: str | None, as_of: pd.Timestamp) -> tuple[pd.Series, Any, Any]:
     last_month = as_of.year * 12 + as_of.month - 1
-    accounts = df[df[start_col].notna() & (_day(df[start_col]) <= as_of)].drop_duplicates(id_col)
+    accounts = df[df[start_col].notna() & (day_starts(df[start_col]) <= as_of)].drop_duplicates(id_col)
     cohort = _month_index(accounts[start_col])
     ends = (_month_index(accounts[end_col]) if end_col in accounts.columns
             else pd.Series(pd.NA, index=accounts.index, dtype="Int64")).fillna(10**9)
@@ -380,7 +380,7 @@ def _account_cells(df: pd.DataFrame, id_col: str, start_col: str, end_col: str, 
 
 def _order_cells(df: pd.DataFrame, id_col: str, date_col: str, by: str,
                  value_col: str | None, as_of: pd.Timestamp) -> tuple[pd.Series, Any, Any]:
-    orders = df[df[date_col].notna() & df[id_col].notna() & (_day(df[date_col]) <= as_of)]
+    orders = df[df[date_col].notna() & df[id_col].notna() & (day_starts(df[date_col]) <= as_of)]
     month = _month_index(orders[date_col])
     w = (pd.to_numeric(orders[value_col or "amount"], errors="coerce").fillna(0.0) if by == "revenue"
          else pd.Series(1.0, index=orders.index))
@@ -396,187 +396,3 @@ def _order_cells(df: pd.DataFrame, id_col: str, date_col: str, by: str,
     # a month is observable once it has ended by as_of (month 0 always: the cohort exists)
     last_full = as_of.year * 12 + as_of.month - 1 - (0 if as_of.is_month_end else 1)
     return weights, active, lambda c: max(c, last_full)
-
-
-# -------------------------------------------------------------------------------------------- survival
-
-
-def kaplan_meier(durations: Sequence[float] | pd.Series, events: Sequence[Any] | pd.Series) -> pd.DataFrame:
-    """The Kaplan-Meier survival curve: S(t) = prod over event times t_i <= t of (1 - d_i / n_i).
-
-    Rows: t = 0 (S = 1, unless there are events at 0) and each distinct duration; columns t, n_at_risk,
-    events, censored, survival. ``events`` is 1/True for a churn, 0/False for censored (still active).
-
-    >>> kaplan_meier([1, 2, 2, 3, 4], [1, 1, 0, 1, 0])["survival"].round(3).tolist()
-    [1.0, 0.8, 0.6, 0.3, 0.3]
-    """
-    t = pd.to_numeric(pd.Series(durations), errors="coerce").to_numpy(dtype="float64")
-    e = pd.Series(events).astype("boolean").fillna(False).to_numpy(dtype=bool)
-    keep = ~np.isnan(t) & (t >= 0)
-    frame = pd.DataFrame({"t": t[keep], "event": e[keep]})
-    table = frame.groupby("t")["event"].agg(events="sum", total="size").reset_index()
-    if table.empty or table["t"].iloc[0] > 0:
-        table = pd.concat([pd.DataFrame({"t": [0.0], "events": [0], "total": [0]}), table], ignore_index=True)
-    table["n_at_risk"] = len(frame) - table["total"].cumsum().shift(fill_value=0)
-    table["censored"] = table["total"] - table["events"]
-    at_risk = table["n_at_risk"]
-    ratio = np.where(at_risk > 0, table["events"] / at_risk.where(at_risk > 0, 1), 0)
-    table["survival"] = np.cumprod(1 - ratio)
-    return table[["t", "n_at_risk", "events", "censored", "survival"]].astype(
-        {"n_at_risk": "int64", "events": "int64", "censored": "int64"})
-
-
-def survival_by(accounts: pd.DataFrame, group_col: str | None, as_of: Any) -> pd.DataFrame:
-    """Kaplan-Meier curves per group, lifetime in months (days / 30.4375), censored at ``as_of``.
-
-    With start dates: duration runs from start_date to end_date (churned by as_of) or to as_of (active).
-    Without start dates but with ``tenure`` and a churn flag (e.g. the Telco export), the tenure as
-    exported is the duration. Columns: group then the ``kaplan_meier`` columns.
-
-    >>> a = pd.DataFrame({"tenure": [1, 2, 3], "churned": [True, False, True]})
-    >>> survival_by(a, None, "2024-01-01")["survival"].round(3).tolist()
-    [1.0, 0.667, 0.667, 0.0]
-    """
-    flags = churn_flags(accounts, as_of)["churned"]
-    if "start_date" in accounts.columns:
-        start = _day(accounts["start_date"])
-        end = (_day(accounts["end_date"]) if "end_date" in accounts.columns
-               else pd.Series(pd.NaT, index=accounts.index))
-        stop = end.where(flags.fillna(False).astype(bool) & end.notna(), _ts(as_of))
-        months = (stop - start).dt.days / DAYS_PER_MONTH
-    elif "tenure" in accounts.columns:
-        months = pd.to_numeric(accounts["tenure"], errors="coerce")
-    else:
-        raise ValueError("Survival needs start dates (or a tenure column) to measure lifetimes.")
-    groups = (accounts[group_col].astype(object).where(accounts[group_col].notna(), "(blank)")
-              if group_col else pd.Series("All accounts", index=accounts.index))
-    known = flags.notna() & months.notna()
-    curves = [kaplan_meier(months[known & (groups == g)], flags[known & (groups == g)]).assign(group=g)
-              for g in sorted(groups[known].unique(), key=str)]
-    if not curves:
-        return pd.DataFrame(columns=["group", "t", "n_at_risk", "events", "censored", "survival"])
-    out = pd.concat(curves, ignore_index=True)
-    return out[["group", "t", "n_at_risk", "events", "censored", "survival"]]
-
-
-def median_lifetime(curve: pd.DataFrame) -> float | None:
-    """The first t where survival falls to 0.5 or below; None if the curve never gets there.
-
-    >>> median_lifetime(kaplan_meier([1, 2, 2, 3, 4], [1, 1, 0, 1, 0]))
-    3.0
-    """
-    below = curve[curve["survival"] <= 0.5]
-    return None if below.empty else float(below["t"].iloc[0])
-
-
-# ------------------------------------------------------------------------------------ repeat purchase
-
-
-@dataclass(frozen=True)
-class RepeatPurchase:
-    """Repeat purchase rate = customers with 2+ orders / customers with 1+; gaps in days."""
-
-    customers: int
-    repeat_customers: int
-    rate: float | None
-    median_days_between: float | None
-    customer_key: str
-    unmapped_orders: int
-
-
-def repeat_purchase(orders: pd.DataFrame, customers: pd.DataFrame | None = None,
-                    customer_key: str = "account_id") -> RepeatPurchase:
-    """Repeat purchase over all orders given (filter the window or status before calling).
-
-    When ``customers`` maps ``customer_key`` to ``unique_customer_id`` (Olist: a customer_id per order),
-    customers are counted by unique_customer_id; an order whose id is not in the map keeps its own id
-    (``unmapped_orders``). Orders are distinct ``order_id`` values (rows if there is none); the median gap
-    is over consecutive orders of the same customer, in days.
-
-    >>> o = pd.DataFrame({"account_id": ["a", "a", "b"], "order_id": ["1", "2", "3"],
-    ...                   "date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-05"])})
-    >>> r = repeat_purchase(o); (r.rate, r.median_days_between)
-    (0.5, 10.0)
-    """
-    who = orders[customer_key]
-    key, unmapped = customer_key, 0
-    if customers is not None and {customer_key, "unique_customer_id"} <= set(customers.columns):
-        lookup = customers.dropna(subset=["unique_customer_id"]).drop_duplicates(customer_key)
-        mapped = who.map(lookup.set_index(customer_key)["unique_customer_id"])
-        unmapped = int((mapped.isna() & who.notna()).sum())
-        who, key = mapped.fillna(who), "unique_customer_id"
-    frame = pd.DataFrame({"who": who, "order": orders["order_id"] if "order_id" in orders.columns
-                          else pd.Series(range(len(orders)), index=orders.index)})
-    frame["date"] = pd.to_datetime(orders["date"]) if "date" in orders.columns else pd.NaT
-    per_order = frame.dropna(subset=["who"]).groupby(["who", "order"], sort=False)["date"].min().reset_index()
-    counts = per_order.groupby("who").size()
-    dated = per_order.dropna(subset=["date"]).sort_values(["who", "date"])
-    gaps = dated.groupby("who")["date"].diff().dropna().dt.total_seconds() / 86400
-    n, k = len(counts), int((counts >= 2).sum())
-    median_gap = float(gaps.median()) if len(gaps) else None
-    return RepeatPurchase(n, k, k / n if n else None, median_gap, key, unmapped)
-
-
-# ------------------------------------------------------------------------------------- churn per owner
-
-
-@dataclass(frozen=True, eq=False)
-class OwnerChurn:
-    """Churn per owner (``table``), funnel-plot control limits for every book size (``limits``)."""
-
-    table: pd.DataFrame
-    limits: pd.DataFrame
-    overall_share: float | None
-
-
-def churn_by_owner(accounts: pd.DataFrame, as_of: Any = None) -> OwnerChurn:
-    """Churn per owner with Wilson 95% intervals and funnel-plot limits (overall p +- 1.96 sqrt(p(1-p)/n)).
-
-    ``table`` columns: owner, accounts (book size, churn known), churned, churn_share, wilson_low,
-    wilson_high, revenue_churned (NaN without revenue), limit_low, limit_high, flag ("above limits",
-    "below limits" or "within limits"). ``limits``: n (1 .. largest book), centre, low, high (clipped to
-    0..1). An owner is flagged only when their share is outside the limits for their own book size.
-
-    >>> a = pd.DataFrame({"owner": ["x", "x", "y", "y"], "churned": [True, False, False, False]})
-    >>> churn_by_owner(a).table["churned"].tolist()
-    [1, 0]
-    """
-    if "owner" not in accounts.columns:
-        raise ValueError("Churn per owner needs an owner column (rep, CSM or account manager).")
-    if "end_date" in accounts.columns and as_of is None:
-        raise ValueError("The accounts have end dates: give an as-of date to decide who has churned.")
-    flags = churn_flags(accounts, as_of if as_of is not None else pd.Timestamp.max)["churned"]
-    revenue = (pd.to_numeric(accounts["revenue"], errors="coerce") if "revenue" in accounts.columns
-               else pd.Series(np.nan, index=accounts.index))
-    owner = accounts["owner"].astype(object).where(accounts["owner"].notna(), "(no owner)")
-    frame = pd.DataFrame({"owner": owner,
-                          "churned": flags, "revenue": revenue})
-    frame = frame[frame["churned"].notna()]
-    frame["churned"] = frame["churned"].astype(bool)
-    frame["lost"] = frame["revenue"].where(frame["churned"], 0.0)
-    g = frame.groupby("owner").agg(accounts=("churned", "size"), churned=("churned", "sum"),
-                                   revenue_churned=("lost", lambda s: s.sum(min_count=1)))
-    total = int(g["accounts"].sum())
-    p = float(g["churned"].sum()) / total if total else None
-    limits = _funnel_limits(p, int(g["accounts"].max()) if total else 0)
-    rows = []
-    for owner, r in g.iterrows():
-        n, k = int(r["accounts"]), int(r["churned"])
-        low, high = wilson_interval(k, n)
-        lim = limits.iloc[n - 1]
-        share = k / n
-        flag = ("above limits" if share > lim["high"] else "below limits" if share < lim["low"]
-                else "within limits")
-        rows.append({"owner": owner, "accounts": n, "churned": k, "churn_share": share, "wilson_low": low,
-                     "wilson_high": high, "revenue_churned": r["revenue_churned"],
-                     "limit_low": lim["low"], "limit_high": lim["high"], "flag": flag})
-    return OwnerChurn(pd.DataFrame(rows, columns=list(OWNER_COLUMNS)), limits, p)
-
-
-def _funnel_limits(p: float | None, largest: int) -> pd.DataFrame:
-    n = np.arange(1, largest + 1, dtype="float64")
-    if p is None:
-        return pd.DataFrame({"n": n.astype(int), "centre": np.nan, "low": np.nan, "high": np.nan})
-    half = Z95 * np.sqrt(p * (1 - p) / n)
-    return pd.DataFrame({"n": n.astype(int), "centre": p,
-                         "low": np.clip(p - half, 0, 1), "high": np.clip(p + half, 0, 1)})

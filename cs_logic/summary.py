@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from cs_logic import feedback, funnel, nps, retention, support
+from cs_logic import feedback, funnel, nps, repeat, retention, support
 from cs_logic.workspace import rows_with
 
 SECTIONS = ("accounts", "nps", "csat", "tickets", "orders", "deals")
@@ -66,7 +66,7 @@ def _orders(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     orders = tables.get("orders")
     if orders is None or "account_id" not in orders.columns:
         return None
-    r = retention.repeat_purchase(orders, tables.get("accounts"))
+    r = repeat.repeat_purchase(orders, tables.get("accounts"))
     n_orders = int(orders["order_id"].nunique()) if "order_id" in orders.columns else len(orders)
     return {"customers": r.customers, "orders": n_orders, "repeat_purchase_rate": _round(r.rate, 4)}
 

@@ -14,7 +14,7 @@ from cs_logic.loyalty_view import (
     revenue_tiles,
     surveys_with_accounts,
 )
-from cs_logic.retention import kaplan_meier
+from cs_logic.survival import kaplan_meier
 
 
 def test_join_adds_only_the_account_columns_the_surveys_lack_and_keeps_one_row_per_answer():

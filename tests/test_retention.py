@@ -14,23 +14,21 @@ import pandas as pd
 import pytest
 
 from cs_logic.charts.loyalty import cohort_heatmap, mrr_movements_chart, owner_funnel_chart, survival_chart
+from cs_logic.owner_churn import churn_by_owner
+from cs_logic.repeat import repeat_purchase
 from cs_logic.retention import (
     ALL_COHORTS,
     DAYS_PER_MONTH,
-    churn_by_owner,
     churn_flags,
     churn_share,
     cohort_matrix,
-    kaplan_meier,
     logo_churn,
-    median_lifetime,
     mrr_at,
     mrr_movements,
-    repeat_purchase,
     revenue_retention,
     summary_accounts,
-    survival_by,
 )
+from cs_logic.survival import kaplan_meier, median_lifetime, survival_by
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RAVENSTACK_SUBS = DATA / "saas_usage" / "ravenstack_subscriptions.csv"

@@ -6,7 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from cs_logic.retention import ALL_COHORTS, OwnerChurn
+from cs_logic.owner_churn import OwnerChurn
+from cs_logic.retention import ALL_COHORTS
 
 MAX_ROWS = 5000
 NPS_COLOURS = {"detractor": "#d62728", "passive": "#bdbdbd", "promoter": "#2ca02c"}
@@ -98,11 +99,11 @@ def cohort_heatmap(matrix: pd.DataFrame, title: str = "Cohort retention (share a
 def survival_chart(
     curves: pd.DataFrame, title: str = "Share of accounts still active (Kaplan-Meier)"
 ) -> alt.Chart:
-    """Step curves of ``retention.survival_by``, one per group; t in months.
+    """Step curves of ``survival.survival_by``, one per group; t in months.
 
     Rows where nothing churned do not move the curve, so only event rows and each group's last row are drawn.
 
-    >>> from cs_logic.retention import survival_by
+    >>> from cs_logic.survival import survival_by
     >>> a = pd.DataFrame({"tenure": [1, 2, 3], "churned": [True, False, True]})
     >>> survival_chart(survival_by(a, None, "2024-01-01")).to_dict()["mark"]["interpolate"]
     'step-after'
@@ -132,7 +133,7 @@ def owner_funnel_chart(
 ) -> alt.LayerChart:
     """Funnel plot: each owner's churn share by book size, with the overall share and its 95% control limits.
 
-    >>> from cs_logic.retention import churn_by_owner
+    >>> from cs_logic.owner_churn import churn_by_owner
     >>> a = pd.DataFrame({"owner": ["x", "x", "y"], "churned": [True, False, False]})
     >>> len(owner_funnel_chart(churn_by_owner(a)).to_dict()["layer"])
     2
