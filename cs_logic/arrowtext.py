@@ -45,8 +45,9 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
         return "skip"
 
     names = [f"f{i}" for i in range(width)]
-    whole = source.obj if isinstance(source, memoryview) else source  # a quoted value may hold a line break
-    quoted = whole.find(b'"') >= 0
+    whole = source.obj if isinstance(source, memoryview) else source
+    large = len(whole) >= PARALLEL_BYTES
+    quoted = whole.find(b'"') >= 0  # a quoted value may hold a line break
     if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
         return None
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
@@ -59,10 +60,10 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
                               read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES,
                                                              use_threads=threads))
 
-    parts = _halves(source, whole) if not quoted and len(whole) >= PARALLEL_BYTES else None
+    parts = _halves(source, whole) if large and not quoted else None
     try:
         if parts is None:  # a value may hold a line break: Arrow's own threaded reader finds the rows
-            raw = read(source, threads=len(whole) >= PARALLEL_BYTES).columns
+            raw = read(source, threads=large).columns
         else:
             with ThreadPoolExecutor(2) as pool:
                 tables = list(pool.map(lambda part: read(part, threads=False), parts))
@@ -79,7 +80,7 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
         blocks, raw[i] = raw[i].chunks, None  # each raw block is let go once it is copied into the joined column
         return pd.Series(pd.arrays.ArrowExtensionArray(_trim_blank(blocks, ascii_file)), copy=False)
 
-    if len(whole) >= PARALLEL_BYTES and width > 1:  # Arrow's kernels release the GIL: two columns at a time
+    if large and width > 1:  # Arrow's kernels release the GIL: two columns at a time
         with ThreadPoolExecutor(2) as pool:
             columns = dict(enumerate(pool.map(trimmed, range(width))))
     else:
@@ -91,7 +92,7 @@ def _halves(source: bytes | memoryview, whole: bytes) -> tuple[memoryview, memor
     """``source`` cut in two at the first line break past its middle, for a file with no quote (so no value
     holds a line break); None when there is no line break to cut at.
 
-    Two of Arrow's single-threaded readers, one per half, read as fast as its threaded reader on two cores,
+    Two of Arrow's single-threaded readers, one per half, read about as fast as its threaded reader on two cores,
     with a peak 40-50 MB lower on the benchmark's usage file: the threaded reader holds more blocks at once.
     """
     view = memoryview(source)
