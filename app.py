@@ -1,8 +1,8 @@
 """The router and frame: page config, session defaults, the shared sidebar, then the pages."""
 
-import cs_logic  # noqa: F401 - first, before pandas loads pyarrow: it sets Arrow's allocator option
 import streamlit as st
 
+import cs_logic  # noqa: F401 - first, before pandas loads pyarrow: it sets Arrow's allocator option
 from pages.common import current_store, init_state, sidebar
 
 st.set_page_config(page_title="Customer-success analytics", page_icon="📈", layout="wide")

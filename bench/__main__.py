@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import cs_logic  # noqa: E402,F401 - before pandas loads pyarrow: it sets Arrow's allocator options, as app.py does
 import duckdb  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import cs_logic  # noqa: E402,F401 - before pandas loads pyarrow: it sets Arrow's allocator options, as app.py does
 from bench import baseline_pandas  # noqa: E402
 from bench.generate import AS_OF, HEADERS, SIZES, generate  # noqa: E402
 
@@ -248,7 +248,7 @@ class Bench:
 
     def query_breakdown(self) -> None:
         """Seconds of each part of derived_measures' statement run alone (cProfile cannot see inside DuckDB)."""
-        ms = importlib.import_module("cs_logic.measures")
+        ms = importlib.import_module("cs_logic.metrics.measures")
         if not (hasattr(ms, "_plan") and hasattr(ms, "_columns")):
             return
         cols = ms._columns(self.store.con, set(self.store.tables))
@@ -262,11 +262,11 @@ class Bench:
         print("    " + text.replace("\n", "\n    "), flush=True)
 
     def scorecard(self) -> Any:
-        return importlib.import_module("cs_logic.health").scorecard_from_dict(SCORECARD)
+        return importlib.import_module("cs_logic.scoring.health").scorecard_from_dict(SCORECARD)
 
     # ------------------------------------------------------------ ingest
     def ingest_one(self, table: str) -> Any:
-        ws, st = importlib.import_module("cs_logic.workspace"), importlib.import_module("cs_logic.store")
+        ws, st = importlib.import_module("cs_logic.read.workspace"), importlib.import_module("cs_logic.read.store")
         path = self.paths[table]
         lf = ws.load_file(path.name, path.read_bytes())
         store = st.Store()
@@ -276,8 +276,8 @@ class Bench:
 
     def fig_ingest(self) -> None:
         name, target = "Ingest usage file (app / DuckDB read)", "<= 1.3x"
-        if module("cs_logic.workspace") is None or module("cs_logic.store") is None:
-            return self.add(not_measured(name, target, "cs_logic.workspace or cs_logic.store missing"))
+        if module("cs_logic.read.workspace") is None or module("cs_logic.read.store") is None:
+            return self.add(not_measured(name, target, "cs_logic.read.workspace or cs_logic.read.store missing"))
         path = self.paths["usage"]
         reader = "read_csv" if path.suffix == ".csv" else "read_parquet"
 
@@ -286,7 +286,7 @@ class Bench:
             con.execute(f"CREATE TABLE usage AS SELECT * FROM {reader}($p)", {"p": str(path)})
             con.close()
 
-        ws = importlib.import_module("cs_logic.workspace")
+        ws = importlib.import_module("cs_logic.read.workspace")
         if self.size == "L":  # one run in a capped subprocess: it may not fit, and must not take the harness down
             child = self.usage_child = run_child(self.size, ["usage"], cap=True)
             duck_s, _ = timed(duck, 1)
@@ -316,7 +316,7 @@ class Bench:
         """L: Parquet straight into typed frames (canonical dtypes) and a Store, skipping the upload path."""
         import pyarrow.parquet as pq
 
-        st = importlib.import_module("cs_logic.store")
+        st = importlib.import_module("cs_logic.read.store")
         t0 = time.perf_counter()
         tables = {}
         for t, path in self.paths.items():
@@ -349,7 +349,7 @@ class Bench:
         """Every table of the size into one Store, the way the Data page does it (untimed set-up)."""
         if self.size == "L":
             return self.load_direct()
-        ws, st = importlib.import_module("cs_logic.workspace"), importlib.import_module("cs_logic.store")
+        ws, st = importlib.import_module("cs_logic.read.workspace"), importlib.import_module("cs_logic.read.store")
         t0 = time.perf_counter()
         self.files = [ws.load_file(p.name, p.read_bytes()) for p in self.paths.values()]
         tables, _ = ws.combine(self.files)
@@ -362,7 +362,7 @@ class Bench:
     # ------------------------------------------------------------ scoring
     def app_score(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """What the Success page does on a data load: the measure frame, the points, the scores."""
-        pf, health = importlib.import_module("cs_logic.portfolio"), importlib.import_module("cs_logic.health")
+        pf, health = importlib.import_module("cs_logic.scoring.portfolio"), importlib.import_module("cs_logic.scoring.health")
         sc = self.scorecard()
         table = pf.measure_frame(self.store.con, set(self.store.tables), self.store.tables["accounts"], AS_OF)
         points = pf.portfolio_points(table, sc)
@@ -371,7 +371,7 @@ class Bench:
     def fig_scoring(self) -> None:
         names = ("Full scoring (app / one DuckDB group-by)", "Full scoring (pandas baseline / app)")
         targets = ("<= 2x", ">= 3x")
-        missing = [m for m in ("cs_logic.measures", "cs_logic.health") if module(m) is None]
+        missing = [m for m in ("cs_logic.metrics.measures", "cs_logic.scoring.health") if module(m) is None]
         if missing or self.store is None:
             why = f"{', '.join(missing)} missing" if missing else "no data loaded (ingest failed)"
             for n, t in zip(names, targets):
@@ -397,7 +397,7 @@ class Bench:
         name, target = "What-if rescore after a weight change", "<= 50 ms"
         if self.points is None:
             return self.add(not_measured(name, target, "no points matrix (scoring not measured)"))
-        health = importlib.import_module("cs_logic.health")
+        health = importlib.import_module("cs_logic.scoring.health")
         sc = self.scorecard()
         changed = replace(sc, measures=(replace(sc.measures[0], weight=sc.measures[0].weight + 15), *sc.measures[1:]))
         kwargs: dict[str, Any] = {}
@@ -420,8 +420,8 @@ class Bench:
     # ------------------------------------------------------------ pages
     def session(self) -> dict[str, Any]:
         """Session state as pages/common.py leaves it after loading these files (uploads memoised, store built)."""
-        settings_mod = importlib.import_module("cs_logic.settings")
-        from cs_logic.store import Filters
+        settings_mod = importlib.import_module("cs_logic.core.settings")
+        from cs_logic.read.store import Filters
 
         settings = settings_mod.Settings()
         uploads = {}
@@ -521,7 +521,7 @@ class Bench:
 
     def history(self) -> pd.DataFrame:
         """Monthly scores over the last quarter, as the account page's history would compute them."""
-        ms, health = importlib.import_module("cs_logic.measures"), importlib.import_module("cs_logic.health")
+        ms, health = importlib.import_module("cs_logic.metrics.measures"), importlib.import_module("cs_logic.scoring.health")
         accounts = self.store.tables["accounts"].drop_duplicates("account_id").set_index("account_id")
         return health.score_history(
             lambda d: ms.derived_measures(self.store.con, set(self.store.tables), d).join(accounts, how="left"),
@@ -562,8 +562,8 @@ class Bench:
     # ------------------------------------------------------------ memory
     def fig_memory(self) -> None:
         name, target = "Peak memory of ingest / CSV bytes", "<= 3x"
-        if module("cs_logic.workspace") is None or module("cs_logic.store") is None:
-            return self.add(not_measured(name, target, "cs_logic.workspace or cs_logic.store missing"))
+        if module("cs_logic.read.workspace") is None or module("cs_logic.read.store") is None:
+            return self.add(not_measured(name, target, "cs_logic.read.workspace or cs_logic.read.store missing"))
         total = sum(p.stat().st_size for p in self.paths.values())
         spread = ""
         if self.usage_child is not None:  # L: the usage ingest already ran in a capped subprocess; reuse it
@@ -611,8 +611,8 @@ class Bench:
 
 def child_ingest(size: str, tables: list[str]) -> None:
     """Run in a subprocess: ingest ``tables`` of ``size`` into a Store; print seconds, peak RSS or the error as JSON."""
-    from cs_logic.store import Store
-    from cs_logic.workspace import combine, load_file
+    from cs_logic.read.store import Store
+    from cs_logic.read.workspace import combine, load_file
 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
     paths = generate(size)

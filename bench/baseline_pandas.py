@@ -1,6 +1,6 @@
 """The health score the way an analyst would write it in plain pandas: the yardstick the app must beat.
 
-Same measures (METRICS.md / cs_logic.measures.MEASURE_DOCS) and the same weighted, renormalised score
+Same measures (METRICS.md / cs_logic.metrics.measures.MEASURE_DOCS) and the same weighted, renormalised score
 as the app's benchmark scorecard, with no cs_logic import, so the two can be checked against each other.
 """
 

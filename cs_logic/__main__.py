@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cs_logic.ingest import IngestError
-from cs_logic.settings import Settings, loads
-from cs_logic.health import Scorecard, load_scorecard, missing_columns
-from cs_logic.portfolio import backtest, measure_frame, resolver, score_portfolio
-from cs_logic.store import Store
-from cs_logic.summary import SECTIONS, latest_date, summary
-from cs_logic.workspace import LoadedFile, combine, load_file
+from cs_logic.core.settings import Settings, loads
+from cs_logic.read.ingest import IngestError
+from cs_logic.read.store import Store
+from cs_logic.read.workspace import LoadedFile, combine, load_file
+from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
+from cs_logic.scoring.portfolio import backtest, measure_frame, resolver, score_portfolio
+from cs_logic.views.summary import SECTIONS, latest_date, summary
 
 
 class CliError(Exception):

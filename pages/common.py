@@ -1,14 +1,14 @@
 """What every page shares: session state, the loaded data, the demo, the sidebar and filters.
 
 Session state keys (set once in ``init_state``; page-local keys carry their page's prefix):
-- ``store``: the session's :class:`cs_logic.store.Store` (its own DuckDB), or None before any load.
+- ``store``: the session's :class:`cs_logic.read.store.Store` (its own DuckDB), or None before any load.
 - ``uploads``: digest -> {"name", "data", "sheet", "table", "mapping"}: each file and the manager's choices.
-- ``files``: the :class:`cs_logic.workspace.LoadedFile` list the store was built from.
+- ``files``: the :class:`cs_logic.read.workspace.LoadedFile` list the store was built from.
 - ``cross_problems``: problems found across files (ids that match no account...).
 - ``loaded_key``: what the store holds, so a rerun reloads only when a file or a choice changed.
 - ``data_label``: "Demo data" or the file names, for the sidebar.
-- ``settings``: the :class:`cs_logic.settings.Settings` (mappings, scorecard, targets).
-- ``filters``: the global :class:`cs_logic.store.Filters`.
+- ``settings``: the :class:`cs_logic.core.settings.Settings` (mappings, scorecard, targets).
+- ``filters``: the global :class:`cs_logic.read.store.Filters`.
 - ``portfolio_memo``: the Success and Scorecard pages' measures, points and history, per data load.
 - ``health_scores``: the latest scored accounts (index account_id), for other pages to join.
 - ``seen_uploads``: uploader file ids already taken in (kept across resets, so the uploader's
@@ -26,11 +26,11 @@ from typing import Any
 
 import streamlit as st
 
-from cs_logic.escape import md_escape
-from cs_logic.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
-from cs_logic.settings import Settings
-from cs_logic.store import Filters, Store
-from cs_logic.workspace import IngestError, LoadedFile, combine, load_file
+from cs_logic.core.escape import md_escape
+from cs_logic.core.settings import Settings
+from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
+from cs_logic.read.store import Filters, Store
+from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data"
@@ -63,7 +63,7 @@ def load_upload(digest: str) -> LoadedFile:
     Memoised in the session on the SHA-256 of the bytes plus the choices, so a rerun reuses the
     parsed file without copying it (st.cache_data would unpickle a fresh copy on every rerun).
     """
-    from cs_logic.settings import dumps
+    from cs_logic.core.settings import dumps
 
     up = st.session_state["uploads"][digest]
     settings_json = dumps(st.session_state["settings"])
@@ -78,7 +78,7 @@ def load_upload(digest: str) -> LoadedFile:
 
 def add_upload(name: str, data: bytes) -> str:
     """Remember an uploaded file in the session (once per content) and return its digest."""
-    from cs_logic.workspace import sha256
+    from cs_logic.read.workspace import sha256
 
     digest = sha256(data)
     st.session_state["uploads"].setdefault(digest, {"name": name, "data": data, "sheet": None,
@@ -213,7 +213,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def table_downloads(csv_slot: Any, xlsx_slot: Any, table: Any, file_stem: str, key: str, sheet: str | None = None,
                     labels: tuple[str, str] = ("Download CSV", "Download XLSX")) -> None:
-    """CSV and XLSX buttons for one table, formula-safe (cs_logic.exports) and written on click (a callable: a
+    """CSV and XLSX buttons for one table, formula-safe (cs_logic.output.exports) and written on click (a callable: a
     rerun builds no file, and the browser never checks a file a newer run replaced). The XLSX only when the
     table fits a sheet; otherwise why not, in its place."""
     csv_slot.download_button(labels[0], partial(to_csv_bytes, table), file_name=f"{file_stem}.csv", mime="text/csv",
@@ -231,7 +231,7 @@ def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:
 
     Returns (as_of, data_key, measure frame, churn status, column resolver, starting scorecard).
     """
-    from cs_logic import portfolio as pf
+    from cs_logic.scoring import portfolio as pf
 
     as_of = as_of_default()
     key = repr((st.session_state["loaded_key"], store.filters, as_of))

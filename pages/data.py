@@ -5,11 +5,19 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from cs_logic.escape import md_escape
-from cs_logic.schema import TABLE_NAMES, TABLES, UNKNOWN
-from cs_logic.settings import dumps, loads
-from cs_logic.validate import problems_frame
-from pages.common import UPLOAD_LIMIT_MB, add_upload, init_state, load_demo, load_upload, reset_data, sync_store
+from cs_logic.core.escape import md_escape
+from cs_logic.core.schema import TABLE_NAMES, TABLES, UNKNOWN
+from cs_logic.core.settings import dumps, loads
+from cs_logic.read.validate import problems_frame
+from pages.common import (
+    UPLOAD_LIMIT_MB,
+    add_upload,
+    init_state,
+    load_demo,
+    load_upload,
+    reset_data,
+    sync_store,
+)
 
 init_state()
 NONE = "(not in this file)"

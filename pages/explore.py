@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from cs_logic import explore
 from cs_logic.charts.explore import group_chart
-from cs_logic.store import QUERY_TIMEOUT_MS
+from cs_logic.metrics import explore
+from cs_logic.read.store import QUERY_TIMEOUT_MS
 from pages.common import require_data, table_downloads
 
 SQL_ROW_LIMIT = 10_000

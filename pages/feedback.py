@@ -8,13 +8,13 @@ data load, as-of date and health scores); other ``fb_`` keys are this page's wid
 import pandas as pd
 import streamlit as st
 
-from cs_logic import feedback as fb
-from cs_logic import feedback_view as fv
 from cs_logic.charts import feedback as charts
-from cs_logic.drivers import operational_drivers, relative_weights
-from cs_logic.faq import faq_candidates, mark_covered
-from cs_logic.loyalty_view import surveys_with_accounts
-from cs_logic.measures import derived_measures
+from cs_logic.metrics import feedback as fb
+from cs_logic.metrics.drivers import operational_drivers, relative_weights
+from cs_logic.metrics.faq import faq_candidates, mark_covered
+from cs_logic.metrics.measures import derived_measures
+from cs_logic.views import feedback_view as fv
+from cs_logic.views.loyalty_view import surveys_with_accounts
 from pages.common import as_of_default, init_state, require_data, table_downloads
 
 init_state()

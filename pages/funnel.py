@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from cs_logic import funnel
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
+from cs_logic.metrics import funnel
 from pages.common import as_of_default, require_data, table_downloads
 
 PCT = st.column_config.NumberColumn(format="percent")

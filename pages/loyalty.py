@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cs_logic import loyalty_view as lv
 from cs_logic.charts import loyalty as charts
-from cs_logic.targets import delta_colour, delta_text, gaps_frame_rows, headline_gap
+from cs_logic.metrics.targets import delta_colour, delta_text, gaps_frame_rows, headline_gap
+from cs_logic.views import loyalty_view as lv
 from pages.common import as_of_default, init_state, require_data
 
 init_state()

@@ -5,10 +5,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from cs_logic import kpi
-from cs_logic import overview as ov
-from cs_logic.exports import chart_png, chart_svg
-from cs_logic.settings import dumps
+from cs_logic.core.settings import dumps
+from cs_logic.output.exports import chart_png, chart_svg
+from cs_logic.views import kpi
+from cs_logic.views import overview as ov
 from pages.common import as_of_default, init_state, require_data, table_downloads
 
 init_state()

@@ -12,11 +12,11 @@ from functools import partial
 
 import streamlit as st
 
-from cs_logic import backtest, health
-from cs_logic import portfolio as pf
-from cs_logic import scorecard_edit as se
 from cs_logic.charts import health as charts
-from cs_logic.measures import MEASURE_DOCS
+from cs_logic.metrics.measures import MEASURE_DOCS
+from cs_logic.scoring import backtest, health
+from cs_logic.scoring import portfolio as pf
+from cs_logic.scoring import scorecard_edit as se
 from pages.common import health_inputs, init_state, remembered, require_data
 
 init_state()

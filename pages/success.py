@@ -7,9 +7,9 @@ per data load (shared with the Scorecard page); ``suc_`` keys are this page's wi
 
 import streamlit as st
 
-from cs_logic import health
-from cs_logic import portfolio as pf
 from cs_logic.charts import health as charts
+from cs_logic.scoring import health
+from cs_logic.scoring import portfolio as pf
 from pages.common import health_inputs, init_state, remembered, require_data, table_downloads
 
 init_state()

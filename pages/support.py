@@ -4,8 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from cs_logic import support
 from cs_logic.charts.support import response_time_chart, tickets_per_week_chart
+from cs_logic.metrics import support
 from pages.common import as_of_default, init_state, require_data
 
 init_state()

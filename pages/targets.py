@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from cs_logic.targets import KPIS, benchmarks_with, benchmarks_without, check_benchmark
+from cs_logic.metrics.targets import KPIS, benchmarks_with, benchmarks_without, check_benchmark
 from pages.common import current_store, init_state, load_demo
 
 init_state()

@@ -36,3 +36,57 @@ def test_pages_hold_no_sql():
     files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
     offenders = [p.name for p in files if p.exists() and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+# The layers of cs_logic, lowest first: a module may import its own layer and the layers below it, never above.
+LAYERS = ("core", "read", "metrics", "scoring", "charts", "output", "views")
+
+
+def _layer(module: str) -> int | None:
+    """The rank of a ``cs_logic.<layer>...`` module; None for the package itself and the command line (top)."""
+    parts = module.split(".")
+    if parts[0] != "cs_logic" or len(parts) < 2 or parts[1] not in LAYERS:
+        return None
+    return LAYERS.index(parts[1])
+
+
+def _cs_logic_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("cs_logic")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cs_logic"):
+            found |= {f"{node.module}.{a.name}" if node.module in ("cs_logic", *(f"cs_logic.{x}" for x in LAYERS))
+                      else node.module for a in node.names}
+    return found
+
+
+def test_every_cs_logic_module_sits_in_a_layer():
+    """Apart from the package's own files (__init__, the command line), each module is in one layer folder."""
+    loose = sorted(p.name for p in (ROOT / "cs_logic").glob("*.py") if p.name not in ("__init__.py", "__main__.py"))
+    folders = sorted(p.name for p in (ROOT / "cs_logic").iterdir() if p.is_dir() and p.name != "__pycache__")
+    assert loose == []
+    assert folders == sorted(LAYERS)
+
+
+def test_imports_run_down_the_layers_only():
+    """read never imports metrics, metrics never scoring, ... views is the top; the command line may use all."""
+    wrong = []
+    for path in sorted((ROOT / "cs_logic").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        here = _layer(".".join(rel.parts))
+        if here is None:
+            continue
+        for target in _cs_logic_imports(path):
+            there = _layer(target)
+            if there is not None and there > here:
+                wrong.append(f"{'.'.join(rel.parts)} -> {target}")
+    assert wrong == []
+
+
+def test_the_layer_check_sees_a_wrong_way_import(tmp_path):
+    """The guard is not vacuous: an import from read up to metrics is caught."""
+    bad = tmp_path / "x.py"
+    bad.write_text("from cs_logic.metrics import funnel\nfrom cs_logic.read.parse import infer_kind\n")
+    assert [t for t in _cs_logic_imports(bad) if _layer(t) > _layer("cs_logic.read.x")] == ["cs_logic.metrics.funnel"]

@@ -1,4 +1,4 @@
-"""Large CSVs are read by Arrow's reader (cs_logic.arrowtext; ARROW_MIN_BYTES and up), small ones by pandas'.
+"""Large CSVs are read by Arrow's reader (cs_logic.read.arrowtext; ARROW_MIN_BYTES and up), small ones by pandas'.
 
 The two must give the same result: the same table, mapping, typed frame, problems and preview, on every real
 export in ../shared/data and on every CSV of the bad-input corpus. Each file is loaded twice, once with the
@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from cs_logic import arrowtext, ingest, parse, validate
-from cs_logic.workspace import load_file
+from cs_logic.read import arrowtext, ingest, parse, validate
+from cs_logic.read.workspace import load_file
 from tests import badfiles
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -151,7 +151,7 @@ def test_parquet_cells_converted_in_arrow_equal_the_value_by_value_text(tmp_path
     import decimal
     import io
 
-    from cs_logic import spreadsheet
+    from cs_logic.read import spreadsheet
 
     frame = pd.DataFrame({
         "id": [1, 2, None, 4], "name": [" a ", "", None, "Zoë"], "amount": [1.0, 0.1 + 0.2, np.nan, -2.5e-7],

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic.workspace import IngestError, LoadedFile, load_file
+from cs_logic.read.workspace import IngestError, LoadedFile, load_file
 from tests import badfiles
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cs_logic import overview as ov
-from cs_logic.settings import Settings
-from cs_logic.workspace import combine, load_file
+from cs_logic.core.settings import Settings
+from cs_logic.read.workspace import combine, load_file
+from cs_logic.views import overview as ov
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser

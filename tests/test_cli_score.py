@@ -107,7 +107,7 @@ def test_score_command_with_an_as_of_date_and_dated_usage(tmp_path):
     assert json.loads(run.stdout)["bands"] == {"red": 1, "yellow": 1, "green": 0}
     import datetime as dt
 
-    from cs_logic.workspace import load_file
+    from cs_logic.read.workspace import load_file
 
     usage = load_file("usage.csv", (tmp_path / "usage.csv").read_bytes(), as_of=dt.date(2025, 1, 31))
     late = [p for p in usage.problems if "more than a year after 2025-01-31" in p.message]

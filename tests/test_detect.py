@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import schema
-from cs_logic.detect import Detection, detect, map_columns, normalise_header
-from cs_logic.ingest import read_table
+from cs_logic.core import schema
+from cs_logic.read.detect import Detection, detect, map_columns, normalise_header
+from cs_logic.read.ingest import read_table
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -267,7 +267,7 @@ def test_two_thousand_columns_are_recognised() -> None:
 def test_a_long_column_is_sampled_from_rows_spread_over_it_and_a_sparse_one_is_scanned_whole() -> None:
     """Recognition looks at 4 x sample-size rows spread evenly over a long column when enough of them hold a
     value; a column that is mostly blank (or blank words) is scanned whole so its few values are still found."""
-    from cs_logic.detect import _candidates
+    from cs_logic.read.detect import _candidates
 
     n, size = 100_000, 100
     dense = pd.Series([f"v{i}" for i in range(n)], dtype=object)

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic.drivers import johnson_weights, operational_drivers, quadrants, relative_weights, scale_of
+from cs_logic.metrics.drivers import (
+    johnson_weights,
+    operational_drivers,
+    quadrants,
+    relative_weights,
+    scale_of,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

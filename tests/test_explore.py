@@ -1,4 +1,4 @@
-"""Tests for cs_logic.explore: the group-by builder and the read-only SQL box."""
+"""Tests for cs_logic.metrics.explore: the group-by builder and the read-only SQL box."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cs_logic.charts.explore import group_chart
-from cs_logic.explore import MAX_GROUPS, group_summary, run_readonly_sql
+from cs_logic.metrics.explore import MAX_GROUPS, group_summary, run_readonly_sql
 
 LOCKDOWN = (
     "SET enable_external_access = false",

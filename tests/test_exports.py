@@ -1,4 +1,4 @@
-"""Tests for cs_logic.exports: formula neutralising, CSV and XLSX downloads, offline chart images."""
+"""Tests for cs_logic.output.exports: formula neutralising, CSV and XLSX downloads, offline chart images."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic.exports import (
+from cs_logic.output.exports import (
     EXCEL_MAX_CELL,
     EXCEL_MAX_DATA_ROWS,
     chart_png,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cs_logic.faq import faq_candidates, is_question, mark_covered, normalise_question
+from cs_logic.metrics.faq import faq_candidates, is_question, mark_covered, normalise_question
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

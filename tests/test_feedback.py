@@ -9,8 +9,18 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cs_logic.feedback import (ces, csat, csat_by, distinctive_terms, feature_interest, index_comments,
-                               parse_query, score_group, search_comments, themes)
+from cs_logic.metrics.feedback import (
+    ces,
+    csat,
+    csat_by,
+    distinctive_terms,
+    feature_interest,
+    index_comments,
+    parse_query,
+    score_group,
+    search_comments,
+    themes,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="../shared/data (real test exports) is absent")
@@ -243,7 +253,7 @@ def test_nps_verbatims_detractor_terms_are_about_waiting_and_faults():
 
 def test_search_works_on_the_apps_locked_connection():
     """The session database (external access off, configuration locked) still takes the index."""
-    from cs_logic.store import connect
+    from cs_logic.read.store import connect
     con = connect(memory_limit="64MB")
     con.execute("CREATE TABLE surveys AS SELECT 'Entrega atrasada' AS comment, 3.0 AS csat")
     assert search_comments(con, "surveys", "ATRASADA", {"group": "neutral"})["comment"].tolist() == ["Entrega atrasada"]

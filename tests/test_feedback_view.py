@@ -7,9 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cs_logic import feedback_view as fv
-from cs_logic.feedback import search_comments
-from cs_logic.store import Filters, Store
+from cs_logic.metrics.feedback import search_comments
+from cs_logic.read.store import Filters, Store
+from cs_logic.views import feedback_view as fv
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for cs_logic.funnel: stage order, reach, conversion, win probability, forecast, per-owner views."""
+"""Tests for cs_logic.metrics.funnel: stage order, reach, conversion, win probability, forecast, per-owner views."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import funnel
-from cs_logic.stats import wilson_interval
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
+from cs_logic.core.stats import wilson_interval
+from cs_logic.metrics import funnel
+from cs_logic.read.validate import unmatched_values
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "maven_crm_sales_opportunities"
 ORDER = ["Lead", "Demo", "Proposal", "Won"]
@@ -152,7 +153,7 @@ def test_functions_degrade_when_optional_columns_are_absent():
 
 def test_unmatched_values_suggests_the_reference_value_equal_without_spaces_and_case():
     deals = pd.DataFrame({"product": ["GTXPro", "GTXPro", "gtx basic", "MG Special", "Zzz", None]})
-    found = funnel.unmatched_values(deals, "product", pd.Series(["GTX Pro", "GTX Basic", "MG Special"]))
+    found = unmatched_values(deals, "product", pd.Series(["GTX Pro", "GTX Basic", "MG Special"]))
     assert found.to_dict("records") == [
         {"value": "GTXPro", "rows": 2, "suggestion": "GTX Pro"},
         {"value": "gtx basic", "rows": 1, "suggestion": "GTX Basic"},
@@ -222,5 +223,5 @@ def test_maven_weighted_forecast_equals_an_independent_computation(maven):
 
 def test_maven_products_report_gtxpro_against_products_csv(maven):
     products = pd.read_csv(DATA / "products.csv")["product"]
-    found = funnel.unmatched_values(maven, "product", products)
+    found = unmatched_values(maven, "product", products)
     assert found.to_dict("records") == [{"value": "GTXPro", "rows": 1480, "suggestion": "GTX Pro"}]

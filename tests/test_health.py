@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import backtest as bt
-from cs_logic import health as h
-from cs_logic import scorecard_edit as se
 from cs_logic.charts import health as charts
+from cs_logic.scoring import backtest as bt
+from cs_logic.scoring import health as h
+from cs_logic.scoring import scorecard_edit as se
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TELCO = DATA / "telco_churn" / "Telco-Customer-Churn.csv"

@@ -11,8 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cs_logic.ingest import (IngestError, check_zip, decode_text, is_arrow_text, list_sheets, object_frame, read_table,
-                             sniff_delimiter, sniff_type)
+from cs_logic.read.ingest import (
+    IngestError,
+    check_zip,
+    decode_text,
+    is_arrow_text,
+    list_sheets,
+    object_frame,
+    read_table,
+    sniff_delimiter,
+    sniff_type,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -107,7 +116,7 @@ def test_rows_with_too_many_fields_are_kept_and_noted_and_short_rows_padded() ->
 def test_cells_are_trimmed_alike_in_every_chunk_arrow_scans(monkeypatch) -> None:
     """Arrow looks for values to trim a chunk of rows at a time: with chunks of 3 rows, values to trim in
     several chunks (and a blank in the last) come out as with one pass, other values as the same objects."""
-    from cs_logic import ingest
+    from cs_logic.read import ingest
 
     monkeypatch.setattr(ingest, "CHUNK_ROWS", 3)
     rows = ["id,name"] + [f"{i}, N{i}\u00a0" if i % 4 == 0 else f"{i},N{i}" for i in range(1, 12)] + ["12,  "]
@@ -165,7 +174,7 @@ def test_inner_blank_rows_are_skipped_with_one_note_and_row_numbers_kept() -> No
 def test_inner_blank_rows_of_a_large_csv_are_skipped_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same file through Arrow's reader (a large CSV): a blank first cell and blank lines inside. The blank
     check wrote into a read-only array there and the whole file was refused."""
-    from cs_logic import ingest
+    from cs_logic.read import ingest
 
     monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
     result = read_table(b"id,v\n1,a\n,\n\n2,b\n,c\n\n\n", "b.csv")
@@ -180,7 +189,7 @@ def test_blank_lines_at_the_end_are_cut_off_without_a_copy(monkeypatch: pytest.M
     usage file with two of them was copied whole: 820 MB peak instead of 450)."""
     import pyarrow as pa
 
-    from cs_logic import ingest, tableshape
+    from cs_logic.read import ingest, tableshape
 
     monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
     result = read_table(b"id,v\n1,a\n2,b\n\n\n", "b.csv")
@@ -272,7 +281,7 @@ def test_parquet_over_the_row_limit_is_refused_from_its_metadata_before_reading(
 
     (The L benchmark's 90 MB usage.parquet holds 50 million rows and ran out of 16 GB instead.)
     """
-    from cs_logic import spreadsheet
+    from cs_logic.read import spreadsheet
 
     buf = io.BytesIO()
     pd.DataFrame({"account_id": ["A1"] * 1000, "events": range(1000)}).to_parquet(buf)
@@ -285,7 +294,7 @@ def test_parquet_over_the_row_limit_is_refused_from_its_metadata_before_reading(
 
 
 def test_parquet_over_the_expanded_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cs_logic import spreadsheet
+    from cs_logic.read import spreadsheet
 
     buf = io.BytesIO()
     pd.DataFrame({"text": [f"{i:04d}" * 250 for i in range(50)]}).to_parquet(buf)  # 50 KB of distinct text

@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from cs_logic.loyalty_view import (
+from cs_logic.metrics.survival import kaplan_meier
+from cs_logic.views.loyalty_view import (
     churn_tiles,
     csat_tile,
     group_columns,
@@ -14,7 +15,6 @@ from cs_logic.loyalty_view import (
     revenue_tiles,
     surveys_with_accounts,
 )
-from cs_logic.survival import kaplan_meier
 
 
 def test_join_adds_only_the_account_columns_the_surveys_lack_and_keeps_one_row_per_answer():

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic.measures import MEASURE_DOCS, available_measures, derived_measures
+from cs_logic.metrics.measures import MEASURE_DOCS, available_measures, derived_measures
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SAAS = DATA / "saas_usage"

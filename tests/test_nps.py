@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cs_logic.charts.loyalty import nps_distribution_chart, nps_trend_chart
-from cs_logic.nps import (
+from cs_logic.metrics.nps import (
     ACCOUNT_VARIANTS,
     NpsResult,
     account_nps,

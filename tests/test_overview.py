@@ -1,4 +1,4 @@
-"""Tests for cs_logic.overview: headline KPIs worked by hand, risks, themes, methodology and the demo report."""
+"""Tests for cs_logic.views.overview: headline KPIs worked by hand, risks, themes, methodology and the demo report."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cs_logic import kpi
-from cs_logic import overview as ov
-from cs_logic.exports import to_csv_bytes, to_xlsx_bytes
-from cs_logic.health import Bands, Measure, Scorecard
-from cs_logic.settings import Settings
-from cs_logic.workspace import combine, load_file
+from cs_logic.core.settings import Settings
+from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes
+from cs_logic.read.workspace import combine, load_file
+from cs_logic.scoring.health import Bands, Measure, Scorecard
+from cs_logic.views import kpi
+from cs_logic.views import overview as ov
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ("accounts.csv", "usage.csv", "tickets.csv", "surveys.csv", "orders.csv", "deals.csv")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from cs_logic.settings import dumps, loads
+from cs_logic.core.settings import dumps, loads
 from tests.badfiles import shown
 
 ROOT = Path(__file__).resolve().parents[1]

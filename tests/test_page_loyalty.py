@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic.store import Store
+from cs_logic.read.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 LOYALTY = str(ROOT / "pages" / "loyalty.py")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic import health
-from cs_logic.settings import dumps, loads
+from cs_logic.core.settings import dumps, loads
+from cs_logic.scoring import health
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "scorecard.py")

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from cs_logic.parse import (
+from cs_logic.read.parse import (
     BLANKS,
     infer_kind,
     parse_as,
@@ -547,7 +547,7 @@ def _iso_values(seed: int, n: int = 20_000) -> list[str | None]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_iso_cast_reads_every_iso_shape_as_the_byte_grid_does(seed: int) -> None:
-    from cs_logic.dates import _iso_cast, _iso_grid
+    from cs_logic.read.dates import _iso_cast, _iso_grid
 
     text = pa.array(_iso_values(seed), type=pa.large_string())
     fast = _iso_cast(text)
@@ -562,7 +562,7 @@ def test_iso_cast_reads_every_iso_shape_as_the_byte_grid_does(seed: int) -> None
 def test_one_value_outside_the_iso_shapes_leaves_the_column_to_the_exact_reading(odd: str) -> None:
     """The cast is all or nothing: one impossible, out-of-range or other-shaped value sends the whole column
     to the byte grid and the general reader, which judge each value as before."""
-    from cs_logic.dates import _iso_cast, read_dates
+    from cs_logic.read.dates import _iso_cast, read_dates
 
     values = ["2020-01-01", odd, "2021-06-30 08:15"]
     assert _iso_cast(pa.array(values, type=pa.large_string())) is None
@@ -573,7 +573,7 @@ def test_one_value_outside_the_iso_shapes_leaves_the_column_to_the_exact_reading
 
 def test_every_blank_word_in_any_case_is_blank_and_near_misses_are_not() -> None:
     """The blank words are found by one case-insensitive pattern (no lower-cased copy of the column)."""
-    from cs_logic.parse import BLANKS, _trimmed
+    from cs_logic.read.parse import BLANKS, _trimmed
 
     words = sorted(BLANKS)
     cases = [w for w in words for w in (w, w.upper(), w.title(), f"  {w.upper()} ")]

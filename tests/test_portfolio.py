@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic import health
-from cs_logic import portfolio as pf
-from cs_logic import scorecard_edit as se
-from cs_logic.health import Bands, Measure, Scorecard
-from cs_logic.store import Store
-from cs_logic.workspace import combine, load_file
+from cs_logic.read.store import Store
+from cs_logic.read.workspace import combine, load_file
+from cs_logic.scoring import health
+from cs_logic.scoring import portfolio as pf
+from cs_logic.scoring import scorecard_edit as se
+from cs_logic.scoring.health import Bands, Measure, Scorecard
 
 AS_OF = dt.date(2024, 12, 31)
 SC = Scorecard("Golden", Bands(50, 75), (
@@ -276,7 +276,7 @@ def test_backtest_frame_scores_accounts_as_they_were_before_the_outcome():
     A2's usage counts only up to the cutoff: 2 events on 2026-07-20, not the 9 after it."""
     import datetime as dt
 
-    from cs_logic.store import Store
+    from cs_logic.read.store import Store
 
     accounts = pd.DataFrame({
         "account_id": ["A1", "A2", "A3", "A4"],

@@ -1,4 +1,4 @@
-"""Tests for cs_logic.report: a self-contained HTML report with inline SVG and escaped text."""
+"""Tests for cs_logic.output.report: a self-contained HTML report with inline SVG and escaped text."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from cs_logic import funnel
 from cs_logic.charts.funnel import funnel_chart
-from cs_logic.report import Section, html_report, table_html
+from cs_logic.metrics import funnel
+from cs_logic.output.report import Section, html_report, table_html
 
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 XSS = "<script>alert(1)</script>"

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from cs_logic.charts.loyalty import cohort_heatmap, mrr_movements_chart, owner_funnel_chart, survival_chart
-from cs_logic.owner_churn import churn_by_owner
-from cs_logic.repeat import repeat_purchase
-from cs_logic.retention import (
+from cs_logic.metrics.owner_churn import churn_by_owner
+from cs_logic.metrics.repeat import repeat_purchase
+from cs_logic.metrics.retention import (
     ALL_COHORTS,
     DAYS_PER_MONTH,
     churn_flags,
@@ -28,7 +28,7 @@ from cs_logic.retention import (
     revenue_retention,
     summary_accounts,
 )
-from cs_logic.survival import kaplan_meier, median_lifetime, survival_by
+from cs_logic.metrics.survival import kaplan_meier, median_lifetime, survival_by
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RAVENSTACK_SUBS = DATA / "saas_usage" / "ravenstack_subscriptions.csv"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic import explore
-from cs_logic.settings import Settings
-from cs_logic.store import TABLES_AND_VIEWS, Filters, Store
-from cs_logic.workspace import IngestError, combine, load_file
+from cs_logic.core.settings import Settings
+from cs_logic.metrics import explore
+from cs_logic.read.store import TABLES_AND_VIEWS, Filters, Store
+from cs_logic.read.workspace import IngestError, combine, load_file
 from pages.common import UPLOAD_LIMIT_MB
 from tests import badfiles
 
@@ -95,7 +95,8 @@ def test_store_filters_with_crafted_values_filter_exactly_and_run_nothing(crafte
 
 
 def test_comment_search_over_a_crafted_column_runs_nothing(crafted):
-    from cs_logic import feedback, feedback_view
+    from cs_logic.metrics import feedback
+    from cs_logic.views import feedback_view
 
     store, column, target = crafted
     # As the Feedback page does: the surveys copied to a base table (the loaded frames are views), then indexed.
@@ -109,7 +110,7 @@ def test_comment_search_over_a_crafted_column_runs_nothing(crafted):
 
 def test_derived_measures_over_crafted_ids_run_nothing(crafted):
     """A1 answered 9 then 7 (latest 7, NPS 50: one promoter, one passive of 2); A2 3; A3 10."""
-    from cs_logic import measures
+    from cs_logic.metrics import measures
 
     store, column, target = crafted
     got = measures.derived_measures(store.con, set(store.tables), dt.date(2024, 4, 1))
@@ -142,7 +143,7 @@ def test_the_session_database_itself_refuses_file_access_and_setting_changes(cra
 
 def test_downloads_neutralise_formula_payloads_from_comments():
     """Each of =, +, @, - starts gains a leading ' so a spreadsheet shows it as text."""
-    from cs_logic import exports
+    from cs_logic.output import exports
 
     lf = load_file(*badfiles.formula_survey())
     frame = exports.neutralise_frame(lf.prepared.frame)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from cs_logic.settings import FileMapping, Settings, dumps, loads
+from cs_logic.core.settings import FileMapping, Settings, dumps, loads
 
 
 def test_settings_round_trip_is_identical():

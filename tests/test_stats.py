@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from cs_logic.stats import wilson_interval
+from cs_logic.core.stats import wilson_interval
 
 
 @pytest.mark.parametrize(

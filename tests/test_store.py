@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cs_logic.store import TABLES_AND_VIEWS, Filters, Store, connect, quote_ident
+from cs_logic.read.store import TABLES_AND_VIEWS, Filters, Store, connect, quote_ident
 
 
 def _accounts():

@@ -6,9 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic.support import (backlog, by_agent, by_dim, response_percentiles, support_summary,
-                              ticket_durations, tickets_per_week)
 from cs_logic.charts.support import response_time_chart, tickets_per_week_chart
+from cs_logic.metrics.support import (
+    backlog,
+    by_agent,
+    by_dim,
+    response_percentiles,
+    support_summary,
+    ticket_durations,
+    tickets_per_week,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="../shared/data (real test exports) is absent")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic.settings import TARGET_KPIS, Settings, dumps, loads
-from cs_logic.targets import (
+from cs_logic.core.settings import TARGET_KPIS, Settings, dumps, loads
+from cs_logic.metrics.targets import (
     KPIS,
     benchmarks_with,
     benchmarks_without,

@@ -4,8 +4,8 @@ import unicodedata
 
 import pytest
 
-from cs_logic import textnorm
-from cs_logic.textnorm import STOP_WORDS, bigrams, content_terms, fold, is_rtl, rtl_share, tokens
+from cs_logic.metrics import textnorm
+from cs_logic.metrics.textnorm import STOP_WORDS, bigrams, content_terms, fold, is_rtl, rtl_share, tokens
 
 
 @pytest.mark.parametrize("written, typed", [

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs_logic.detect import detect
-from cs_logic.ingest import read_table
-from cs_logic.problems import Problem
-from cs_logic.validate import cross_check, prepare, problems_frame
+from cs_logic.core.problems import Problem
+from cs_logic.read.detect import detect
+from cs_logic.read.ingest import read_table
+from cs_logic.read.validate import cross_check, prepare, problems_frame
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 AS_OF = pd.Timestamp("2025-01-01")
@@ -202,7 +202,7 @@ def test_saas_usage_cross_check_reports_the_churn_disagreement() -> None:
 
 def _large_usage(monkeypatch: pytest.MonkeyPatch, parallel_rows: int):
     """20,000 usage rows read as a large CSV is (Arrow-backed text), typed two at a time from ``parallel_rows``."""
-    from cs_logic import ingest, validate
+    from cs_logic.read import ingest, validate
 
     monkeypatch.setattr(ingest, "ARROW_MIN_BYTES", 0)
     monkeypatch.setattr(validate, "PARALLEL_ROWS", parallel_rows)
@@ -216,7 +216,7 @@ def test_prepare_lets_each_text_column_go_once_it_is_typed(monkeypatch: pytest.M
     holds the text, so what it has allocated when each column is typed is the text still held."""
     import pyarrow as pa
 
-    from cs_logic import validate
+    from cs_logic.read import validate
 
     read = _large_usage(monkeypatch, parallel_rows=10**12)  # one column after the other, in mapping order
     text = {str(c): pa.array(read.frame[c]).nbytes for c in read.frame.columns}
@@ -246,7 +246,7 @@ def test_a_long_tables_largest_column_is_typed_first_and_alone(monkeypatch: pyte
     mapping's order."""
     import threading
 
-    from cs_logic import validate
+    from cs_logic.read import validate
 
     read = _large_usage(monkeypatch, parallel_rows=1)
     typed = validate._typed

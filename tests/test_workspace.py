@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cs_logic.workspace import combine, load_file, rows_with
+from cs_logic.read.workspace import combine, load_file, rows_with
 
 
 def test_data_check_reports_a_product_the_product_list_does_not_know(shared_data):
@@ -62,7 +62,7 @@ def test_a_digest_the_caller_has_is_not_computed_again(monkeypatch) -> None:
     """The Data page hashes each upload once (its key in the session); load_file takes that digest."""
     import hashlib
 
-    from cs_logic import workspace
+    from cs_logic.read import workspace
 
     data = b"account_id,revenue\nA1,10\nA2,20\n"
     assert workspace.load_file("a.csv", data).digest == hashlib.sha256(data).hexdigest()

@@ -9,7 +9,7 @@ MAX_ROWS = 5000
 
 
 def csat_trend_chart(by_period: pd.DataFrame, period_col: str = "period") -> alt.Chart:
-    """CSAT % per period (from :func:`cs_logic.feedback.csat_by` with ``freq``), n in the tooltip.
+    """CSAT % per period (from :func:`cs_logic.metrics.feedback.csat_by` with ``freq``), n in the tooltip.
 
     Small-sample periods (n < 30) get their own point shape.
 
@@ -78,7 +78,7 @@ def driver_quadrant_chart(table: pd.DataFrame, r2: float | None = None, n: int |
 
 
 def faq_chart(groups: pd.DataFrame, top: int = 20) -> alt.Chart:
-    """Bars of the largest FAQ candidate groups (from :func:`cs_logic.faq.faq_candidates`).
+    """Bars of the largest FAQ candidate groups (from :func:`cs_logic.metrics.faq.faq_candidates`).
 
     >>> g = pd.DataFrame({"label": ["reset password"], "count": [12], "share": [0.3], "change": [4]})
     >>> faq_chart(g).to_dict()["mark"]["type"]
@@ -97,7 +97,7 @@ def faq_chart(groups: pd.DataFrame, top: int = 20) -> alt.Chart:
 
 
 def themes_chart(themes: pd.DataFrame, top: int = 20) -> alt.Chart:
-    """Bars of the most mentioned words and phrases (from :func:`cs_logic.feedback.themes`).
+    """Bars of the most mentioned words and phrases (from :func:`cs_logic.metrics.feedback.themes`).
 
     >>> t = pd.DataFrame({"term": ["delivery"], "kind": ["word"], "comments": [5], "share": [0.5]})
     >>> themes_chart(t).to_dict()["encoding"]["y"]["field"]

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from cs_logic.health import BAND_COLOURS, BANDS
+from cs_logic.scoring.health import BAND_COLOURS, BANDS
 
 _BAND_SCALE = alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS])
 

@@ -6,8 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from cs_logic.owner_churn import OwnerChurn
-from cs_logic.retention import ALL_COHORTS
+from cs_logic.metrics.owner_churn import OwnerChurn
+from cs_logic.metrics.retention import ALL_COHORTS
 
 MAX_ROWS = 5000
 NPS_COLOURS = {"detractor": "#d62728", "passive": "#bdbdbd", "promoter": "#2ca02c"}
@@ -18,7 +18,7 @@ MOVEMENT_COLOURS = ("#2ca02c", "#98df8a", "#1f77b4", "#ff9896", "#d62728")
 def nps_distribution_chart(dist: pd.DataFrame, title: str = "Answers 0-10") -> alt.Chart:
     """Bars of the count of each answer 0..10 (``nps.distribution``), coloured by promoter/passive/detractor.
 
-    >>> from cs_logic.nps import distribution
+    >>> from cs_logic.metrics.nps import distribution
     >>> nps_distribution_chart(distribution([10, 3])).to_dict()["mark"]["type"]
     'bar'
     """
@@ -41,7 +41,7 @@ def nps_trend_chart(
 ) -> alt.LayerChart:
     """NPS per period (``nps.nps_trend``): a line, the interval as a band, diamonds on significant changes.
 
-    >>> from cs_logic.nps import nps_trend
+    >>> from cs_logic.metrics.nps import nps_trend
     >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-01-05", "2024-02-05"]), "nps": [10, 0]})
     >>> len(nps_trend_chart(nps_trend(df)).to_dict()["layer"])
     3
@@ -103,7 +103,7 @@ def survival_chart(
 
     Rows where nothing churned do not move the curve, so only event rows and each group's last row are drawn.
 
-    >>> from cs_logic.survival import survival_by
+    >>> from cs_logic.metrics.survival import survival_by
     >>> a = pd.DataFrame({"tenure": [1, 2, 3], "churned": [True, False, True]})
     >>> survival_chart(survival_by(a, None, "2024-01-01")).to_dict()["mark"]["interpolate"]
     'step-after'
@@ -133,7 +133,7 @@ def owner_funnel_chart(
 ) -> alt.LayerChart:
     """Funnel plot: each owner's churn share by book size, with the overall share and its 95% control limits.
 
-    >>> from cs_logic.owner_churn import churn_by_owner
+    >>> from cs_logic.metrics.owner_churn import churn_by_owner
     >>> a = pd.DataFrame({"owner": ["x", "x", "y"], "churned": [True, False, False]})
     >>> len(owner_funnel_chart(churn_by_owner(a)).to_dict()["layer"])
     2

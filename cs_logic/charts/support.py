@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
-    """Bars of tickets created per week (from :func:`cs_logic.support.tickets_per_week`).
+    """Bars of tickets created per week (from :func:`cs_logic.metrics.support.tickets_per_week`).
 
     >>> w = pd.DataFrame({"week": pd.to_datetime(["2024-01-01", "2024-01-08"]), "tickets": [3, 5]})
     >>> tickets_per_week_chart(w).to_dict()["encoding"]["x"]["type"]
@@ -21,7 +21,7 @@ def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
 
 
 def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.Chart:
-    """Box-style bars per group from :func:`cs_logic.support.response_percentiles`.
+    """Box-style bars per group from :func:`cs_logic.metrics.support.response_percentiles`.
 
     A thin rule spans the 10th-90th percentile, a bar the 25th-75th, a tick marks the median.
 

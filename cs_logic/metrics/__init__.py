@@ -1,0 +1,1 @@
+"""Metrics over the loaded tables: NPS, retention, survival, feedback, support, funnel, derived measures."""

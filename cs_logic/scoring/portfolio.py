@@ -1,0 +1,524 @@
+"""The scored portfolio: measures per account, scores, KPI tiles, the at-risk list, reps, backtest and what-if."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escape
+from cs_logic.core.stats import wilson_interval
+from cs_logic.metrics.measures import derived_measures
+from cs_logic.metrics.retention import churn_flags
+from cs_logic.scoring import backtest as bt
+from cs_logic.scoring import health
+from cs_logic.scoring.health import PreparedPoints, Scorecard
+from cs_logic.scoring.scorecard_edit import column_kinds, default_scorecard
+
+CHURN_UNKNOWN = ("Churn is unknown for these accounts: add an end date or a churn flag (Yes/No) to the "
+                 "accounts export to see how well the score predicts it.")
+ONE_CLASS = "Every account with a known status has the same churn outcome, so there is nothing to predict."
+REP_COLUMNS = ("owner", "accounts", "active", "mean_health", "red_share", "revenue_at_risk", "churned",
+               "churn_share", "churn_low", "churn_high")
+
+
+def measure_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                  as_of: dt.date) -> pd.DataFrame:
+    """The accounts (index account_id) with every derived measure as of ``as_of`` joined on.
+
+    Only accounts the derived measures know (started by ``as_of`` when there are start dates) are
+    kept; a blank id or a repeated id keeps its first row. A derived measure whose name is already
+    an accounts column is left out (the file's own column wins).
+
+    Examples
+    --------
+    >>> # measure_frame(store.con, set(store.tables), store.frame("accounts"), date(2026, 10, 31))
+    """
+    acc = accounts[accounts["account_id"].notna()].copy()
+    acc["account_id"] = acc["account_id"].astype(str)
+    acc = acc.drop_duplicates("account_id").set_index("account_id")
+    derived = derived_measures(con, tables, as_of)
+    derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
+    out = acc.join(derived, how="inner")
+    out.index.name = "account_id"
+    return out
+
+
+def resolver(mappings: Mapping[str, str]) -> Callable[[str], str]:
+    """A function from a scorecard's column name to the frame's: source header -> canonical name, else itself.
+
+    ``mappings`` is canonical -> source header (a LoadedFile's ``mapping``), so a scorecard written
+    for the raw export ("MonthlyCharges") finds the canonical column ("revenue").
+
+    Examples
+    --------
+    >>> resolve = resolver({"revenue": "MonthlyCharges", "plan": "Contract"})
+    >>> resolve("MonthlyCharges"), resolve("plan"), resolve("tenure")
+    ('revenue', 'plan', 'tenure')
+    """
+    to_canonical = {str(src): str(canon) for canon, src in mappings.items()}
+    return lambda column: to_canonical.get(column, column)
+
+
+# ---------------------------------------------------------------- scoring
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """A scorecard's points matrix (``points_<column>`` per measure, index account_id) ready to rescore."""
+
+    frame: pd.DataFrame
+    prepared: PreparedPoints
+
+
+def definition_key(sc: Scorecard) -> str:
+    """What the points depend on: every measure's settings except its weight (bands and name left out).
+
+    Examples
+    --------
+    >>> a = Scorecard("a", measures=(health.Measure("t", 1, "linear", worst=0, best=9),))
+    >>> definition_key(a) == definition_key(bt.blend_weights(a, a, 0.5))
+    True
+    """
+    measures = [health.measure_to_dict(replace(m, weight=0.0)) for m in sc.measures]
+    return json.dumps(measures, sort_keys=True)
+
+
+def portfolio_points(frame: pd.DataFrame, sc: Scorecard, resolve: Callable[[str], str] = str) -> Points:
+    """The points matrix of ``sc`` on ``frame``; cache it on ``definition_key(sc)`` (weights do not change it)."""
+    pts = health.points_matrix(frame, sc, resolve)
+    return Points(pts, health.prepare_points(pts.to_numpy(dtype=float)))
+
+
+def rescore_portfolio(points: Points, sc: Scorecard) -> pd.DataFrame:
+    """Scores from cached points for a scorecard with the same definitions (only the weighted sum runs)."""
+    scored = health.health_scores(points.frame, sc, points.prepared)
+    out = pd.concat([scored, points.frame], axis=1)
+    out.attrs["reason"] = scored.attrs.get("reason")
+    return out
+
+
+def score_portfolio(frame: pd.DataFrame, scorecard: Scorecard, resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """Per account (index account_id): health_score, health_band, measures_used, coverage, points_<column>.
+
+    Examples
+    --------
+    >>> sc = Scorecard("s", measures=(health.Measure("t", 1, "linear", worst=0, best=10),))
+    >>> score_portfolio(pd.DataFrame({"t": [5.0]}, index=pd.Index(["A"], name="account_id")), sc)["health_score"].tolist()
+    [50.0]
+    """
+    return rescore_portfolio(portfolio_points(frame, scorecard, resolve), scorecard)
+
+
+# ---------------------------------------------------------------- tiles and lists
+
+def churn_status(frame: pd.DataFrame, as_of: Any) -> pd.Series:
+    """Whether each account churned by ``as_of`` (boolean, <NA> unknown), indexed like ``frame``.
+
+    :func:`cs_logic.metrics.retention.churn_flags` over the whole portfolio takes a while; a page computes this
+    once per data load and passes it as ``churned=`` to :func:`kpis`, :func:`at_risk`,
+    :func:`rep_portfolio` and :func:`backtest`.
+
+    Examples
+    --------
+    >>> churn_status(pd.DataFrame({"churned": pd.array([True, None], "boolean")}), "2024-01-01").tolist()
+    [True, <NA>]
+    """
+    return churn_flags(frame, as_of)["churned"]
+
+
+def active_mask(frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = None) -> pd.Series:
+    """True for accounts not churned by ``as_of`` (unknown churn counts as active).
+
+    ``churned`` is :func:`churn_status` of ``frame`` at ``as_of`` when the caller has it already.
+
+    Examples
+    --------
+    >>> active_mask(pd.DataFrame({"churned": pd.array([True, None], "boolean")}), "2024-01-01").tolist()
+    [False, True]
+    """
+    churned = churn_status(frame, as_of) if churned is None else churned
+    return ~churned.fillna(False).astype(bool)
+
+
+def _revenue(frame: pd.DataFrame) -> pd.Series | None:
+    return pd.to_numeric(frame["revenue"], errors="coerce") if "revenue" in frame.columns else None
+
+
+def _aligned(values: pd.Series, index: pd.Index) -> pd.Series:
+    """``values.reindex(index)``, skipped when the index is already the same: looking up 100,000 text ids
+    again (the scores and the measure frame share one index) cost more than the rest of a page."""
+    return values if values.index is index or values.index.equals(index) else values.reindex(index)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The Success tiles. ``scored`` accounts have a score; ``revenue_n`` red accounts have a revenue figure."""
+
+    accounts: int
+    scored: int
+    mean_health: float | None
+    red: int
+    red_share: float | None
+    revenue_at_risk: float | None
+    revenue_n: int
+
+
+def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: pd.Series | None = None) -> Kpis:
+    """Accounts, mean health, share red (of scored accounts) and revenue at risk (revenue of red accounts).
+
+    With ``as_of``, accounts churned by then are left out (their revenue is lost, not at risk);
+    ``churned`` (:func:`churn_status` at ``as_of``) saves computing it again.
+    ``revenue_at_risk`` is None when there is no revenue column.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0, 80.0], "health_band": ["red", "green"]})
+    >>> k = kpis(s, pd.DataFrame({"revenue": [100.0, 50.0]}))
+    >>> k.mean_health, k.red_share, k.revenue_at_risk
+    (50.0, 0.5, 100.0)
+    """
+    keep = np.ones(len(scored), dtype=bool)
+    if as_of is not None or churned is not None:
+        keep = active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)
+    score = scored["health_score"].to_numpy(dtype=float)[keep]
+    score = score[~np.isnan(score)]
+    red = (scored["health_band"] == "red").to_numpy(dtype=bool)[keep]
+    n_red = int(red.sum())
+    revenue = _revenue(frame)
+    at_risk, rev_n = None, 0
+    if revenue is not None:
+        red_revenue = _aligned(revenue, scored.index).to_numpy(dtype=float)[keep][red]
+        red_revenue = red_revenue[~np.isnan(red_revenue)]
+        at_risk, rev_n = float(red_revenue.sum()), int(len(red_revenue))
+    return Kpis(int(keep.sum()), len(score), float(score.mean()) if len(score) else None, n_red,
+                float(n_red / len(score)) if len(score) else None, at_risk, rev_n)
+
+
+def _weakest(scored: pd.DataFrame, columns: list[str]) -> pd.Series:
+    if not columns:
+        return pd.Series(None, index=scored.index, dtype=object)
+    pts = scored[columns].to_numpy(dtype=float)
+    blank = np.isnan(pts).all(axis=1)
+    pick = np.argmin(np.where(np.isnan(pts), np.inf, pts), axis=1)
+    names = np.array([c.removeprefix("points_") for c in columns], dtype=object)[pick]
+    return pd.Series(np.where(blank, None, names), index=scored.index, dtype=object)
+
+
+def at_risk(scored: pd.DataFrame, frame: pd.DataFrame, band: str = "red", sc: Scorecard | None = None,
+            as_of: Any = None, churned: pd.Series | None = None) -> pd.DataFrame:
+    """Accounts in ``band`` (lowest score first) with name, owner, revenue, score and the weakest measure.
+
+    The weakest measure has the fewest points among those with a value (with ``sc``: and a weight
+    above 0). With ``as_of``, accounts already churned are left out (``churned``: :func:`churn_status`
+    at ``as_of``, when the caller has it).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0], "health_band": ["red"], "points_a": [10.0], "points_b": [30.0]},
+    ...                  index=pd.Index(["A"], name="account_id"))
+    >>> at_risk(s, pd.DataFrame(index=s.index))["weakest_measure"].tolist()
+    ['a']
+    """
+    columns = [c for c in scored.columns if str(c).startswith("points_")]
+    if sc is not None:
+        columns = [m.points_column for m in sc.measures if m.weight > 0 and m.points_column in scored.columns]
+    keep = scored["health_band"] == band
+    if as_of is not None or churned is not None:
+        keep &= active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True)
+    rows = keep.to_numpy(dtype=bool)
+    s = scored[rows]
+    out = pd.DataFrame({"account_id": s.index.astype(str)}, index=s.index)
+    for col in ("account_name", "owner", "revenue"):
+        if col in frame.columns:
+            out[col] = _aligned(frame[col], scored.index)[rows].set_axis(s.index)
+    out["health_score"], out["health_band"] = s["health_score"], s["health_band"]
+    out["weakest_measure"] = _weakest(s, columns)
+    return out.sort_values("health_score", kind="stable").reset_index(drop=True)
+
+
+def account_choices(scored: pd.DataFrame, frame: pd.DataFrame, limit: int = 5000) -> dict[Any, str]:
+    """The ``limit`` lowest-scored accounts (lowest first, blank scores last) -> "id · name · score" labels.
+
+    For a picker: its options are the keys and its labels the values, built at once (formatting
+    5,000 labels one lookup at a time took a quarter of the Success page's rerun).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [80.0, None, 12.4]}, index=pd.Index(["A", "B", "C"], name="account_id"))
+    >>> list(account_choices(s, pd.DataFrame({"account_name": ["Acme", "Bolt", "Crux"]}, index=s.index)).values())
+    ['C · Crux · 12', 'A · Acme · 80', 'B · Bolt · no score']
+    """
+    score = scored["health_score"].to_numpy(dtype=float)
+    pick = np.argsort(score, kind="stable")[:limit]  # blanks sort last, in file order, as in sort_values
+    ids = scored.index[pick]
+    names = (frame["account_name"].reindex(ids, fill_value="").to_numpy(dtype=object)
+             if "account_name" in frame.columns else [""] * len(ids))
+    return {a: f"{a} · {name} · {x:.0f}" if pd.notna(x) else f"{a} · {name} · no score"
+            for a, name, x in zip(ids, names, score[pick])}
+
+
+def search(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows whose account id or name contains ``text`` (ignoring case); all rows for blank text.
+
+    Examples
+    --------
+    >>> search(pd.DataFrame({"account_id": ["A-1", "B-2"], "account_name": ["Acme", "Bolt"]}), "bol")["account_id"].tolist()
+    ['B-2']
+    """
+    needle = text.strip().casefold()
+    if not needle:
+        return table
+    hit = pd.Series(False, index=table.index)
+    for col in ("account_id", "account_name"):
+        if col in table.columns:
+            hit |= table[col].astype(str).str.casefold().str.contains(needle, regex=False, na=False)
+    return table[hit]
+
+
+# ---------------------------------------------------------------- reps, backtest, what-if
+
+def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any,
+                  churned: pd.Series | None = None) -> pd.DataFrame:
+    """Per owner: book size, active accounts, their mean health, red share and revenue at risk, and churn.
+
+    ``accounts`` = the owner's accounts; ``active`` = those not churned by ``as_of`` (the health
+    columns are over these); ``churn_share`` = churned / accounts with a known status, with its
+    Wilson 95% interval (``churn_low``, ``churn_high``; blank when churn is unknown). ``churned``:
+    :func:`churn_status` at ``as_of``, when the caller has it.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [20.0, 80.0, 60.0], "health_band": ["red", "green", "yellow"]})
+    >>> f = pd.DataFrame({"owner": ["x", "x", "y"], "churned": pd.array([False, False, True], "boolean")})
+    >>> rep_portfolio(s, f, "2024-01-01")[["owner", "active", "mean_health", "churn_share"]].values.tolist()
+    [['x', 2, 50.0, 0.0], ['y', 0, nan, 1.0]]
+    """
+    if "owner" not in frame.columns:
+        return pd.DataFrame(columns=list(REP_COLUMNS))
+    # Positional from here (ids aligned once): grouping 100,000 rows by owner while they carry text ids
+    # made pandas rebuild an id lookup for every group and column, most of the function's time.
+    def by_position(values: pd.Series) -> pd.Series:
+        return _aligned(values, scored.index).reset_index(drop=True)
+
+    churned = by_position(churn_status(frame, as_of) if churned is None else churned)
+    active = ~churned.fillna(False).astype(bool)
+    revenue = _revenue(frame)
+    score = by_position(scored["health_score"])
+    red = (by_position(scored["health_band"]) == "red") & active
+    df = pd.DataFrame({
+        "owner": by_position(frame["owner"]).astype(object).fillna("(no owner)"),
+        "active": active.astype(int),
+        "score": score.where(active),
+        "scored": (score.notna() & active).astype(int),
+        "red": red.astype(int),
+        "at_risk": (by_position(revenue).where(red, 0.0) if revenue is not None else np.nan),
+        "known": churned.notna().astype(int),
+        "churned": churned.fillna(False).astype(int),
+    })
+    g = df.groupby("owner").agg(accounts=("active", "size"), active=("active", "sum"), mean_health=("score", "mean"),
+                                scored=("scored", "sum"), red=("red", "sum"),
+                                revenue_at_risk=("at_risk", lambda s: s.sum(min_count=1)),
+                                known=("known", "sum"), churned=("churned", "sum")).reset_index()
+    g["red_share"] = g["red"] / g["scored"].where(g["scored"] > 0)
+    g["churn_share"] = g["churned"] / g["known"].where(g["known"] > 0)
+    bounds = [wilson_interval(int(k), int(n)) for k, n in zip(g["churned"], g["known"])]
+    g["churn_low"], g["churn_high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    g["churned"] = g["churned"].where(g["known"] > 0)
+    return g[list(REP_COLUMNS)].sort_values("mean_health", kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """How well the scores separate churned from retained accounts; ``reason`` says why not when they cannot."""
+
+    auc: float | None
+    n: int
+    n_churned: int
+    by_band: pd.DataFrame | None
+    lift: pd.DataFrame | None
+    reason: str | None = None
+
+
+def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = None) -> Backtest:
+    """AUC (METRICS.md), churn share per band and lift per score decile, over scored accounts with known churn.
+
+    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_score": [90.0, 10.0], "health_band": ["green", "red"]})
+    >>> backtest(s, pd.DataFrame({"churned": pd.array([False, True], "boolean")}), "2024-01-01").auc
+    1.0
+    """
+    churned = (churn_status(frame, as_of) if churned is None else churned).reindex(scored.index)
+    known = churned.notna() & scored["health_score"].notna()
+    n, k = int(known.sum()), int(churned[known].astype(bool).sum())
+    if n == 0:
+        return Backtest(None, 0, 0, None, None, CHURN_UNKNOWN)
+    if k in (0, n):
+        return Backtest(None, n, k, None, None, ONE_CLASS)
+    score, flag = scored.loc[known, "health_score"], churned[known].astype(bool)
+    return Backtest(bt.auc(score, flag), n, k, bt.churn_by_band(scored[known], flag),
+                    bt.lift_by_decile(score, flag))
+
+
+BACKTEST_HORIZON_DAYS = 90
+
+
+def backtest_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                   as_of: dt.date, horizon_days: int = BACKTEST_HORIZON_DAYS) -> tuple[pd.DataFrame, dt.date] | None:
+    """The accounts as they looked ``horizon_days`` before ``as_of``, labelled by whether they churned since.
+
+    Scoring churned accounts on their data up to ``as_of`` (after they left: no usage, no answers)
+    flatters any score. An honest backtest scores every account active at the cutoff on what was
+    known then, and asks who churned in (cutoff, as_of]. Needs end dates; returns None without them
+    (the caller falls back to the flag, and says the AUC is then in-sample).
+
+    Returns the measure frame at the cutoff, its ``churned`` replaced by the outcome after the
+    cutoff and ``end_date`` dropped (so :func:`backtest` reads the outcome), and the cutoff date.
+
+    Examples
+    --------
+    >>> # frame, cutoff = backtest_frame(store.con, set(store.tables), store.frame("accounts"), as_of)
+    """
+    if "end_date" not in accounts.columns or accounts["end_date"].notna().sum() == 0:
+        return None
+    cutoff = as_of - dt.timedelta(days=horizon_days)
+    end = pd.to_datetime(accounts["end_date"]).dt.normalize()
+    alive = accounts[end.isna() | (end > pd.Timestamp(cutoff))]
+    frame = measure_frame(con, tables, alive, cutoff)
+    ends = pd.to_datetime(frame["end_date"]).dt.normalize()
+    frame = frame.drop(columns=["end_date"])
+    frame["churned"] = pd.array(ends.notna() & (ends <= pd.Timestamp(as_of)), dtype="boolean")
+    return frame, cutoff
+
+
+IN_SAMPLE_NOTE = ("No end dates: churn comes from the flag and accounts are scored on their latest data, "
+                  "after some of them left, so this is an in-sample check: read the AUC as an upper bound.")
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestBasis:
+    """The accounts a backtest scores (``frame``), the cutoff they are measured at, and how, in words."""
+
+    frame: pd.DataFrame
+    cutoff: dt.date | None
+    note: str
+
+
+def backtest_basis(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame,
+                   frame: pd.DataFrame, as_of: dt.date) -> BacktestBasis:
+    """Where end dates exist, the accounts as of 90 days earlier (:func:`backtest_frame`); else ``frame``."""
+    past = backtest_frame(con, tables, accounts, as_of)
+    if past is None:
+        return BacktestBasis(frame, None, IN_SAMPLE_NOTE)
+    return BacktestBasis(past[0], past[1], (
+        f"Each account active on {past[1]:%d %b %Y} ({BACKTEST_HORIZON_DAYS} days before the as-of date) is scored "
+        f"on what was known then; churned = ended between then and {as_of:%d %b %Y}."))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The current scores against a pinned baseline: band migration, accounts that moved, changes."""
+
+    matrix: pd.DataFrame
+    moved: pd.DataFrame
+    revenue_at_risk_before: float | None
+    revenue_at_risk_after: float | None
+    auc_before: float | None
+    auc_after: float | None
+
+    @property
+    def revenue_at_risk_change(self) -> float | None:
+        if self.revenue_at_risk_before is None or self.revenue_at_risk_after is None:
+            return None
+        return self.revenue_at_risk_after - self.revenue_at_risk_before
+
+    @property
+    def auc_change(self) -> float | None:
+        return None if self.auc_before is None or self.auc_after is None else self.auc_after - self.auc_before
+
+
+def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None,
+            churned: pd.Series | None = None) -> Comparison:
+    """Band migration (rows = baseline band), moved accounts, revenue at risk and AUC before and after.
+
+    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"health_score": [40.0], "health_band": ["red"]}, index=pd.Index(["A"], name="account_id"))
+    >>> a = pd.DataFrame({"health_score": [60.0], "health_band": ["yellow"]}, index=b.index)
+    >>> int(compare(b, a, pd.DataFrame(index=b.index)).matrix.loc["red", "yellow"])
+    1
+    """
+    moved = bt.moved_accounts(baseline_scored, scored)
+    for col in ("owner", "account_name"):
+        if col in frame.columns:
+            moved.insert(1, col, frame[col].reindex(moved["account_id"]).to_numpy())
+    if churned is None:
+        churned = churn_status(frame, as_of if as_of is not None else pd.Timestamp.max)
+    active_by = churned if as_of is not None else None  # without as_of the tiles count every account
+    before, after = kpis(baseline_scored, frame, as_of, active_by), kpis(scored, frame, as_of, active_by)
+    auc_before, auc_after = (bt.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
+    return Comparison(bt.band_migration(baseline_scored, scored), moved,
+                      before.revenue_at_risk, after.revenue_at_risk, auc_before, auc_after)
+
+
+# ---------------------------------------------------------------- starting point, drill-down, suggestion
+
+def starting_scorecard(frame: pd.DataFrame) -> Scorecard:
+    """``scorecard_edit.default_scorecard`` for the columns of a measure frame, with ranges from its values."""
+    return default_scorecard(column_kinds(frame), frame)
+
+
+def _shown(value: Any) -> str:
+    """A raw value as text for a table: whole numbers with thousands separators, others to 2 decimals."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def breakdown(scored: pd.DataFrame, frame: pd.DataFrame, sc: Scorecard, account_id: str,
+              resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """One account's measures: raw value (as text), points, weight, weight share and contribution.
+
+    The table is ``health.contributions``; a blank value stays None.
+    """
+    row = frame.loc[account_id]
+    raw = {}
+    for m in sc.measures:
+        value = row.get(resolve(m.column))
+        raw[m.column] = None if value is None or pd.isna(value) else _shown(value)
+    return health.contributions(scored.loc[account_id], sc, raw)
+
+
+def history_window(as_of: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """The first day of the month ``months - 1`` months before ``as_of``'s month, and ``as_of``.
+
+    Examples
+    --------
+    >>> history_window(dt.date(2026, 10, 31))
+    (datetime.date(2025, 11, 1), datetime.date(2026, 10, 31))
+    """
+    start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time.date()
+    return start, as_of
+
+
+def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame, sc: Scorecard,
+                  as_of: dt.date, resolve: Callable[[str], str] = str) -> pd.DataFrame:
+    """Monthly scores of every account over the 12 months to ``as_of`` (``health.score_history``)."""
+    start, end = history_window(as_of)
+    return health.score_history(lambda d: measure_frame(con, tables, accounts, d), sc, start, end, resolve)
+
+
+def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed: int = 0) -> bt.Suggestion:
+    """``backtest.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``."""
+    churned = churn_flags(frame, as_of)["churned"].reindex(points.frame.index)
+    return bt.suggest_weights(points.frame, churned, sc, seed=seed)
