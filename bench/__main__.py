@@ -491,8 +491,9 @@ class Bench:
         def fb(n: str) -> Any:
             return getattr(importlib.import_module("cs_logic.charts.feedback"), n)
 
-        def m(mod: str) -> Any:
-            return importlib.import_module(f"cs_logic.{mod}")
+        def m(mod: str) -> Any:  # a module by its name in its layer: "health" -> cs_logic.scoring.health
+            layer = next(d.name for d in (ROOT / "cs_logic").iterdir() if (d / f"{mod}.py").exists())
+            return importlib.import_module(f"cs_logic.{layer}.{mod}")
 
         return {
             "health.band_distribution_chart": lambda: h("band_distribution_chart")(scores),
