@@ -70,7 +70,7 @@ def test_every_order_shows_the_same_overview_success_and_funnel_figures(by_order
 def test_overview_red_tile_counts_the_success_pages_red_accounts(by_order):
     """Share red on the Success page = red / scored active accounts; the Overview's red tile is that numerator."""
     figures = by_order[ORDERS[0]]
-    red = int(dict((label, value) for label, value, _ in figures["overview"])["Accounts in the red"].replace(",", ""))
+    red = int({label: value for label, value, _ in figures["overview"]}["Accounts in the red"].replace(",", ""))
     success = dict(figures["success"])
     share = red / int(success["Accounts"].replace(",", ""))  # every demo account has a score
     assert success["Share red"] == f"{share:.1%}"
