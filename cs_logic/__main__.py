@@ -19,10 +19,9 @@ from typing import Any
 
 from cs_logic.core.settings import Settings, loads
 from cs_logic.read.ingest import IngestError
-from cs_logic.read.store import Store
 from cs_logic.read.workspace import LoadedFile, combine, load_file
 from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
-from cs_logic.scoring.portfolio import backtest, measure_frame, resolver, score_portfolio
+from cs_logic.scoring.portfolio import backtest, resolver, score_tables
 from cs_logic.views.summary import SECTIONS, latest_date, summary
 
 
@@ -129,17 +128,12 @@ def score_accounts(files: list[LoadedFile], sc: Scorecard, as_of: dt.date | None
     if "accounts" not in tables:
         raise CliError(f"{files[0].name} is not an accounts file ({files[0].detection.reason})")
     as_of = as_of or latest_date(tables) or dt.date(1970, 1, 1)
-    store = Store()
-    try:
-        store.load(tables)
-        frame = measure_frame(store.con, set(tables), tables["accounts"], as_of)
-    finally:
-        store.close()
     mapping = next(f.mapping for f in files if f.table == "accounts")
-    missing = missing_columns(frame, sc, resolver(mapping))
+    scored = score_tables(tables, as_of, sc, mapping)  # the same scoring as the app's pages and report
+    missing = missing_columns(scored.frame, sc, resolver(mapping))
     if missing:
         raise CliError("the scorecard names columns the accounts file does not have: " + ", ".join(missing))
-    return score_portfolio(frame, sc, resolver(mapping)), frame, as_of
+    return scored.scored, scored.frame, as_of
 
 
 def _cmd_score(args: argparse.Namespace) -> int:

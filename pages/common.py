@@ -1,19 +1,6 @@
-"""What every page shares: session state, the loaded data, the demo, the sidebar and filters.
+"""What every page shares: the loaded data, the demo, the sidebar and filters, and THE scored portfolio.
 
-Session state keys (set once in ``init_state``; page-local keys carry their page's prefix):
-- ``store``: the session's :class:`cs_logic.read.store.Store` (its own DuckDB), or None before any load.
-- ``uploads``: digest -> {"name", "data", "sheet", "table", "mapping"}: each file and the manager's choices.
-- ``files``: the :class:`cs_logic.read.workspace.LoadedFile` list the store was built from.
-- ``cross_problems``: problems found across files (ids that match no account...).
-- ``loaded_key``: what the store holds, so a rerun reloads only when a file or a choice changed.
-- ``data_label``: "Demo data" or the file names, for the sidebar.
-- ``settings``: the :class:`cs_logic.core.settings.Settings` (mappings, scorecard, targets).
-- ``filters``: the global :class:`cs_logic.read.store.Filters`.
-- ``portfolio_memo``: the Success and Scorecard pages' measures, points and history, per data load.
-- ``health_scores``: the latest scored accounts (index account_id), for other pages to join.
-- ``seen_uploads``: uploader file ids already taken in (kept across resets, so the uploader's
-  lingering files are not added back).
-- ``upload_round``: how many times the Data page's uploader was emptied after taking files in (its key).
+The session's keys are declared in :mod:`pages.state`; derived results go through its ``memo``.
 """
 
 from __future__ import annotations
@@ -27,53 +14,54 @@ from typing import Any
 import streamlit as st
 
 from cs_logic.core.escape import md_escape
-from cs_logic.core.settings import Settings
+from cs_logic.core.settings import Settings, loads
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
 from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
+from cs_logic.scoring import health
+from cs_logic.scoring import portfolio as pf
+from pages.state import UPLOAD_MEMO, data_key, forget, init_state, memo, reset
+
+__all__ = ["data_key", "init_state", "memo"]  # pages import the state helpers from here too
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "data"
 DEMO_FILES = ("accounts.csv", "usage.csv", "tickets.csv", "surveys.csv", "orders.csv", "deals.csv")
 UPLOAD_LIMIT_MB = 200  # keep equal to server.maxUploadSize in .streamlit/config.toml
 
-DEFAULTS: dict[str, Any] = {
-    "store": None,
-    "uploads": {},
-    "files": [],
-    "cross_problems": [],
-    "loaded_key": None,
-    "data_label": "",
-    "settings": Settings(),
-    "filters": Filters(),
-    "seen_uploads": set(),
-    "upload_round": 0,
-}
 
-
-def init_state() -> None:
-    """Set every session key to its default once (mutable defaults are copied per session)."""
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value.copy() if isinstance(value, (dict, list, set)) else value)
+def upload_key(up: dict[str, Any], columns: tuple[str, ...] | None, settings: Settings) -> tuple[Any, ...]:
+    """Exactly what ``load_file`` reads besides the bytes: sheet, table, the file's own mapping, and the
+    remembered mapping that applies to THIS file (``settings.mapping_for``, used only while no table is
+    chosen). ``columns``: the file's headers from its last read of this sheet (None before the first)."""
+    remembered = settings.mapping_for(up["name"], columns) if up.get("table") is None and columns else None
+    return (up.get("sheet"), up.get("table"), json.dumps(up.get("mapping"), sort_keys=True), remembered)
 
 
 def load_upload(digest: str) -> LoadedFile:
     """The loaded form of one upload with the manager's current choices (IngestError if unreadable).
 
-    Memoised in the session on the SHA-256 of the bytes plus the choices, so a rerun reuses the
-    parsed file without copying it (st.cache_data would unpickle a fresh copy on every rerun).
+    Memoised per file on :func:`upload_key`: a target, a scorecard weight or another file's mapping
+    re-reads nothing. One entry per file (a large file is not held twice).
     """
-    from cs_logic.core.settings import dumps
+    up, settings = st.session_state["uploads"][digest], st.session_state["settings"]
+    box = st.session_state["memo"].get(UPLOAD_MEMO + digest, {})
+    last_key, last = next(iter(box.items()), (None, None))
+    columns = tuple(str(c) for c in last.read.frame.columns) if last is not None and last_key[0] == up.get("sheet") \
+        else None
+    key = upload_key(up, columns, settings)
+    if key in box:
+        return box[key]
+    lf = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"), mapping=up.get("mapping"),
+                   settings=settings, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest)
+    key = upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings)
+    return memo(UPLOAD_MEMO + digest, key, lambda: lf, keep=1)
 
-    up = st.session_state["uploads"][digest]
-    settings_json = dumps(st.session_state["settings"])
-    key = (digest, up.get("sheet"), up.get("table"), json.dumps(up.get("mapping"), sort_keys=True), settings_json)
-    if up.get("memo_key") != key:
-        up["memo"] = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"),
-                               mapping=up.get("mapping"), settings=st.session_state["settings"],
-                               max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest)
-        up["memo_key"] = key
-    return up["memo"]
+
+def remove_upload(digest: str) -> None:
+    """Forget one upload and its parsed copy."""
+    del st.session_state["uploads"][digest]
+    st.session_state["memo"].pop(UPLOAD_MEMO + digest, None)
 
 
 def add_upload(name: str, data: bytes) -> str:
@@ -108,7 +96,7 @@ def sync_store(label: str | None = None) -> tuple[list[str], bool]:
         st.session_state["files"] = files
         st.session_state["cross_problems"] = cross
         st.session_state["loaded_key"] = key
-        st.session_state["filters"] = Filters()
+        forget(keep=lambda name: name.startswith(UPLOAD_MEMO))  # every other result describes the old data
         for k in [k for k in st.session_state if str(k).startswith("flt_")]:
             del st.session_state[k]
     if label is not None:
@@ -131,9 +119,7 @@ def reset_data() -> None:
     store = st.session_state.get("store")
     if store is not None:
         store.close()
-    for key in ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "filters"):
-        value = DEFAULTS[key]
-        st.session_state[key] = value.copy() if isinstance(value, (dict, list)) else value
+    reset("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "memo")
 
 
 def current_store() -> Store | None:
@@ -191,21 +177,6 @@ def _filters(store: Store) -> None:
     filters = Filters(**chosen)
     if filters != store.filters:
         store.set_filters(filters)
-        st.session_state["filters"] = filters
-
-
-def remembered(name: str, key: Any, compute: Any) -> Any:
-    """The session's copy of an expensive result, kept under ``portfolio_memo[name][key]``.
-
-    No pickling (st.cache_data would copy a 100k-row frame on every rerun, and a slider move must
-    feel instant); the 4 newest keys are kept per name.
-    """
-    box = st.session_state.setdefault("portfolio_memo", {}).setdefault(name, {})
-    if key not in box:
-        if len(box) >= 4:
-            box.pop(next(iter(box)))
-        box[key] = compute()
-    return box[key]
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -226,21 +197,57 @@ def table_downloads(csv_slot: Any, xlsx_slot: Any, table: Any, file_stem: str, k
                                   mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
-def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:
-    """What the Success and Scorecard pages both score from, kept per data load and filters.
+def accounts_mapping() -> dict[str, str]:
+    """The accounts files' mapping (canonical field -> file header), so a scorecard naming raw headers resolves."""
+    return {k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()}
 
-    Returns (as_of, data_key, measure frame, churn status, column resolver, starting scorecard).
+
+def scored_portfolio(store: Store, as_of: dt.date | None = None) -> pf.ScoredPortfolio:
+    """THE scored portfolio of this session: one per (data and mappings, filters, as-of, scorecard).
+
+    Every page, the Overview's report included, reads it from here, so what a page shows does not
+    depend on which page was opened first. The measures are kept per data and as-of day, the points
+    per measure definitions (a weight move reuses them), the scores per scorecard.
     """
-    from cs_logic.scoring import portfolio as pf
+    as_of = as_of_default() if as_of is None else as_of
+    at = (data_key(store), as_of)
+    measured = memo("measured", at, lambda: pf.measure(store.con, set(store.tables), store.frame("accounts"),
+                                                          as_of, accounts_mapping()))
+    chosen = st.session_state["scorecard"]
+    sc = measured.starting if chosen is None else chosen
+    points = memo("points", (at, pf.definition_key(sc)), lambda: pf.portfolio_points(measured.frame, sc,
+                                                                                        measured.resolve))
+    return memo("scored", (at, health.dump_scorecard(sc), chosen is None),
+                lambda: pf.scored_portfolio(measured, chosen, points))
 
-    as_of = as_of_default()
-    key = repr((st.session_state["loaded_key"], store.filters, as_of))
-    frame = remembered("frame", key, lambda: pf.measure_frame(store.con, set(store.tables),
-                                                              store.frame("accounts"), as_of))
-    churned = remembered("churned", key, lambda: pf.churn_status(frame, as_of))
-    resolve = pf.resolver({k: v for f in st.session_state["files"] if f.table == "accounts"
-                           for k, v in f.mapping.items()})
-    return as_of, key, frame, churned, resolve, remembered("default", key, lambda: pf.starting_scorecard(frame))
+
+def settings_to_save() -> Settings:
+    """The settings file as "Save settings" writes it: mappings of the loaded files, targets, and the
+    scorecard in use as JSON (the only place it becomes JSON besides the Scorecard page's Save)."""
+    settings = st.session_state["settings"]
+    for lf in st.session_state["files"]:
+        settings = settings.with_mapping(lf.remembered())
+    chosen = st.session_state["scorecard"]
+    return Settings(settings.mappings, None if chosen is None else health.dump_scorecard(chosen),
+                    settings.targets, settings.benchmarks, settings.extra)
+
+
+def load_settings(data: bytes) -> str | None:
+    """Apply a settings file: its scorecard becomes the scorecard in use, the rest the settings; every
+    upload's table and mapping are chosen afresh from it. Returns a warning about its scorecard, if any
+    (ValueError when the file is not a settings file)."""
+    settings = loads(data)
+    problem = None
+    try:
+        chosen = health.load_scorecard(settings.scorecard) if settings.scorecard else None
+    except ValueError as exc:
+        chosen, problem = None, f"Its scorecard cannot be used, so the starting scorecard applies: {exc}"
+    st.session_state["settings"] = Settings(settings.mappings, None, settings.targets, settings.benchmarks,
+                                            settings.extra)
+    st.session_state["scorecard"] = chosen
+    for up in st.session_state["uploads"].values():
+        up.update(table=None, mapping=None)
+    return problem
 
 
 def as_of_default() -> dt.date:

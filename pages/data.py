@@ -7,15 +7,18 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.core.schema import TABLE_NAMES, TABLES, UNKNOWN
-from cs_logic.core.settings import dumps, loads
+from cs_logic.core.settings import dumps
 from cs_logic.read.validate import problems_frame
 from pages.common import (
     UPLOAD_LIMIT_MB,
     add_upload,
     init_state,
     load_demo,
+    load_settings,
     load_upload,
+    remove_upload,
     reset_data,
+    settings_to_save,
     sync_store,
 )
 
@@ -118,7 +121,7 @@ for digest, up in list(st.session_state["uploads"].items()):
         if len(problems):
             st.dataframe(problems, width="stretch", hide_index=True)
         if st.button("Remove this file", key=f"data_remove_{digest}"):
-            del st.session_state["uploads"][digest]
+            remove_upload(digest)
             st.rerun()
 
 cross = problems_frame(st.session_state["cross_problems"])
@@ -129,26 +132,22 @@ if len(cross):
 st.subheader("Settings file")
 st.caption("Mappings, the health scorecard, targets and benchmarks in one JSON file: save it, share it, "
            "load it next month so the same exports map themselves.")
-settings = st.session_state["settings"]
-for lf in st.session_state["files"]:
-    settings = settings.with_mapping(lf.remembered())
 s1, s2 = st.columns(2)
-s1.download_button("Save settings", partial(dumps, settings), file_name="cs_settings.json", mime="application/json",
-                   key="data_save_settings")
+s1.download_button("Save settings", partial(dumps, settings_to_save()), file_name="cs_settings.json",
+                   mime="application/json", key="data_save_settings")
 loaded = s2.file_uploader("Load settings", type=["json"], key="data_load_settings")
 if loaded is not None and loaded.file_id != st.session_state.get("data_settings_id"):
     st.session_state["data_settings_id"] = loaded.file_id  # apply once, not on every rerun
     try:
-        st.session_state["settings"] = loads(loaded.getvalue())
-        for up in st.session_state["uploads"].values():
-            up.update(table=None, mapping=None)
+        problem = load_settings(loaded.getvalue())
         st.session_state["data_settings_message"] = ("success", "Settings loaded: remembered mappings now "
-                                                     "apply to files with the same headers.")
+                                                     "apply to files with the same headers." + (
+                                                         f" {problem}" if problem else ""))
     except ValueError as exc:
         st.session_state["data_settings_message"] = ("error", str(exc))
     st.rerun()
 kind, text = st.session_state.get("data_settings_message", (None, None))
 if kind == "success":
-    st.success(text)
+    st.success(md_escape(text))  # it may quote the scorecard's own words
 elif kind == "error":
     st.error(md_escape(text))

@@ -1,8 +1,6 @@
 """Feedback: what customers say and score, what drives it, and the questions they keep asking.
 
-Session keys: ``fb_surveys`` (the surveys with their accounts' columns, per data load and filters),
-``fb_index`` (the searchable comment table, per data load), ``fb_memo`` (the operational drivers' inputs per
-data load, as-of date and health scores); other ``fb_`` keys are this page's widgets.
+Reads the session memo (``fb_`` names) and THE scored portfolio; other ``fb_`` keys are this page's widgets.
 """
 
 import pandas as pd
@@ -11,103 +9,43 @@ import streamlit as st
 from cs_logic.charts import feedback as charts
 from cs_logic.metrics import feedback as fb
 from cs_logic.metrics.drivers import operational_drivers, relative_weights
-from cs_logic.metrics.faq import faq_candidates, mark_covered
+from cs_logic.metrics.faq import mark_covered
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.views import feedback_view as fv
-from cs_logic.views.loyalty_view import surveys_with_accounts
-from pages.common import as_of_default, init_state, require_data, table_downloads
+from cs_logic.views import voice
+from pages.common import (
+    as_of_default,
+    data_key,
+    init_state,
+    memo,
+    require_data,
+    scored_portfolio,
+    table_downloads,
+)
 
 init_state()
 st.title("Feedback")
 store = require_data("surveys")
-KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
-CACHE = {"max_entries": 8, "scope": "session", "show_spinner": False}
+KEY = data_key(store)  # what is loaded and filtered
 TEXT = st.column_config.TextColumn  # user text stays text in a grid, never Markdown
 as_of = as_of_default()
+accounts = store.frame("accounts") if "accounts" in store.tables else None
+tickets = store.frame("tickets") if "tickets" in store.tables else None
+v = memo("fb_voice", KEY, lambda: voice.build(store.frame("surveys"), accounts, tickets))
+sv, cols = v.surveys, v.columns
 
 
-def surveys(key, _store):
-    """Once per data load and filters, kept in the session (st.cache_data would unpickle a copy on every rerun)."""
-    memo = st.session_state.get("fb_surveys")
-    if memo is None or memo[0] != key:
-        accounts = _store.frame("accounts") if "accounts" in _store.tables else None
-        memo = st.session_state["fb_surveys"] = (key, surveys_with_accounts(_store.frame("surveys"), accounts))
-    return memo[1]
+def comment_index() -> tuple[str, str]:
+    """The folded comment index in the store, built once per data load (Store.load drops it with the old data)."""
+    table, index = memo("fb_index", st.session_state["loaded_key"], lambda: fv.comment_index(store.con, set(store.tables)))
+    if not fv.table_exists(store.con, table):  # the store was reloaded under the same files
+        st.session_state["memo"].pop("fb_index")
+        return comment_index()
+    return table, index
 
 
-@st.cache_data(**CACHE)
-def faq_groups(key, source, _store):
-    tickets = _store.frame("tickets") if "tickets" in _store.tables else None
-    if source == "survey comments":
-        sv = surveys(key, _store)
-        return faq_candidates(sv["comment"], sv.get("date"), questions_only=True)
-    return faq_candidates(tickets[source.split()[-1]], tickets.get("created_at"), questions_only=False)
-
-
-@st.cache_data(**CACHE)
-def measures(key, as_of, _store):
-    return derived_measures(_store.con, set(_store.tables), as_of)
-
-
-@st.cache_data(**CACHE)
-def tiles_of(key, _store):
-    return fv.voice_tiles(surveys(key, _store))
-
-
-@st.cache_data(**CACHE)
-def choices_of(key, _store):
-    return fv.filter_choices(surveys(key, _store))
-
-
-@st.cache_data(**CACHE)
-def key_drivers(key, outcome, ratings, _store):
-    return relative_weights(surveys(key, _store), outcome, list(ratings))
-
-
-@st.cache_data(**CACHE)
-def interest_in(key, ask, _store):
-    return fb.feature_interest(surveys(key, _store), ask)
-
-
-@st.cache_data(**CACHE)
-def themes_of(key, _store):
-    return fb.themes(surveys(key, _store)["comment"])
-
-
-@st.cache_data(**CACHE)
-def telling_terms(key, basis, a, b, _store):
-    sv = surveys(key, _store)
-    score = fb.score_group(sv, basis)
-    return fb.distinctive_terms(fv.group_texts(sv, score, a), fv.group_texts(sv, score, b))
-
-
-@st.cache_data(**CACHE)
-def comments_found(key, table, index, query, filters, _store):
-    return fb.search_comments(_store.con, table, query, filters, index=index)
-
-
-def for_health(name, health, compute):
-    """Computed once per data load, as-of date and health scores (the Success page replaces those when it rescores)."""
-    memo = st.session_state.get("fb_memo")
-    if memo is None or memo["key"] != (KEY, as_of) or memo["health"] is not health:
-        memo = st.session_state["fb_memo"] = {"key": (KEY, as_of), "health": health}
-    if name not in memo:
-        memo[name] = compute()
-    return memo[name]
-
-
-def search_table() -> tuple[str, str]:
-    """The folded comment index, built once per data load (Store.load drops it with the old data)."""
-    state = st.session_state.get("fb_index")
-    if state is None or state[0] != st.session_state["loaded_key"] or not fv.table_exists(store.con, state[1]):
-        st.session_state["fb_index"] = (st.session_state["loaded_key"], *fv.comment_index(store.con, set(store.tables)))
-    return st.session_state["fb_index"][1:]
-
-
-sv = surveys(KEY, store)
-cols = set(sv.columns)
 # ------------------------------------------------------------------------------------------------ tiles
-tiles = tiles_of(KEY, store)
+tiles = v.tiles
 for column, tile in zip(st.columns(max(len(tiles), 1)), tiles):
     column.metric(tile.label, tile.shown, help=tile.definition, border=True)
     column.caption(tile.detail)
@@ -119,8 +57,8 @@ st.header("Comments")
 if "comment" not in cols:
     st.info("Map a free-text column of the surveys to “comment” on the Data page to search and read comments.")
 else:
-    table, index = search_table()
-    groups = {k: v for k, v in fv.GROUP_CHOICES.items() if ("nps" if v in fb.NPS_GROUPS else "csat") in cols}
+    table, index = comment_index()
+    groups = v.groups
     q1, q2 = st.columns([2, 1])
     query = q1.text_input("Search comments", key="fb_query", placeholder='words or "a quoted phrase", any language',
                           help="Case, accents and Arabic/Persian letter forms (ي/ی, ك/ک) are ignored; words match "
@@ -128,7 +66,7 @@ else:
     group = q2.selectbox("Score group", ["All", *groups], key="fb_group")
     chosen = {"group": groups.get(group)}
     f_cols = st.columns(4)
-    options = choices_of(KEY, store)
+    options = v.choices
     for slot, (col, label) in zip(f_cols, [("segment", "Segment"), ("owner", "Rep"), ("agent", "Agent")]):
         if col in options:
             pick = slot.selectbox(label, ["All", *options[col]], key=f"fb_{col}")
@@ -138,7 +76,9 @@ else:
         span = f_cols[3].date_input("Answered between", (lo, hi), min_value=lo, max_value=hi, key="fb_dates")
         if isinstance(span, (tuple, list)) and len(span) == 2:
             chosen.update(date_from=span[0], date_to=span[1])
-    found = comments_found(KEY, table, index, query, fv.search_filters(store.filters, chosen), store)
+    where = fv.search_filters(store.filters, chosen)
+    found = memo("fb_found", (KEY, query, repr(where)), lambda: fb.search_comments(store.con, table, query, where,
+                                                                                     index=index)).copy()
     found.insert(0, "group", fb.score_group(found) if cols & {"nps", "csat"} else None)
     # The comment comes second so its column stays in view: the grid right-aligns Persian text.
     shown = [c for c in ("response_id", "comment", "group", "nps", "csat", "date", "segment", "owner", "agent")
@@ -155,7 +95,7 @@ else:
         st.text(fv.reading_text(found["comment"].iloc[pick]))  # plain text; RTL comments read right to left
 
     st.subheader("Themes")
-    themes = themes_of(KEY, store)
+    themes = memo("fb_themes", KEY, lambda: fb.themes(sv["comment"]))
     st.altair_chart(charts.themes_chart(themes), width="stretch")
     st.dataframe(themes, hide_index=True, width="stretch", column_config={
         "share": st.column_config.NumberColumn("Share of comments", format="percent"), "examples": "Examples"})
@@ -163,12 +103,10 @@ else:
                "Belarusian and Persian dropped); share = of the non-blank comments.")
 
     st.subheader("What sets unhappy customers apart")
-    pairs = {"Detractors vs promoters (NPS)": ("nps", "detractor", "promoter", ("Detractors", "Promoters")),
-             "Low (1-2) vs high (4-5) CSAT": ("csat", "low", "high", ("Low CSAT", "High CSAT"))}
-    pairs = {k: v for k, v in pairs.items() if v[0] in cols}
-    if pairs:
-        basis, a, b, labels = pairs[st.selectbox("Compare", list(pairs), key="fb_compare")]
-        terms = telling_terms(KEY, basis, a, b, store)
+    if v.comparisons:
+        pair = v.comparisons[st.selectbox("Compare", list(v.comparisons), key="fb_compare")]
+        labels = pair.labels
+        terms = memo("fb_terms", (KEY, pair), lambda: voice.telling_terms(v, pair))
         st.altair_chart(charts.distinctive_terms_chart(terms, labels=labels), width="stretch")
         st.dataframe(pd.concat([terms.head(10), terms.tail(10)]), hide_index=True, width="stretch", column_config={
             "z": st.column_config.NumberColumn("z-score", format="%.2f"), "log_odds": None,
@@ -181,15 +119,13 @@ else:
 
 # ---------------------------------------------------------------------------------------------- drivers
 st.header("Key drivers")
-ratings = fv.attribute_columns(sv)
-outcomes = [c for c in ("nps", "csat") if c in cols]
+ratings, outcomes = v.ratings, v.outcomes
 if not ratings or not outcomes:
     st.info("Key drivers need an NPS or CSAT answer and attribute ratings (extra survey columns of whole "
             "numbers 0-10, such as rating_support) in the same survey.")
 else:
-    outcome = st.selectbox("Outcome", outcomes, key="fb_outcome", format_func={"nps": "NPS answer (0-10)",
-                                                                              "csat": "CSAT (1-5)"}.get)
-    kd = key_drivers(KEY, outcome, tuple(ratings), store)
+    outcome = st.selectbox("Outcome", outcomes, key="fb_outcome", format_func=voice.OUTCOME_LABELS.get)
+    kd = memo("fb_drivers", (KEY, outcome), lambda: relative_weights(sv, outcome, list(ratings)))
     k1, k2 = st.columns(2)
     k1.metric("R²", "–" if kd.r2 is None else f"{kd.r2:.2f}", border=True)
     k2.metric("Complete answers (n)", f"{kd.n:,}", border=True)
@@ -202,19 +138,18 @@ else:
                "Attribute ratings: extra survey columns holding whole numbers 0-10.")
 
 st.subheader("Operational drivers")
-health = st.session_state.get("health_scores")
-health = health if isinstance(health, pd.DataFrame) else None
-ops = for_health("ops", health, lambda: fv.account_outcomes(
-    measures(KEY, as_of, store), store.frame("accounts") if "accounts" in store.tables else None, as_of, health))
-op_outcomes = for_health("outcomes", health, lambda: [c for c in ("account_nps", "churned")
-                                                      if c in ops.columns and ops[c].notna().any()])
-candidates, sparse = for_health("candidates", health, lambda: fv.operational_candidates(ops))
+port = scored_portfolio(store) if accounts is not None and "account_id" in accounts.columns else None
+ops = memo("fb_ops", (KEY, as_of, port and port.scorecard), lambda: voice.operational(
+    memo("fb_measures", (KEY, as_of), lambda: derived_measures(store.con, set(store.tables), as_of)), accounts,
+    as_of, port and port.scores))
+op_outcomes, candidates, sparse = ops.outcomes, ops.candidates, ops.sparse
 if not op_outcomes or not candidates:
     st.info("Operational drivers need accounts with NPS answers or churn, and tickets or usage per account.")
 else:
     op = st.selectbox("Outcome per account", op_outcomes, key="fb_op_outcome",
-                      format_func={"account_nps": "Account NPS", "churned": "Churned (0/1)"}.get)
-    od = for_health(("drivers", op), health, lambda: operational_drivers(ops, op, candidates))
+                      format_func=voice.ACCOUNT_OUTCOMES.get)
+    od = memo("fb_op_drivers", (KEY, as_of, port and port.scorecard, op),
+              lambda: operational_drivers(ops.table, op, candidates))
     st.dataframe(od.table, hide_index=True, width="stretch", column_config={
         "raw_weight": None, "scale_min": None, "scale_max": None, "performance": None,
         "importance": st.column_config.NumberColumn("Importance (% of R²)", format="%.1f"),
@@ -223,17 +158,14 @@ else:
         [*od.notes, *(f"{c} left out: known for fewer than half of the accounts" for c in sparse)]))
     st.caption(f"Measures per account at {as_of:%Y-%m-%d} (the latest date in the data). For churn they describe "
                "accounts after they left (a churned account's usage is 0): read them as a description, not a "
-               "forecast. Health score included when the health score page has scored accounts.")
+               "forecast. Health score: the accounts' scores with the scorecard in use.")
     with st.expander("How each measure is computed"):
         st.dataframe(fv.measure_definitions(candidates), hide_index=True, width="stretch")
 
 # ------------------------------------------------------------------------------------------------- FAQ
 st.header("FAQ candidates")
-sources = [s for s, ok in (("ticket subject", "tickets" in store.tables and "subject" in store.columns("tickets")),
-                           ("ticket body", "tickets" in store.tables and "body" in store.columns("tickets")),
-                           ("survey comments", "comment" in cols)) if ok]
-source = st.selectbox("Questions from", sources, key="fb_faq_source")
-faq = faq_groups(KEY, source, store)
+source = st.selectbox("Questions from", v.faq_sources, key="fb_faq_source")
+faq = memo("fb_faq", (KEY, source), lambda: voice.faq_groups(v, source, tickets))
 listed = st.file_uploader("Your current FAQ (.txt or .csv, one question per line)", type=["txt", "csv"],
                           key="fb_faq_upload")
 if listed is not None and listed.size <= 5_000_000:
@@ -255,12 +187,12 @@ else:
 
 # -------------------------------------------------------------------------------------- feature interest
 st.header("Feature interest")
-asks = fv.feature_columns(sv)
+asks = v.features
 if not asks:
     st.info("No survey column's header contains “feature” or “which”, so there is no feature question to tally.")
 else:
     ask = st.selectbox("Question", asks, key="fb_feature")
-    fi = interest_in(KEY, ask, store)
+    fi = memo("fb_interest", (KEY, ask), lambda: fb.feature_interest(sv, ask))
     st.dataframe(fi.table, hide_index=True, width="stretch", column_config={
         "feature": TEXT("Feature"), "share": st.column_config.NumberColumn("Share of respondents", format="percent")})
     st.text(f"{fi.respondents:,} respondents. Most wanted: {', '.join(fi.most) or '–'}")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
 from cs_logic.metrics import funnel
-from pages.common import as_of_default, require_data, table_downloads
+from pages.common import as_of_default, require_data, scored_portfolio, table_downloads
 
 PCT = st.column_config.NumberColumn(format="percent")
 DAYS = st.column_config.NumberColumn(format="%.0f")
@@ -118,19 +118,13 @@ st.subheader("Do accounts sold by an owner churn more?")
 if "accounts" not in store.tables:
     st.info("Load an accounts table (with account_id and churned) to follow won deals to churn.")
 else:
-    health = st.session_state.get("health_scores")
-    if isinstance(health, pd.DataFrame) and "account_id" in health.columns:
-        health = health.set_index("account_id")
-    scores = health["health_score"] if isinstance(health, pd.DataFrame) and "health_score" in health else None
+    scores = scored_portfolio(store).scored["health_score"]  # THE scored portfolio, whichever page ran first
     sold = funnel.owner_outcomes(deals, store.frame("accounts"), scores)
-    if scores is None:
-        sold = sold.drop(columns="mean_health_score")
     if sold.empty:
         st.info("No won deal has an account_id found in the accounts table, so there is nothing to follow.")
     else:
-        st.caption("Accounts with a won deal, by the deal's owner: how many have churned since. " + (
-            "Mean health score: the latest scores computed on the health score page." if scores is not None
-            else "Score the accounts on the health score page to add each book's mean health score."))
+        st.caption("Accounts with a won deal, by the deal's owner: how many have churned since. Mean health "
+                   "score: the accounts' scores with the scorecard in use (Success and Scorecard pages).")
         st.dataframe(sold, hide_index=True, width="stretch", column_config={
             "churn_share": PCT, "churn_low": st.column_config.NumberColumn("95% from", format="percent"),
             "churn_high": st.column_config.NumberColumn("95% to", format="percent"),

@@ -5,7 +5,7 @@ import streamlit as st
 from cs_logic.charts import loyalty as charts
 from cs_logic.metrics.targets import delta_colour, delta_text, gaps_frame_rows, headline_gap
 from cs_logic.views import loyalty_view as lv
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, data_key, init_state, memo, require_data
 
 init_state()
 st.title("Loyalty")
@@ -13,13 +13,13 @@ store = require_data("surveys", "accounts")
 settings = st.session_state["settings"]
 as_of = st.columns(4)[0].date_input("As of", value=as_of_default(), key="loy_as_of",
                                     help="Churn is decided on this date; periods after it are not counted.")
-KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
+KEY = data_key(store)
 
 
-@st.cache_data(max_entries=40, scope="session", show_spinner="Computing…")  # 8 per section
-def section(key: str, name: str, tables: tuple[str, ...], args: tuple, _store):
-    """``loyalty_view.<name>(*frames, *args)``, once per data, filters and choices (frames stay uncached)."""
-    return getattr(lv, name)(*(_store.frame(t) if t in _store.tables else None for t in tables), *args)
+def section(name: str, tables: tuple[str, ...], args: tuple):
+    """``loyalty_view.<name>(*frames, *args)``, once per data, filters and choices."""
+    return memo("loy_" + name, (KEY, args), lambda: getattr(lv, name)(
+        *(store.frame(t) if t in store.tables else None for t in tables), *args), keep=8)
 
 
 def has(table: str, *columns: str) -> bool:
@@ -41,7 +41,7 @@ st.header("Net Promoter Score")
 if not has("surveys", "nps"):
     st.info("Add a survey export with a 0-10 recommendation (NPS) answer to see NPS here.")
 else:
-    v = section(KEY, "nps_section", ("surveys", "accounts"), (), store)
+    v = section("nps_section", ("surveys", "accounts"), ())
     c1, c2, c3 = st.columns(3)
     comparisons += tile(c1, v["nps"])
     c2.metric("NPS answers (n)", f"{v['nps'].n:,}", border=True,
@@ -65,7 +65,7 @@ else:
         st.info("Add an accounts export with segment, owner or plan (matched on account_id) to split NPS.")
     else:
         by = st.selectbox("Split by", v["groups"], key="loy_nps_by", format_func=lv.GROUP_LABELS.get)
-        groups = section(KEY, "nps_groups", ("surveys", "accounts"), (by,), store)
+        groups = section("nps_groups", ("surveys", "accounts"), (by,))
         st.dataframe(groups, hide_index=True, width="stretch", column_config={
             by: lv.GROUP_LABELS[by], "n": "Answers (n)", "nps": NUM("NPS", format="%+.1f"),
             "ci_low": NUM("95% low", format="%+.1f"), "ci_high": NUM("95% high", format="%+.1f"),
@@ -87,7 +87,7 @@ st.header("Retention and churn")
 if "accounts" not in store.tables:
     st.info("Add an accounts export (start and end dates, or a churn flag) to see churn and retention.")
 else:
-    s = section(KEY, "retention_section", ("accounts", "subscriptions", "orders"), (as_of,), store)
+    s = section("retention_section", ("accounts", "subscriptions", "orders"), (as_of,))
     tiles = s["churn"] + s["revenue"]
     if not tiles:
         st.info("The accounts have neither end dates nor a churn flag, so churn cannot be counted.")
@@ -106,7 +106,7 @@ else:
     else:
         months = st.selectbox("Cohorts that started in the last", [12, 24, 36], index=1,
                               key="loy_cohort_months", format_func=lambda m: f"{m} months")
-        matrix = section(KEY, "cohort_section", ("accounts",), (as_of, months), store)
+        matrix = section("cohort_section", ("accounts",), (as_of, months))
         st.altair_chart(charts.cohort_heatmap(matrix), width="stretch")
         st.caption("Row = month the account started; cell = share of that cohort still active at the start "
                    "of each later month. Blank cells cannot be observed yet. “All cohorts” is weighted "
@@ -118,7 +118,7 @@ else:
     else:
         by = st.selectbox("Curves by", [None, *s["groups"]], key="loy_surv_by",
                           format_func=lambda c: "All accounts" if c is None else lv.GROUP_LABELS[c])
-        curves, medians = section(KEY, "survival_section", ("accounts",), (by, as_of), store)
+        curves, medians = section("survival_section", ("accounts",), (by, as_of))
         left, right = st.columns([3, 2])
         left.altair_chart(charts.survival_chart(curves), width="stretch")
         right.dataframe(medians, hide_index=True, width="stretch", column_config={

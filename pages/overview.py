@@ -2,14 +2,20 @@
 
 import functools
 
-import pandas as pd
 import streamlit as st
 
-from cs_logic.core.settings import dumps
 from cs_logic.output.exports import chart_png, chart_svg
 from cs_logic.views import kpi
 from cs_logic.views import overview as ov
-from pages.common import as_of_default, init_state, require_data, table_downloads
+from pages.common import (
+    as_of_default,
+    data_key,
+    init_state,
+    memo,
+    require_data,
+    scored_portfolio,
+    table_downloads,
+)
 
 init_state()
 title, pick = st.columns([5, 1])
@@ -18,20 +24,12 @@ store = require_data()
 as_of = pick.date_input("As of", value=as_of_default(), key="ov_as_of", help="Periods and churn are counted up to "
                         "this day; the arrows compare each figure with the period before.")
 settings = st.session_state["settings"]
-scores = st.session_state.get("health_scores")
-if not (isinstance(scores, pd.DataFrame) and "health_score" in scores.columns) or as_of != as_of_default():
-    scores = None  # not scored yet, or scored for another day: the overview scores the accounts itself
-files = tuple((f.name, f.table, tuple(sorted(f.mapping.items()))) for f in st.session_state["files"])
-KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
-
-
-@st.cache_data(max_entries=4, scope="session", show_spinner="Computing the overview…")
-def overview(key, as_of, settings_json, scores, files, _store, _settings) -> ov.Overview:
-    tables = {name: _store.frame(name) for name in _store.tables}
-    return ov.build(tables, as_of, _settings, scores, [(n, t, dict(m)) for n, t, m in files])
-
-
-view = overview(KEY, as_of, dumps(settings), scores, files, store, settings)
+# THE scored portfolio as of the chosen day, the same one the Success page shows (none without accounts).
+scored = scored_portfolio(store, as_of) if "account_id" in store.columns("accounts") else None
+files = [(f.name, f.table, dict(f.mapping)) for f in st.session_state["files"]]
+with st.spinner("Computing the overview…"):
+    view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
+                lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files))
 
 for start in range(0, len(view.kpis), 4):
     for column, k in zip(st.columns(4), view.kpis[start:start + 4]):

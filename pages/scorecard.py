@@ -1,10 +1,10 @@
 """Scorecard: the what-if. Change measures, weights and bands; every account is rescored at once, against a pinned baseline.
 
-Session keys: ``sc_scorecard`` (the Scorecard being edited, mirrored into ``settings.scorecard`` so "Save
-settings" on the Data page keeps it), ``sc_version`` (bumped when the scorecard is replaced from outside the
-sliders, so the widgets start from it), ``sc_baseline`` (pinned scores and their scorecard), ``sc_suggestion``
-(suggested weights and the measure definitions they were fitted on), ``sc_loaded`` (the uploaded file last
-applied); ``portfolio_memo`` (measures and points, shared with the Success page); writes ``health_scores``.
+The scorecard being edited IS the session's ``scorecard`` (pages.state; None = the starting one): Success, Overview,
+Feedback and Funnel score with it at once. ``sc_editing`` is the scorecard the editor's widgets were last built
+from (when the one in use changes elsewhere, they restart from it); ``sc_baseline`` (pinned scores),
+``sc_suggestion`` (suggested weights and the definitions they were fitted on), ``sc_loaded`` (the file last
+applied); other ``sc_`` keys are widgets.
 """
 
 from dataclasses import replace
@@ -17,32 +17,30 @@ from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.scoring import backtest, health
 from cs_logic.scoring import portfolio as pf
 from cs_logic.scoring import scorecard_edit as se
-from pages.common import health_inputs, init_state, remembered, require_data
+from pages.common import data_key, init_state, memo, require_data, scored_portfolio
 
 init_state()
 PCT = st.column_config.NumberColumn(format="%.1f%%")
+EDITOR = ("sc_name", "sc_bands", "sc_w_", "sc_lo_", "sc_hi_", "sc_pts_", "sc_dir_")  # widget keys built from it
 
 
 def use(sc, from_outside=False):
-    """Make ``sc`` the scorecard in use, here and in the settings; widgets restart from it when it came from outside."""
-    st.session_state["sc_scorecard"] = sc
-    st.session_state["settings"] = replace(st.session_state["settings"], scorecard=health.dump_scorecard(sc))
+    """Make ``sc`` the scorecard in use; the editor's widgets restart from it when it came from outside them."""
+    st.session_state["scorecard"] = sc
     if from_outside:
-        st.session_state["sc_version"] = st.session_state.get("sc_version", 0) + 1
+        st.session_state.pop("sc_editing", None)
 
 
 st.title("Scorecard")
 store = require_data("accounts")
-as_of, DATA_KEY, frame, churned, resolve, in_use = health_inputs(store)
-if st.session_state["settings"].scorecard:
-    try:
-        in_use = health.load_scorecard(st.session_state["settings"].scorecard)
-    except ValueError as exc:
-        st.error(pf.md_escape(f"The saved scorecard cannot be used, so the starting point is shown: {exc}"))
-if st.session_state.get("sc_scorecard") != in_use:  # loaded elsewhere, or new data with no saved scorecard
-    st.session_state["sc_scorecard"] = in_use
-    st.session_state["sc_version"] = st.session_state.get("sc_version", 0) + 1
-sc, v = st.session_state["sc_scorecard"], st.session_state.get("sc_version", 0)
+port = scored_portfolio(store)
+in_use, frame, as_of, resolve = port.scorecard, port.frame, port.as_of, port.measured.resolve
+DATA_KEY = (data_key(store), as_of)
+if st.session_state.get("sc_editing") != in_use:  # replaced elsewhere (a file, Apply), or new data
+    for key in [k for k in st.session_state if str(k).startswith(EDITOR)]:
+        del st.session_state[key]
+    st.session_state["sc_editing"] = in_use
+sc = in_use
 st.caption("Move a weight and every account is rescored at once. Pin a baseline first to see who changes band. "
            f"Measures as of {as_of:%d %b %Y}.")
 
@@ -50,27 +48,27 @@ edit, results = st.columns([2, 3], gap="large")
 # ---------------------------------------------------------------------------------------------- the editor
 with edit:
     st.subheader("Measures and weights")
-    name = st.text_input("Scorecard name", sc.name, key=f"sc_name_{v}")
+    name = st.text_input("Scorecard name", sc.name, key="sc_name")
     red_below, green_from = st.slider("Bands: red below · green from", 0.0, 100.0, (float(sc.bands.red_below),
-                                      float(sc.bands.green_from)), 1.0, key=f"sc_bands_{v}", format="%g")
+                                      float(sc.bands.green_from)), 1.0, key="sc_bands", format="%g")
     measures, removed = [], None
     for m in sc.measures:
         label = pf.md_escape(m.label or m.column)
-        weight = st.slider(label, 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0, key=f"sc_w_{v}_{m.column}",
+        weight = st.slider(label, 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0, key=f"sc_w_{m.column}",
                            format="%g", help=MEASURE_DOCS.get(resolve(m.column)))
         with st.expander(pf.md_escape(se.describe_measure(m)), expanded=False):
             changes = {}
             if m.method == "linear":
                 c1, c2 = st.columns(2)
-                changes["worst"] = c1.number_input("Worst (0 points)", value=float(m.worst), key=f"sc_lo_{v}_{m.column}")
-                changes["best"] = c2.number_input("Best (100 points)", value=float(m.best), key=f"sc_hi_{v}_{m.column}")
+                changes["worst"] = c1.number_input("Worst (0 points)", value=float(m.worst), key=f"sc_lo_{m.column}")
+                changes["best"] = c2.number_input("Best (100 points)", value=float(m.best), key=f"sc_hi_{m.column}")
             elif m.method == "points":
                 table = st.data_editor({"category": [c for c, _ in m.points], "points": [p for _, p in m.points]},
-                                       disabled=["category"], key=f"sc_pts_{v}_{m.column}", width="stretch")
+                                       disabled=["category"], key=f"sc_pts_{m.column}", width="stretch")
                 changes["points"] = tuple(zip(table["category"], table["points"]))
             else:
-                changes["higher_is_better"] = st.toggle("Higher is better", m.higher_is_better, key=f"sc_dir_{v}_{m.column}")
-            if st.button("Remove this measure", key=f"sc_rm_{v}_{m.column}"):
+                changes["higher_is_better"] = st.toggle("Higher is better", m.higher_is_better, key=f"sc_dir_{m.column}")
+            if st.button("Remove this measure", key=f"sc_rm_{m.column}"):
                 removed = m.column
         try:
             measures.append(replace(m, weight=weight, **changes))
@@ -83,7 +81,7 @@ with edit:
 
     st.markdown("**Add a measure**")
     taken = {resolve(m.column) for m in sc.measures}
-    kinds = remembered("kinds", DATA_KEY, lambda: se.column_kinds(frame))
+    kinds = memo("sc_kinds", DATA_KEY, lambda: se.column_kinds(frame))
     options = se.measure_choices(frame, kinds, taken)
     a1, a2 = st.columns(2)
     column = a1.selectbox("Column", options, key="sc_add_column", help="Columns of the accounts file and the "
@@ -101,28 +99,27 @@ except ValueError as exc:
     current = sc
 if current != sc:
     use(current)
-sc = current
-points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
+    st.session_state["sc_editing"] = current  # the widgets show it already
+    port = scored_portfolio(store)
+sc, scored, churned = port.scorecard, port.scored, port.churned
 # The backtest scores accounts as they were before the outcome (see portfolio.backtest_basis).
-basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
-                                                                  store.frame("accounts"), frame, as_of))
-past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
-past_churned = remembered("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
-scored = pf.rescore_portfolio(points, sc)
-st.session_state["health_scores"] = scored[["health_score", "health_band"]]
+basis = memo("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
+                                                            store.frame("accounts"), frame, as_of))
+past = memo("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
+past_churned = memo("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
 
 # ---------------------------------------------------------------------------------------------- the results
 with results:
     st.subheader("What the portfolio looks like")
-    if scored.attrs.get("reason"):
-        st.warning(scored.attrs["reason"])
+    if port.reason:
+        st.warning(port.reason)
     if missing := health.missing_columns(frame, sc, resolve):
         st.warning(pf.md_escape("Not in the loaded data, so scored as blank: " + ", ".join(missing)))
     baseline = st.session_state.get("sc_baseline")
     k = pf.kpis(scored, frame, as_of, churned)
     b = pf.kpis(baseline["scored"], frame, as_of, churned) if baseline else None
     cmp = pf.compare(baseline["scored"], scored, frame, as_of, churned) if baseline else None
-    auc = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
+    auc = memo("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
         pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned)).auc
     (t1, t2), (t3, t4) = st.columns(2), st.columns(2)
     t1.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
@@ -197,7 +194,7 @@ s1, s2 = st.columns(2)
 # the browser's check of an earlier run's file could meet a 404 once a newer run had replaced it.
 s1.download_button("Save scorecard", partial(health.dump_scorecard, sc), file_name="scorecard.json",
                    mime="application/json", key="sc_save", on_click="ignore")
-s1.caption("A JSON file (the format in the app's metric definitions); it is also kept in the settings file.")
+s1.caption("A JSON file (the format in the app's metric definitions); “Save settings” on the Data page keeps it too.")
 upload = s2.file_uploader("Load a scorecard", type=["json"], key="sc_load")
 if upload is not None and st.session_state.get("sc_loaded") != upload.file_id:
     try:

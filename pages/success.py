@@ -1,8 +1,6 @@
 """Success: how healthy the portfolio is, who is at risk, each rep's book, one account up close, and whether the score predicts churn.
 
-Session keys: reads ``settings`` (its scorecard) and ``files``; writes ``health_scores`` (index account_id:
-health_score, health_band) for other pages; ``portfolio_memo`` holds the measures and points computed once
-per data load (shared with the Scorecard page); ``suc_`` keys are this page's widgets.
+Reads THE scored portfolio (pages.common.scored_portfolio) and the session memo; ``suc_`` keys are this page's widgets.
 """
 
 import streamlit as st
@@ -10,7 +8,7 @@ import streamlit as st
 from cs_logic.charts import health as charts
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
-from pages.common import health_inputs, init_state, remembered, require_data, table_downloads
+from pages.common import data_key, init_state, memo, require_data, scored_portfolio, table_downloads
 
 init_state()
 PCT = st.column_config.NumberColumn(format="percent")
@@ -20,21 +18,14 @@ MONEY = st.column_config.NumberColumn("Revenue", format="localized")
 
 st.title("Success")
 store = require_data("accounts")
-as_of, DATA_KEY, frame, churned, resolve, default = health_inputs(store)
-sc = default
-if st.session_state["settings"].scorecard:
-    try:
-        sc = health.load_scorecard(st.session_state["settings"].scorecard)
-    except ValueError as exc:
-        st.error(pf.md_escape(f"The saved scorecard cannot be used, so the starting point is shown instead: {exc}"))
-points = remembered("points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(frame, sc, resolve))
-# What follows depends only on the data and the scorecard: kept for the widgets' reruns (band, search, account).
-SCORE_KEY = (DATA_KEY, health.dump_scorecard(sc))
-scored = remembered("suc_scored", SCORE_KEY, lambda: pf.rescore_portfolio(points, sc))
-st.session_state["health_scores"] = scored[["health_score", "health_band"]]
+port = scored_portfolio(store)
+sc, scored, frame, churned, as_of, resolve = (port.scorecard, port.scored, port.frame, port.churned, port.as_of,
+                                              port.measured.resolve)
+DATA_KEY = (data_key(store), as_of)
+SCORE_KEY = (DATA_KEY, health.dump_scorecard(sc))  # what the results below use: data, filters, day, scorecard
 
 st.caption(f"Scorecard: **{pf.md_escape(sc.name)}**" + (" — a starting point built from your columns; adjust it on the Scorecard "
-           "page." if sc.name == default.name else "") + f" Measures as of {as_of:%d %b %Y} (the latest date in the data).")
+           "page." if port.source == pf.STARTING_SOURCE else "") + f" Measures as of {as_of:%d %b %Y} (the latest date in the data).")
 st.caption("How the score works: each measure becomes 0-100 points; the score is the weighted mean of the points. "
            "A measure with no value for an account is left out and the other weights renormalised. Bands: "
            f"red below {sc.bands.red_below:g}, yellow from {sc.bands.red_below:g} to below {sc.bands.green_from:g}, "
@@ -49,7 +40,7 @@ if frame.empty:
     st.stop()
 
 # ---------------------------------------------------------------------------------------- portfolio tiles
-k = remembered("suc_kpis", SCORE_KEY, lambda: pf.kpis(scored, frame, as_of, churned))
+k = memo("suc_kpis", SCORE_KEY, lambda: pf.kpis(scored, frame, as_of, churned))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Accounts", f"{k.accounts:,}", border=True, help="Accounts not churned by the as-of date.")
 c2.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
@@ -60,10 +51,10 @@ c4.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenu
           help="Revenue of red active accounts, as exported (MRR/ARR/monthly charges)."
           + (f" {k.revenue_n:,} red accounts have a revenue figure." if k.revenue_at_risk is not None else
              " The accounts have no revenue column."))
-active = remembered("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
+active = memo("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
     scored.index, fill_value=True).to_numpy(bool)])
 left, right = st.columns(2)
-bands_chart, histogram = remembered("suc_charts", SCORE_KEY, lambda: (charts.band_distribution_chart(active),
+bands_chart, histogram = memo("suc_charts", SCORE_KEY, lambda: (charts.band_distribution_chart(active),
                                                                       charts.score_histogram(active)))
 left.altair_chart(bands_chart, width="stretch")
 right.altair_chart(histogram, width="stretch")
@@ -73,7 +64,7 @@ st.caption("Active accounts only: accounts churned by the as-of date are lost, n
 st.header("Accounts at risk")
 band = st.segmented_control("Band", list(health.BANDS), default="red", key="suc_band") or "red"
 text = st.text_input("Search by account id or name", key="suc_search", placeholder="e.g. ACC-0042 or Lakeshore")
-table = pf.search(remembered("suc_at_risk", (SCORE_KEY, band), lambda: pf.at_risk(scored, frame, band, sc, as_of,
+table = pf.search(memo("suc_at_risk", (SCORE_KEY, band), lambda: pf.at_risk(scored, frame, band, sc, as_of,
                                                                                     churned)), text)
 st.dataframe(table, hide_index=True, width="stretch", column_config={
     "account_id": "Account", "account_name": "Name", "owner": "Rep / owner", "revenue": MONEY,
@@ -88,7 +79,7 @@ st.header("Portfolio by rep")
 if "owner" not in frame.columns:
     st.info("Add an owner (rep / CSM / account manager) column to the accounts export to compare books.")
 else:
-    reps = remembered("suc_reps", SCORE_KEY, lambda: pf.rep_portfolio(scored, frame, as_of, churned))
+    reps = memo("suc_reps", SCORE_KEY, lambda: pf.rep_portfolio(scored, frame, as_of, churned))
     st.dataframe(reps, hide_index=True, width="stretch", column_config={
         "owner": "Rep / owner", "accounts": "Accounts (book)", "active": "Active",
         "mean_health": st.column_config.NumberColumn("Mean health", format="%.1f"),
@@ -99,12 +90,12 @@ else:
         "churn_high": st.column_config.NumberColumn("95% high", format="percent")})
     st.caption("Health columns are over active accounts; churn share = churned / accounts with a known status, "
                "with its Wilson 95% interval. Intervals that do not overlap differ by more than chance.")
-    st.altair_chart(remembered("suc_rep_chart", SCORE_KEY, lambda: charts.rep_portfolio_scatter(
+    st.altair_chart(memo("suc_rep_chart", SCORE_KEY, lambda: charts.rep_portfolio_scatter(
         frame.join(active[["health_score", "health_band"]], how="inner"))), width="stretch")
 
 # -------------------------------------------------------------------------------------------- one account
 st.header("One account up close")
-choices = remembered("suc_choices", SCORE_KEY, lambda: pf.account_choices(scored, frame))
+choices = memo("suc_choices", SCORE_KEY, lambda: pf.account_choices(scored, frame))
 account = st.selectbox("Account (lowest score first; type to search)", list(choices), key="suc_account",
                        format_func=choices.get)
 if account is not None:
@@ -120,17 +111,17 @@ if account is not None:
                "contributions add up to its score.")
     if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
                  key="suc_history"):
-        history = remembered("history", SCORE_KEY, lambda: pf.score_history(
+        history = memo("history", SCORE_KEY, lambda: pf.score_history(
             store.con, set(store.tables), store.frame("accounts"), sc, as_of, resolve))
         st.altair_chart(charts.score_history_chart(history, account), width="stretch")
 
 # ------------------------------------------------------------------------------------------------ backtest
 st.header("Does the score predict churn?")
-basis = remembered("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
+basis = memo("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
                                                                   store.frame("accounts"), frame, as_of))
-past = remembered("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
-past_churned = remembered("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
-bt = remembered("backtest", SCORE_KEY, lambda: pf.backtest(
+past = memo("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
+past_churned = memo("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
+bt = memo("backtest", SCORE_KEY, lambda: pf.backtest(
     pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned))
 if bt.reason:
     st.info(bt.reason)

@@ -6,13 +6,12 @@ import streamlit as st
 
 from cs_logic.charts.support import response_time_chart, tickets_per_week_chart
 from cs_logic.metrics import support
-from pages.common import as_of_default, init_state, require_data
+from pages.common import as_of_default, data_key, init_state, memo, require_data
 
 init_state()
 st.title("Support")
 store = require_data("tickets")
-KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
-CACHE = {"max_entries": 8, "scope": "session", "show_spinner": False}
+KEY = data_key(store)
 DIMS = {"agent": "Agent", "channel": "Channel", "priority": "Priority", "topic": "Topic"}
 TABLE = {  # one column setup for every breakdown table
     "tickets": "Tickets",
@@ -25,28 +24,20 @@ TABLE = {  # one column setup for every breakdown table
     "small_sample": "Under 30 CSAT answers"}
 
 
-@st.cache_data(**CACHE)
-def overview(key, _store):
-    tickets = _store.frame("tickets")
+def overview():
+    tickets = store.frame("tickets")
     weekly = support.tickets_per_week(tickets) if "created_at" in tickets.columns else None
     return support.support_summary(tickets), weekly
 
 
-@st.cache_data(**CACHE)
-def breakdown(key, dim, _store):
-    return support.by_dim(_store.frame("tickets"), dim)
-
-
-@st.cache_data(**CACHE)
-def backlog_size(key, as_of, _store) -> tuple[int, str]:
+def backlog_size(as_of) -> tuple[int, str]:
     """How many tickets were open at the end of ``as_of``, and the rule (kept: a rerun counted 5M tickets again)."""
-    open_now = support.backlog(_store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
+    open_now = support.backlog(store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
     return len(open_now), open_now.attrs["method"]
 
 
-@st.cache_data(**CACHE)
-def percentiles(key, _store):
-    return support.response_percentiles(_store.frame("tickets"), "agent")
+def breakdown(dim):
+    return memo("sup_by", (KEY, dim), lambda: support.by_dim(store.frame("tickets"), dim), keep=8)
 
 
 def hours(value) -> str:
@@ -54,7 +45,7 @@ def hours(value) -> str:
 
 
 columns = set(store.columns("tickets"))
-summary, weekly = overview(KEY, store)
+summary, weekly = memo("sup_summary", KEY, overview)
 as_of = st.date_input("As of", value=as_of_default(), key="sup_as_of",
                       help="The backlog counts tickets open at the end of this day.")
 
@@ -69,7 +60,7 @@ for tile in (t1, t2):
 for tile in (t3, t4):
     tile.caption(f"n = {summary['n_resolution']:,} of {summary['count']:,} tickets")
 if "created_at" in columns:
-    n_open, rule = backlog_size(KEY, as_of, store)
+    n_open, rule = memo("sup_backlog", (KEY, as_of), lambda: backlog_size(as_of))
     t5.metric(f"Backlog on {as_of:%Y-%m-%d}", f"{n_open:,}", border=True, help=rule)
     t5.caption("open tickets at the end of that day (the rule: ⓘ)")
 st.caption("First response and resolution time are hours from the ticket's creation (the export's hours "
@@ -91,14 +82,15 @@ if "agent" not in columns:
     st.info("Map the ticket export's assignee column to “agent” on the Data page to compare agents.")
 else:
     # A column the export cannot fill (no CSAT, no response times) is left out rather than shown blank.
-    st.dataframe(breakdown(KEY, "agent", store).dropna(axis=1, how="all"), hide_index=True, width="stretch",
+    st.dataframe(breakdown("agent").dropna(axis=1, how="all"), hide_index=True, width="stretch",
                  column_config={"agent": st.column_config.TextColumn("Agent"), **TABLE})
     st.caption("Answered / Resolved = share of tickets with a first response / a resolution (the export's flag "
                "where it has one). CSAT % = share of the tickets' 1-5 ratings that are 4 or 5, over the tickets "
                "rated (n); under 30 answers the CSAT is flagged as a small sample. A blank agent is a group of "
                "its own.")
     if summary["n_first_response"]:
-        st.altair_chart(response_time_chart(percentiles(KEY, store), "agent"), width="stretch")
+        st.altair_chart(response_time_chart(memo("sup_pct", KEY, lambda: support.response_percentiles(
+            store.frame("tickets"), "agent")), "agent"), width="stretch")
         st.caption("Thin line: 10th to 90th percentile of first response hours; bar: 25th to 75th; tick: median.")
 
 # ------------------------------------------------------------------------------------------- breakdowns
@@ -108,6 +100,6 @@ if not dims:
     st.info("The tickets have no channel, priority or topic column to break them down by.")
 else:
     dim = st.selectbox("Break down by", dims, key="sup_dim", format_func=DIMS.get)
-    st.dataframe(breakdown(KEY, dim, store).dropna(axis=1, how="all"), hide_index=True, width="stretch",
+    st.dataframe(breakdown(dim).dropna(axis=1, how="all"), hide_index=True, width="stretch",
                  column_config={dim: st.column_config.TextColumn(DIMS[dim]), **TABLE})
     st.caption("Same definitions as the agent table: times in hours from creation, CSAT % of 4-5 ratings with n.")

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name != "common.py")
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "state.py"))  # helpers, not pages
 
 
 def test_app_opens_on_the_data_page_when_nothing_is_loaded():

@@ -8,15 +8,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cs_logic.core.settings import dumps, loads
 from cs_logic.scoring import health
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "scorecard.py")
 
 
-LOADED_KEYS = ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "settings", "filters",
-               "seen_uploads", "portfolio_memo")
+LOADED_KEYS = ("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "settings", "scorecard",
+               "seen_uploads", "memo")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def loaded() -> dict:
     at.button(key="demo_accounts").click().run()
     at.run()
     assert not at.exception, at.exception
-    assert "sc_scorecard" in at.session_state
+    assert at.session_state["scorecard"] is None  # nothing chosen yet: the starting scorecard applies
     return {k: at.session_state[k] for k in LOADED_KEYS}
 
 
@@ -35,7 +34,7 @@ def page(loaded: dict) -> AppTest:
     """A fresh session holding the loaded demo (the store is shared read-only; the memo is copied)."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     for key, value in loaded.items():
-        at.session_state[key] = ({name: dict(box) for name, box in value.items()} if key == "portfolio_memo"
+        at.session_state[key] = ({name: dict(box) for name, box in value.items()} if key == "memo"
                                  else value)
     at.run()
     assert not at.exception, at.exception
@@ -44,6 +43,11 @@ def page(loaded: dict) -> AppTest:
 
 def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
+
+
+def _in_use(at: AppTest):
+    """The scorecard the page scored with: the session's, or the starting one while none is chosen."""
+    return at.session_state["scorecard"] or list(at.session_state["memo"]["scored"].values())[-1].scorecard
 
 
 def _weights(at: AppTest) -> list:
@@ -75,18 +79,18 @@ def test_moving_a_weight_rescores_and_the_baseline_shows_who_moved(page):
     assert moved > 0
     assert any(f"{moved:,} accounts changed band" in m.value for m in page.markdown)
     assert _metric(page, "Mean health") != mean_before
-    # The edit is the scorecard in use: in the session and in the settings the Data page saves.
-    sc = page.session_state["sc_scorecard"]
+    # The edit is the scorecard in use, held once as an object: no JSON copy in the settings until saved
+    # (test_page_order checks that "Save settings" on the Data page writes it).
+    sc = page.session_state["scorecard"]
     assert sc.measures[0].weight == 100
-    assert health.load_scorecard(page.session_state["settings"].scorecard) == sc
-    assert health.load_scorecard(loads(dumps(page.session_state["settings"])).scorecard) == sc
+    assert page.session_state["settings"].scorecard is None
 
 
 def test_a_weight_move_reuses_the_cached_points(page):
     """The points matrix is cached on the measures' definitions without weights: a slider move adds no entry."""
-    before = dict(page.session_state["portfolio_memo"]["points"])
+    before = dict(page.session_state["memo"]["points"])
     _weights(page)[1].set_value(55.0).run()
-    after = page.session_state["portfolio_memo"]["points"]
+    after = page.session_state["memo"]["points"]
     assert list(after) == list(before)
     assert all(after[k] is before[k] for k in before)
 
@@ -94,51 +98,51 @@ def test_a_weight_move_reuses_the_cached_points(page):
 def test_a_saved_scorecard_loads_back_as_the_same_scorecard(page, downloads):
     """Save (the download button's bytes), change a weight, load the file: the saved scorecard is back."""
     _weights(page)[2].set_value(42.0).run()
-    saved_sc = page.session_state["sc_scorecard"]
+    saved_sc = _in_use(page)
     assert [b for b in page.get("download_button") if b.label == "Save scorecard"]
     write = downloads["scorecard.json"]
     assert callable(write)  # written on click, not re-sent on every slider move
     data = write().encode("utf-8")
     assert health.load_scorecard(data.decode("utf-8")) == saved_sc
     _weights(page)[2].set_value(7.0).run()
-    assert page.session_state["sc_scorecard"] != saved_sc
+    assert _in_use(page) != saved_sc
     page.file_uploader(key="sc_load").set_value(("scorecard.json", data, "application/json")).run()
     page.run()
     assert not page.exception, page.exception
-    assert page.session_state["sc_scorecard"] == saved_sc
+    assert _in_use(page) == saved_sc
     assert _weights(page)[2].value == 42.0
 
 
 def test_a_bad_scorecard_file_is_an_error_message_not_a_crash(page):
     bad = b'{"name": "x", "measures": [{"column": "tenure", "weight": -5, "method": "linear", "worst": 0, "best": 9}]}'
-    before = page.session_state["sc_scorecard"]
+    before = _in_use(page)
     page.file_uploader(key="sc_load").set_value(("bad.json", bad, "application/json")).run()
     assert not page.exception
     assert any("weights must be 0 or more" in e.value for e in page.error)
-    assert page.session_state["sc_scorecard"] == before
+    assert _in_use(page) == before
 
 
 def test_suggested_weights_are_a_proposal_until_applied(page):
-    before = page.session_state["sc_scorecard"]
+    before = _in_use(page)
     page.button(key="sc_suggest").click().run()
-    assert page.session_state["sc_scorecard"] == before
+    assert _in_use(page) == before
     proposal = next(d.value for d in page.dataframe if "proposed_pct" in d.value.columns)
     assert proposal["proposed_pct"].sum() == pytest.approx(100.0)
     page.slider(key="sc_alpha").set_value(0.5).run()
     page.button(key="sc_apply").click().run()
     assert not page.exception, page.exception
-    applied = page.session_state["sc_scorecard"]
+    applied = _in_use(page)
     assert applied != before
     assert [m.column for m in applied.measures] == [m.column for m in before.measures]
 
 
 def test_adding_and_removing_a_measure(page):
-    count = len(page.session_state["sc_scorecard"].measures)
+    count = len(_in_use(page).measures)
     page.selectbox(key="sc_add_column").set_value("integrations").run()
     page.button(key="sc_add").click().run()
-    sc = page.session_state["sc_scorecard"]
+    sc = _in_use(page)
     assert [m.column for m in sc.measures][-1] == "integrations" and sc.measures[-1].method == "linear"
     remove = next(b for b in page.button if str(b.key).endswith("_integrations") and str(b.key).startswith("sc_rm_"))
     remove.click().run()
-    assert len(page.session_state["sc_scorecard"].measures) == count
+    assert len(_in_use(page).measures) == count
     assert not page.exception, page.exception

@@ -24,6 +24,11 @@ def page() -> AppTest:
     return at
 
 
+def _scores(at: AppTest) -> pd.DataFrame:
+    """The scores of THE scored portfolio the page last read (pages.common.scored_portfolio's memo)."""
+    return list(at.session_state["memo"]["scored"].values())[-1].scores
+
+
 def _metric(at: AppTest, label: str) -> str:
     found = [m.value for m in at.metric if m.label == label]
     assert found, f"no {label!r} tile among {[m.label for m in at.metric]}"
@@ -37,8 +42,8 @@ def test_page_runs_on_empty_state_and_offers_the_demo():
 
 
 def test_tiles_equal_the_page_scores_over_active_accounts(page):
-    """Mean health and share red worked from the page's own health_scores and the demo file's churn flags."""
-    scores = page.session_state["health_scores"]
+    """Mean health and share red worked from the page's own scored portfolio and the demo file's churn flags."""
+    scores = _scores(page)
     assert list(scores.columns) == ["health_score", "health_band"] and scores.index.name == "account_id"
     assert len(scores) == 500
     active = scores[scores.index.isin(ACTIVE)]
@@ -49,14 +54,14 @@ def test_tiles_equal_the_page_scores_over_active_accounts(page):
 
 
 def test_revenue_at_risk_is_the_revenue_of_red_active_accounts(page):
-    scores = page.session_state["health_scores"]
+    scores = _scores(page)
     red = scores.index[(scores["health_band"] == "red") & scores.index.isin(ACTIVE)]
     revenue = ACCOUNTS.set_index("account_id")["revenue"].astype(float)
     assert _metric(page, "Revenue at risk") == f"{revenue[red].sum():,.0f}"
 
 
 def test_at_risk_list_holds_the_red_active_accounts_and_filters_by_search(page):
-    scores = page.session_state["health_scores"]
+    scores = _scores(page)
     table = next(d.value for d in page.dataframe if "weakest_measure" in d.value.columns)
     expected = scores.index[(scores["health_band"] == "red") & scores.index.isin(ACTIVE)]
     assert sorted(table["account_id"]) == sorted(expected)
@@ -80,14 +85,14 @@ def test_rep_table_has_every_rep_with_the_readme_churn_share(page):
 def test_drill_down_contributions_add_up_to_the_account_score(page):
     account = page.selectbox(key="suc_account").value
     parts = next(d.value for d in page.dataframe if "contribution" in d.value.columns)
-    score = page.session_state["health_scores"].at[account, "health_score"]
+    score = _scores(page).at[account, "health_score"]
     assert parts["contribution"].sum() == pytest.approx(score)
 
 
 def test_score_history_and_backtest_show_without_error(page):
     page.toggle(key="suc_history").set_value(True).run()
     assert not page.exception, page.exception
-    assert "history" in page.session_state["portfolio_memo"]
+    assert "history" in page.session_state["memo"]
     auc = float(_metric(page, "AUC"))
     assert 0.5 < auc <= 1.0
     assert any("0.5 = chance, 1.0 = perfect" in c.value for c in page.caption)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escap
 from cs_logic.core.stats import wilson_interval
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.metrics.retention import churn_flags
+from cs_logic.read.store import Store
 from cs_logic.scoring import backtest as bt
 from cs_logic.scoring import health
 from cs_logic.scoring.health import PreparedPoints, Scorecard
@@ -113,6 +115,118 @@ def score_portfolio(frame: pd.DataFrame, scorecard: Scorecard, resolve: Callable
     [50.0]
     """
     return rescore_portfolio(portfolio_points(frame, scorecard, resolve), scorecard)
+
+
+# ---------------------------------------------------------------- the scored portfolio
+
+STARTING_SOURCE = "the app's starting scorecard (no scorecard saved)"
+CHOSEN_SOURCE = "the scorecard in use (edited on the Scorecard page or loaded from a file)"
+
+
+@dataclass(frozen=True, eq=False)
+class Measured:
+    """The accounts' measures as of one day, before any scorecard: what every scorecard is scored on.
+
+    ``frame`` is :func:`measure_frame`, ``churned`` its :func:`churn_status` at ``as_of`` and ``mapping``
+    the accounts file's (canonical field, file header) pairs, so a scorecard naming raw headers resolves.
+    """
+
+    frame: pd.DataFrame
+    churned: pd.Series
+    as_of: dt.date
+    mapping: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def resolve(self) -> Callable[[str], str]:
+        return resolver(dict(self.mapping))
+
+    @functools.cached_property
+    def starting(self) -> Scorecard:
+        """The scorecard used when none is chosen: :func:`starting_scorecard` of ``frame``."""
+        return starting_scorecard(self.frame)
+
+
+def measure(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame, as_of: dt.date,
+            mapping: Mapping[str, str] | None = None) -> Measured:
+    """:func:`measure_frame` and :func:`churn_status` at ``as_of``: the first step of every scoring.
+
+    >>> # measure(store.con, set(store.tables), store.frame("accounts"), date(2026, 10, 31), {"revenue": "MRR"})
+    """
+    frame = measure_frame(con, tables, accounts, as_of)
+    return Measured(frame, churn_status(frame, as_of), as_of, tuple(sorted((mapping or {}).items())))
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredPortfolio:
+    """THE scored portfolio: one per (data, mapping, scorecard, filters, as-of), read by every page,
+    the report and the command line. ``scored`` is :func:`rescore_portfolio` (index account_id:
+    health_score, health_band, measures_used, coverage, points_<column>); ``source`` says which
+    scorecard it is, in words."""
+
+    measured: Measured
+    scorecard: Scorecard
+    points: Points
+    scored: pd.DataFrame
+    source: str
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.measured.frame
+
+    @property
+    def churned(self) -> pd.Series:
+        return self.measured.churned
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.measured.as_of
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """health_score and health_band per account (index account_id)."""
+        return self.scored[["health_score", "health_band"]]
+
+    @property
+    def reason(self) -> str | None:
+        """Why no account could be scored (e.g. every weight is 0), else None."""
+        return self.scored.attrs.get("reason")
+
+
+def scored_portfolio(measured: Measured, scorecard: Scorecard | None = None,
+                     points: Points | None = None) -> ScoredPortfolio:
+    """Score ``measured`` with ``scorecard`` (None: its starting scorecard); ``points`` when cached for it.
+
+    ``points`` must be :func:`portfolio_points` of the same frame and of a scorecard with the same
+    :func:`definition_key` (a weight move reuses them).
+
+    >>> sc = Scorecard("s", measures=(health.Measure("t", 1, "linear", worst=0, best=10),))
+    >>> m = Measured(pd.DataFrame({"t": [5.0]}, index=pd.Index(["A"], name="account_id")),
+    ...              pd.Series([pd.NA], index=["A"], dtype="boolean"), dt.date(2024, 1, 1))
+    >>> scored_portfolio(m, sc).scored["health_score"].tolist()
+    [50.0]
+    """
+    sc = measured.starting if scorecard is None else scorecard
+    source = STARTING_SOURCE if scorecard is None else CHOSEN_SOURCE
+    points = portfolio_points(measured.frame, sc, measured.resolve) if points is None else points
+    return ScoredPortfolio(measured, sc, points, rescore_portfolio(points, sc), source)
+
+
+def score_tables(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scorecard: Scorecard | None = None,
+                 mapping: Mapping[str, str] | None = None) -> ScoredPortfolio:
+    """:func:`scored_portfolio` of tables held outside a session (the command line, a report built alone).
+
+    The derived measures run in a private DuckDB that is closed before returning; the app's pages
+    call :func:`measure` on their session's store instead, so nothing is scored twice.
+
+    >>> # score_tables({"accounts": accounts, "usage": usage}, date(2026, 10, 31)).scores
+    """
+    store = Store(memory_limit="1GB")
+    try:
+        store.load(dict(tables))
+        measured = measure(store.con, set(tables), tables["accounts"], as_of, mapping)
+    finally:
+        store.close()
+    return scored_portfolio(measured, scorecard)
 
 
 # ---------------------------------------------------------------- tiles and lists

@@ -176,45 +176,18 @@ def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- health scores and the headline
 
 
-@dataclass(frozen=True, eq=False)
-class Scored:
-    """Health scores per account (index account_id: health_score, health_band, points_*) and the scorecard used."""
+def settings_scorecard(settings: Settings) -> health.Scorecard | None:
+    """The settings file's scorecard, or None when it has none or it cannot be used (the starting one applies).
 
-    scores: pd.DataFrame
-    scorecard: health.Scorecard | None
-    source: str
-
-
-def score_accounts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
-                   mapping: Mapping[str, str] | None = None) -> Scored:
-    """Score the accounts as the Success page does: the settings' scorecard, else the starting scorecard.
-
-    The derived measures (usage, tickets, surveys, orders) are computed in a private DuckDB that is
-    closed before returning. ``mapping`` (canonical -> file header, the accounts file's) lets a
-    scorecard written for the raw export find its columns; by default the settings' remembered one.
-
-    >>> # score_accounts(store.tables, date(2026, 10, 31), Settings()).scorecard.name
+    >>> settings_scorecard(Settings()) is None
+    True
     """
-    from cs_logic.read.store import Store
-
-    accounts = tables["accounts"]
-    store = Store(memory_limit="1GB")
+    if not settings.scorecard:
+        return None
     try:
-        store.load(dict(tables))
-        frame = portfolio.measure_frame(store.con, set(tables), accounts, as_of)
-    finally:
-        store.close()
-    sc, source = None, "the settings file's scorecard"
-    if settings.scorecard:
-        try:
-            sc = health.load_scorecard(settings.scorecard)
-        except ValueError:
-            sc = None
-    if sc is None:
-        sc, source = portfolio.starting_scorecard(frame), "the app's starting scorecard (no scorecard saved)"
-    if mapping is None:
-        mapping = {k: v for m in settings.mappings if m.table == "accounts" for k, v in m.mapping}
-    return Scored(portfolio.score_portfolio(frame, sc, portfolio.resolver(mapping)), sc, source)
+        return health.load_scorecard(settings.scorecard)
+    except ValueError:
+        return None
 
 
 def scores_frame(scores: pd.DataFrame, bands: health.Bands | None = None) -> pd.DataFrame:
@@ -239,7 +212,7 @@ def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Setti
     """The headline KPI of every view the tables allow, each with its previous period and target gap.
 
     Order: NPS, CSAT %, logo churn, customer retention, median first response, win rate, accounts in
-    the red, revenue at risk. Without ``scores`` the accounts are scored here (``score_accounts``).
+    the red, revenue at risk. Without ``scores`` the accounts are scored here (``portfolio.score_tables``).
 
     >>> s = pd.DataFrame({"date": pd.to_datetime(["2024-04-02", "2024-01-05"]), "nps": [10, 7]})
     >>> k = headline({"surveys": s}, dt.date(2024, 4, 30), Settings())[0]
@@ -258,7 +231,8 @@ def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Setti
     if "deals" in tables:
         out.append(_win_kpi(tables["deals"], as_of))
     if accounts is not None and "account_id" in accounts.columns and len(accounts):
-        scored = scores_frame(scores) if scores is not None else score_accounts(tables, as_of, settings).scores
+        scored = scores_frame(scores) if scores is not None else portfolio.score_tables(
+            tables, as_of, settings_scorecard(settings)).scored
         out += _health_kpis(scored, accounts, as_of)
     return [k for k in out if k is not None]
 
@@ -424,27 +398,30 @@ class Overview:
 
 
 def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
-          scores: pd.DataFrame | None = None,
+          scored: portfolio.ScoredPortfolio | None = None,
           files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = ()) -> Overview:
-    """The overview of ``tables``: with ``scores`` (e.g. the Success page's) or scoring the accounts here.
+    """The overview of ``tables`` with THE scored portfolio (the app passes its session's, as of ``as_of``).
 
-    >>> # build(store.tables, date(2026, 10, 31), Settings(), None, [("accounts.csv", "accounts", {...})])
+    Without ``scored`` (a report built outside the app) the accounts are scored here with the
+    settings' scorecard (``portfolio.score_tables``), else there are no health figures.
+
+    >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
     accounts = tables.get("accounts")
     files_mappings = list(files_mappings)
-    scorecard, source = None, "health scores from the Success page"
-    if scores is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
+    if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
         mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
-        scored = score_accounts(tables, as_of, settings, mapping)
-        scores, scorecard, source = scored.scores, scored.scorecard, f"health scores from {scored.source}"
-    elif scores is None:
-        source = "no accounts table, so no health scores"
+        scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
+    if scored is not None:
+        scores, source = scored.scored, f"health scores from {scored.source}"
+    else:
+        scores, source = None, "no accounts table, so no health scores"
     kpis = headline(tables, as_of, settings, scores)
     risks = top_risks(scores, accounts, as_of) if scores is not None and accounts is not None else pd.DataFrame()
     surveys = tables.get("surveys")
     themes = top_themes(surveys, as_of) if surveys is not None else pd.DataFrame()
     charts = overview_charts(tables, as_of, scores)
-    appendix = methodology(settings, files_mappings, scorecard)
+    appendix = methodology(settings, files_mappings, None if scored is None else scored.scorecard)
     appendix["health scores"] = source
     html = report_html(kpis, risks, themes, charts, appendix, as_of)
     return Overview(kpis, risks, themes, charts, appendix, html, source)
