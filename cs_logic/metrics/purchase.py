@@ -109,7 +109,7 @@ def customer_summary(orders: pd.DataFrame, as_of: pd.Timestamp | str, unit: Unit
     [['a', 1, 2.0, 4.0, 30.0], ['b', 0, 0.0, 3.0, nan]]
     """
     cut = pd.Timestamp(as_of).normalize()
-    day = pd.to_datetime(orders[date], errors="coerce").dt.normalize()
+    day = _days(orders[date])
     frame = pd.DataFrame({"customer": orders[customer], "day": day})
     frame["amount"] = pd.to_numeric(orders[amount], errors="coerce") if amount in orders.columns else np.nan
     keep = frame["customer"].notna() & frame["day"].notna() & (frame["day"] <= cut)
@@ -132,6 +132,14 @@ def customer_summary(orders: pd.DataFrame, as_of: pd.Timestamp | str, unit: Unit
     out = out[["customer", "purchases", "frequency", "recency", "T", "spend_purchases", "mean_spend"]]
     out.attrs["rows_left_out"] = int((~keep).sum())
     return out
+
+
+def _days(dates: pd.Series) -> pd.Series:
+    """Calendar days, local to the export: a shop's 23:30 order is that day's, whatever its offset."""
+    day = pd.to_datetime(dates, errors="coerce")
+    if isinstance(day.dtype, pd.DatetimeTZDtype):
+        day = day.dt.tz_localize(None)
+    return day.dt.normalize()
 
 
 def bgnbd_log_likelihood(r: float, alpha: float, a: float, b: float,
@@ -177,8 +185,6 @@ def fit_bgnbd(summary: pd.DataFrame, unit: Unit = "weeks") -> tuple[BgNbdParams 
         return None, f"only {n} customers bought by the as-of date; the model needs at least {MIN_CUSTOMERS}"
     if not (summary["frequency"] > 0).any():
         return None, "no customer bought twice by the as-of date, so nothing shows how often people return"
-    if not (summary["T"] > 0).any():
-        return None, "every customer first bought on the as-of date, so no time has been observed"
     groups = summary.groupby(["frequency", "recency", "T"]).size().reset_index(name="weight")
     x, t_x, T, w = (groups[c].to_numpy(float) for c in ("frequency", "recency", "T", "weight"))
 
@@ -365,7 +371,9 @@ def purchase_model(orders: pd.DataFrame, as_of: pd.Timestamp | str, unit: Unit =
         alive = p_alive(params, x, t_x, T)
         ahead = conditional_expected_purchases(params, horizon_days / DAYS_PER[unit], x, t_x, T)
     spend, spend_reason = _spend(summary, amount is not None and amount in orders.columns)
-    per = unknown if spend is None else conditional_expected_spend(
+    if spend is not None and not spend.converged:
+        spend_reason = f"the spend model's fit did not converge ({spend.message})"
+    per = unknown if spend is None or spend_reason else conditional_expected_spend(
         spend, summary["spend_purchases"].to_numpy(float), summary["mean_spend"].to_numpy(float))
     table = summary.assign(p_alive=alive, expected_purchases=ahead, expected_spend_per_purchase=per,
                            expected_value=ahead * per)
@@ -421,7 +429,7 @@ def holdout_check(orders: pd.DataFrame, split: pd.Timestamp | str, end: pd.Times
                             empty, empty, 0)
     summary = customer_summary(orders, cut, unit, customer, date, amount=None)
     days = pd.DataFrame({"customer": orders[customer],
-                         "day": pd.to_datetime(orders[date], errors="coerce").dt.normalize()}).dropna()
+                         "day": _days(orders[date])}).dropna()
     later = days[(days["day"] > cut) & (days["day"] <= stop)].drop_duplicates()
     known = later["customer"].isin(summary["customer"])
     new_customers = int(later.loc[~known, "customer"].nunique())
