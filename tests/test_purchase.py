@@ -242,8 +242,9 @@ def test_holdout_totals_on_the_cdnow_sample(cdnow_sample, sample_holdout):
     """Fitted to 1997-09-30, the 39-week holdout (1997-10-01 to 1998-06-30) holds 1,882 repeat
     purchases (distinct customer-days, counted here independently); the model predicts 1,653.4, i.e.
     12.1% too few. The brief asked for within 10%; the honest figure is 12.1% under, so this pins the
-    figure and its direction (the winter 1997 season is above the model's steady decline, as the paper's
-    tracking plot also shows the model running under the actual line late in the holdout)."""
+    figure and its direction. The weekly table shows where: level to week 5 (261 actual vs 254), then
+    the November-December weeks pull ahead (week 13: 726 vs 628), a season the stationary model has no
+    term for."""
     days = cdnow_sample[["account_id", "date"]].drop_duplicates()
     independent = int(((days["date"] > "1997-09-30") & (days["date"] <= "1998-06-30")).sum())
     h = sample_holdout
