@@ -6,8 +6,7 @@ Reference figures (quoted, as lifelines quotes R):
   r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4 (../shared/data/cdnow/SOURCE.txt).
 - Gamma-Gamma, Fader & Hardie (2013) "The Gamma-Gamma Model of Monetary Value", the same 946 repeat
   buyers: p = 6.25, q = 3.74, gamma = 15.44, LL = -4055.9; as quoted by CLVTools'
-  tests/testthat/test_correctness_gg.R (p = 6.25, q = 3.74, gamma = 15.44, LL = -4055.9177) and the
-  lifetimes Quickstart (p 6.25, q 3.74, v 15.45).
+  tests/testthat/test_correctness_gg.R (p = 6.25, q = 3.74, gamma = 15.44, LL = -4055.9177).
 """
 
 from __future__ import annotations
