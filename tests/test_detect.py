@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cs_logic.core import schema
-from cs_logic.read.detect import Detection, detect, map_columns, normalise_header
+from cs_logic.read.detect import VALUE_SCORERS, Detection, _Profile, _value_fit, detect, map_columns, normalise_header
 from cs_logic.read.ingest import read_table
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -281,8 +281,6 @@ def test_a_long_column_is_sampled_from_rows_spread_over_it_and_a_sparse_one_is_s
 
 
 # ------------------------------------------------------------------------------ value scorers, one table
-from cs_logic.read.detect import VALUE_SCORERS, _Profile, _value_fit  # noqa: E402
-
 
 def _p(**kw: object) -> _Profile:
     return _Profile(**{"n": 20, **kw})  # type: ignore[arg-type]
