@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from cs_logic.core import schema
-from cs_logic.read.detect import VALUE_SCORERS, Detection, _Profile, _value_fit, detect, map_columns, normalise_header
+from cs_logic.read.detect import (
+    VALUE_SCORERS,
+    Detection,
+    _Profile,
+    _value_fit,
+    detect,
+    map_columns,
+    normalise_header,
+)
 from cs_logic.read.ingest import read_table
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
