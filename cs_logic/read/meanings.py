@@ -49,6 +49,7 @@ class Decision:
     change: str
     choice: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+    opposite: tuple[str, ...] = ()  # a flag's values taken as "no" (not churned); values in neither are unknown
 
     def as_dict(self) -> dict[str, str]:
         return {"file": self.file, "column": self.column, "decision": self.decided, "why": self.why,
@@ -184,7 +185,7 @@ def _churn_decision(file: str, column: str, col: pd.Series, how: str, chosen: tu
     shown = ", ".join(gone) or "(none)"
     return Decision(file, column, "churned", "churn", f"churned = {shown}; not churned = {', '.join(kept) or '(none)'}",
                     why, "edit the churned values in the Data page's table of decisions", tuple(gone),
-                    tuple(values))
+                    tuple(values), tuple(kept))
 
 
 def _churn_source(frame: pd.DataFrame, mapping: Mapping[str, str]) -> tuple[str, str] | None:
@@ -312,3 +313,28 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
     if table == "deals":
         out += _deal_decisions(file, frame, mapping)
     return tuple(out), mapping
+
+
+def with_last_stage(frame: pd.DataFrame, decisions: tuple[Decision, ...], mapping: Mapping[str, str]) -> pd.DataFrame:
+    """A typed deals frame with ``last_stage``: per deal, the stage of its latest dated stage column (blank when
+    none is dated); the frame unchanged when the file has no stage dates or records ``last_stage`` itself.
+
+    >>> f = pd.DataFrame({"stage": ["Lost", "Lost"], "created_date": pd.to_datetime(["2024-01-02", None])})
+    >>> d = Decision("d.csv", "engage_date", "stage", "stage_date", "", "", "", ("Engaging",))
+    >>> with_last_stage(f, (d,), {"created_date": "engage_date"})["last_stage"].fillna("-").tolist()
+    ['Engaging', '-']
+    """
+    dated = [d for d in decisions if d.kind == "stage_date" and d.choice]
+    if not dated or "last_stage" in frame.columns:
+        return frame
+    by_source = {src: name for name, src in mapping.items()}
+    latest = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    stage = pd.Series(None, index=frame.index, dtype=object)
+    for d in dated:
+        column = by_source.get(d.column, d.column)
+        if column not in frame.columns or not pd.api.types.is_datetime64_any_dtype(frame[column]):
+            continue
+        when = frame[column]
+        later = when.notna() & (latest.isna() | (when > latest))
+        latest, stage = latest.where(~later, when), stage.where(~later, d.choice[0])
+    return frame.assign(last_stage=stage)
