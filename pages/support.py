@@ -38,9 +38,11 @@ def breakdown(key, dim, _store):
 
 
 @st.cache_data(**CACHE)
-def backlog_size(key, as_of, _store) -> tuple[int, str]:
+def backlog_size(key, as_of, _store) -> tuple[int | None, str]:
     """How many tickets were open at the end of ``as_of``, and the rule (kept: a rerun counted 5M tickets again)."""
     open_now = support.backlog(_store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
+    if open_now is None:
+        return None, "unknown: the export has no resolved date, status or resolved flag to tell open tickets"
     return len(open_now), open_now.attrs["method"]
 
 
@@ -49,8 +51,7 @@ def percentiles(key, _store):
     return support.response_percentiles(_store.frame("tickets"), "agent")
 
 
-def hours(value) -> str:
-    return "–" if value is None else f"{value:,.1f} h"
+hours = support.format_hours
 
 
 columns = set(store.columns("tickets"))
@@ -70,7 +71,7 @@ for tile in (t3, t4):
     tile.caption(f"n = {summary['n_resolution']:,} of {summary['count']:,} tickets")
 if "created_at" in columns:
     n_open, rule = backlog_size(KEY, as_of, store)
-    t5.metric(f"Backlog on {as_of:%Y-%m-%d}", f"{n_open:,}", border=True, help=rule)
+    t5.metric(f"Backlog on {as_of:%Y-%m-%d}", "–" if n_open is None else f"{n_open:,}", border=True, help=rule)
     t5.caption("open tickets at the end of that day (the rule: ⓘ)")
 st.caption("First response and resolution time are hours from the ticket's creation (the export's hours "
            "column where it has one), over the tickets that have the timestamp; median and 90th percentile. "
