@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,8 @@ def _clock_share(values: pd.Series) -> tuple[float, float]:
 def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, siblings: list[str],
                    chosen: tuple[str, ...]) -> Decision:
     change = "pick the unit in the Data page's table of decisions"
-    made = dict(file=file, column=column, field=field.name, kind="unit", change=change, options=UNITS)
+    made: dict[str, Any] = {"file": file, "column": column, "field": field.name, "kind": "unit", "change": change,
+                            "options": UNITS}
     label = field.label.replace(" (hours)", "")
     if chosen and chosen[0] in UNITS:
         return Decision(decided=f"{label}: {chosen[0]}", why="your choice (saved in the settings file)",
@@ -118,8 +120,8 @@ def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, 
 
 # --------------------------------------------------------------------------------------------------- tenure
 def _tenure_decision(file: str, column: str, col: pd.Series, chosen: tuple[str, ...]) -> Decision:
-    made = dict(file=file, column=column, field="tenure", kind="tenure", options=TENURE_UNITS,
-                change="pick months or years in the Data page's table of decisions")
+    made: dict[str, Any] = {"file": file, "column": column, "field": "tenure", "kind": "tenure",
+                            "options": TENURE_UNITS, "change": "pick months or years in the Data page's table of decisions"}
     if chosen and chosen[0] in TENURE_UNITS:
         return Decision(decided=_tenure_words(chosen[0]), why="your choice (saved in the settings file)",
                         choice=chosen[:1], **made)

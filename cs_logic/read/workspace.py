@@ -86,10 +86,12 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     digest = hashed.result() if hashed is not None else digest
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
-    remembered = settings.mapping_for(name, columns) if settings and table is None else None
+    known = settings.mapping_for(name, columns) if settings else None
+    if choices is None and known is not None:  # the manager's changes to what the app decided, for these headers
+        choices = dict(known.choices)
+    remembered = known if table is None else None
     if remembered is not None:
         table, mapping = remembered.table, dict(remembered.mapping)
-        choices = dict(remembered.choices) if choices is None else choices
     chosen = table or detection.table
     if mapping is None:
         mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
