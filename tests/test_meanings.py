@@ -164,7 +164,7 @@ def test_churn_split_keeps_a_flags_unknown_values_unknown():
 def test_duration_units_from_the_header_or_the_values(header, values, hours):
     """30 min = 0.5 h; 3600 s = 1 h, 90 s = 0.025 h; 1:30:00 = 1.5 h; 02:24 as mm:ss = 144 s = 0.04 h."""
     frame = pd.DataFrame({"Ticket ID": ["t1", "t2"], header: values})
-    decisions, mapping = decide(frame, "tickets", {"ticket_id": "Ticket ID", "first_response_hours": header}, "t.csv")
+    decisions, _ = decide(frame, "tickets", {"ticket_id": "Ticket ID", "first_response_hours": header}, "t.csv")
     unit = decisions[0].choice[0]
     assert parse_durations(frame[header], unit).values.tolist() == pytest.approx(hours)
 
