@@ -142,8 +142,8 @@ def _by_status(deals: pd.DataFrame, order: list[str], last_col: str | None) -> p
             k = index.get(stage, -1) if stage is not None else -1
             kind = kind if k >= 0 else "unknown"
         elif kind == "lost":
-            k = index.get(stage) if stage is not None and stage in index else index.get(
-                str(stopped).strip() if pd.notna(stopped) else "", 0)
+            where = stage if stage in index else str(stopped).strip() if pd.notna(stopped) else ""
+            k = index.get(where, 0)
         else:
             kind, k = "unknown", -1
         outcome.append(kind)
