@@ -232,22 +232,24 @@ def settings_to_save() -> Settings:
                     settings.targets, settings.benchmarks, settings.extra)
 
 
-def load_settings(data: bytes) -> str | None:
+def load_settings(data: bytes) -> tuple[str, str]:
     """Apply a settings file: its scorecard becomes the scorecard in use, the rest the settings; every
-    upload's table and mapping are chosen afresh from it. Returns a warning about its scorecard, if any
-    (ValueError when the file is not a settings file)."""
-    settings = loads(data)
-    problem = None
+    upload's table and mapping are chosen afresh from it. Returns ("success" or "error", the message to show)."""
+    try:
+        settings = loads(data)
+    except ValueError as exc:
+        return "error", str(exc)
+    problem = ""
     try:
         chosen = health.load_scorecard(settings.scorecard) if settings.scorecard else None
     except ValueError as exc:
-        chosen, problem = None, f"Its scorecard cannot be used, so the starting scorecard applies: {exc}"
+        chosen, problem = None, f" Its scorecard cannot be used, so the starting scorecard applies: {exc}"
     st.session_state["settings"] = Settings(settings.mappings, None, settings.targets, settings.benchmarks,
                                             settings.extra)
     st.session_state["scorecard"] = chosen
     for up in st.session_state["uploads"].values():
         up.update(table=None, mapping=None)
-    return problem
+    return "success", "Settings loaded: remembered mappings now apply to files with the same headers." + problem
 
 
 def as_of_default() -> dt.date:

@@ -2,13 +2,13 @@
 
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
 from cs_logic.core.escape import md_escape
-from cs_logic.core.schema import TABLE_NAMES, TABLES, UNKNOWN
+from cs_logic.core.schema import TABLES
 from cs_logic.core.settings import dumps
 from cs_logic.read.validate import problems_frame
+from cs_logic.views import data_view as dv
 from pages.common import (
     UPLOAD_LIMIT_MB,
     add_upload,
@@ -23,7 +23,6 @@ from pages.common import (
 )
 
 init_state()
-NONE = "(not in this file)"
 
 st.title("Data")
 st.write("Drop in the files your tools export: CRM accounts, product usage, helpdesk tickets, survey "
@@ -49,8 +48,7 @@ with left:
                                 key="data_upload" if upload_round == 0 else f"data_upload_{upload_round}",
                                 type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"])
 
-# The uploader keeps its files across reruns: add each upload once, so "Load demo data" or
-# "Remove" is not undone by the same files coming back on the next rerun.
+# Each upload is added once: the uploader keeps its files across reruns, which would undo "Remove" or the demo.
 new_files = [f for f in uploaded or [] if f.file_id not in st.session_state["seen_uploads"]]
 if new_files:
     progress = st.progress(0.0, text="Reading files…")
@@ -78,16 +76,9 @@ for digest, up in list(st.session_state["uploads"].items()):
         lf = load_upload(digest)
     except Exception:  # noqa: BLE001 - the reason is already shown above as an error line
         continue
-    label = TABLES[lf.table].label if lf.table in TABLES else "not recognised"
     problems = problems_frame(lf.problems)
-    n_err = int((problems["severity"] == "error").sum()) if len(problems) else 0
-    with st.expander(f"**{md_escape(lf.name)}** → {label} · {lf.rows:,} rows · {len(problems):,} findings"
-                     + (f" ({n_err} errors)" if n_err else ""), expanded=len(st.session_state["uploads"]) <= 3):
-        st.caption(md_escape(lf.detection.reason))  # the reason quotes the file's own headers
-        details = [f"encoding {lf.read.encoding}" if lf.read.encoding else None,
-                   f"delimiter {lf.read.delimiter!r}" if lf.read.delimiter else None,
-                   f"header on row {lf.read.header_row}"]
-        st.caption(" · ".join(d for d in details if d))
+    with st.expander(dv.file_heading(lf, problems), expanded=len(st.session_state["uploads"]) <= 3):
+        st.caption(md_escape(f"{lf.detection.reason} ({dv.read_details(lf)})"))  # the reason quotes the headers
         c1, c2, c3 = st.columns(3)
         if len(lf.read.sheets) > 1:
             sheet = c1.selectbox("Sheet", lf.read.sheets, index=lf.read.sheets.index(lf.read.sheet)
@@ -95,21 +86,18 @@ for digest, up in list(st.session_state["uploads"].items()):
             if sheet != lf.read.sheet:
                 up.update(sheet=sheet, table=None, mapping=None)
                 st.rerun()
-        choices = [*TABLE_NAMES, UNKNOWN]
-        table = c2.selectbox("This file is", choices, index=choices.index(lf.table), key=f"data_table_{digest}",
-                             format_func=lambda t: TABLES[t].label if t in TABLES else "Not used (unknown)")
+        table = c2.selectbox("This file is", dv.TABLE_CHOICES, index=dv.TABLE_CHOICES.index(lf.table),
+                             key=f"data_table_{digest}", format_func=dv.table_label)
         if table != lf.table:
             up.update(table=table, mapping=None)
             st.rerun()
         if lf.table in TABLES:
-            fields = TABLES[lf.table].fields
-            editor = pd.DataFrame({"field": [f.label for f in fields],
-                                   "column in your file": [lf.mapping.get(f.name, NONE) for f in fields]})
-            options = [NONE, *[str(c) for c in lf.read.frame.columns]]
+            editor = dv.mapping_editor(lf)
+            options = [dv.NONE, *[str(c) for c in lf.read.frame.columns]]
             edited = st.data_editor(
                 editor, key=f"data_map_{digest}", hide_index=True, disabled=["field"], width="stretch",
                 column_config={"column in your file": st.column_config.SelectboxColumn(options=options, required=True)})
-            new_map = {f.name: col for f, col in zip(fields, edited["column in your file"]) if col != NONE}
+            new_map = dv.edited_mapping(lf, edited)
             if new_map != lf.mapping:
                 up.update(table=lf.table, mapping=new_map)
                 st.rerun()
@@ -122,6 +110,18 @@ for digest, up in list(st.session_state["uploads"].items()):
             st.dataframe(problems, width="stretch", hide_index=True)
         if st.button("Remove this file", key=f"data_remove_{digest}"):
             remove_upload(digest)
+            st.rerun()
+
+decided = dv.decisions_frame(st.session_state["files"])
+if len(decided):
+    st.subheader("What the app decided", help="Every unit and meaning the app inferred, why, and how to change "
+                 "it; your changes are saved with the mapping in the settings file.")
+    st.dataframe(decided, width="stretch", hide_index=True)
+    for lf, d, key, label in dv.editable(st.session_state["files"]):
+        picked = (st.multiselect(label, d.options, default=list(d.choice), key=key) if d.kind == "churn" else
+                  [st.selectbox(label, d.options, index=d.options.index(d.choice[0]), key=key)])
+        if tuple(picked) != d.choice:
+            st.session_state["settings"] = dv.with_choice(st.session_state["settings"], lf, d.field, picked)
             st.rerun()
 
 cross = problems_frame(st.session_state["cross_problems"])
@@ -138,16 +138,8 @@ s1.download_button("Save settings", partial(dumps, settings_to_save()), file_nam
 loaded = s2.file_uploader("Load settings", type=["json"], key="data_load_settings")
 if loaded is not None and loaded.file_id != st.session_state.get("data_settings_id"):
     st.session_state["data_settings_id"] = loaded.file_id  # apply once, not on every rerun
-    try:
-        problem = load_settings(loaded.getvalue())
-        st.session_state["data_settings_message"] = ("success", "Settings loaded: remembered mappings now "
-                                                     "apply to files with the same headers." + (
-                                                         f" {problem}" if problem else ""))
-    except ValueError as exc:
-        st.session_state["data_settings_message"] = ("error", str(exc))
+    st.session_state["data_settings_message"] = load_settings(loaded.getvalue())
     st.rerun()
 kind, text = st.session_state.get("data_settings_message", (None, None))
-if kind == "success":
-    st.success(md_escape(text))  # it may quote the scorecard's own words
-elif kind == "error":
-    st.error(md_escape(text))
+if kind:
+    (st.success if kind == "success" else st.error)(md_escape(text))

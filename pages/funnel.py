@@ -70,7 +70,9 @@ k[3].metric("Open", f"{counts['open']:,}")
 rate = funnel.win_rate(counts)
 k[4].metric("Win rate", f"{rate:.1%}" if rate is not None else "–",
             help="Won / (won + lost): closed deals only. The range is the 95% Wilson interval.")
-k[5].metric("Weighted forecast", f"{forecast.total:,.0f}", help=forecast.method)
+k[5].metric("Weighted forecast", forecast.label, help=forecast.method)
+k[5].caption(f"{forecast.n_open - forecast.n_skipped:,} of {forecast.n_open:,} open deals"
+             + (f", {forecast.n_imputed:,} with imputed amounts" if forecast.n_imputed else ""))
 if won + lost:
     st.caption(f"Win rate 95% interval: {low:.1%} to {high:.1%} ({won + lost:,} closed deals).")
 

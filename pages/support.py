@@ -30,9 +30,11 @@ def overview():
     return support.support_summary(tickets), weekly
 
 
-def backlog_size(as_of) -> tuple[int, str]:
+def backlog_size(as_of) -> tuple[int | None, str]:
     """How many tickets were open at the end of ``as_of``, and the rule (kept: a rerun counted 5M tickets again)."""
     open_now = support.backlog(store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
+    if open_now is None:
+        return None, "unknown: the export has no resolved date, status or resolved flag to tell open tickets"
     return len(open_now), open_now.attrs["method"]
 
 
@@ -40,8 +42,7 @@ def breakdown(dim):
     return memo("sup_by", (KEY, dim), lambda: support.by_dim(store.frame("tickets"), dim), keep=8)
 
 
-def hours(value) -> str:
-    return "–" if value is None else f"{value:,.1f} h"
+hours = support.format_hours
 
 
 columns = set(store.columns("tickets"))
@@ -61,7 +62,7 @@ for tile in (t3, t4):
     tile.caption(f"n = {summary['n_resolution']:,} of {summary['count']:,} tickets")
 if "created_at" in columns:
     n_open, rule = memo("sup_backlog", (KEY, as_of), lambda: backlog_size(as_of))
-    t5.metric(f"Backlog on {as_of:%Y-%m-%d}", f"{n_open:,}", border=True, help=rule)
+    t5.metric(f"Backlog on {as_of:%Y-%m-%d}", "–" if n_open is None else f"{n_open:,}", border=True, help=rule)
     t5.caption("open tickets at the end of that day (the rule: ⓘ)")
 st.caption("First response and resolution time are hours from the ticket's creation (the export's hours "
            "column where it has one), over the tickets that have the timestamp; median and 90th percentile. "

@@ -9,13 +9,21 @@ import pandas as pd
 import pytest
 
 from cs_logic.core import schema
-from cs_logic.read.detect import Detection, detect, map_columns, normalise_header
+from cs_logic.read.detect import (
+    VALUE_SCORERS,
+    Detection,
+    _Profile,
+    _value_fit,
+    detect,
+    map_columns,
+    normalise_header,
+)
 from cs_logic.read.ingest import read_table
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 # file -> (table, key mappings that must hold); every file in shared/data is listed.
-EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
+EXPECTED: dict[str, tuple[str, dict[str, str | None]]] = {
     "telco_churn/Telco-Customer-Churn.csv": ("accounts", {
         "account_id": "customerID", "churned": "Churn", "revenue": "MonthlyCharges", "tenure": "tenure",
         "plan": "Contract"}),
@@ -42,7 +50,7 @@ EXPECTED: dict[str, tuple[str, dict[str, str]]] = {
     "call_center/call_center.xlsx": ("tickets", {
         "ticket_id": "Call Id", "agent": "Agent", "created_at": "Date", "topic": "Topic",
         "answered": "Answered (Y/N)", "resolved": "Resolved", "first_response_hours": "Speed of answer in seconds",
-        "resolution_hours": "AvgTalkDuration", "csat": "Satisfaction rating"}),
+        "handle_hours": "AvgTalkDuration", "resolution_hours": None, "csat": "Satisfaction rating"}),
     "saas_usage/ravenstack_accounts.csv": ("accounts", {"account_id": "account_id", "churned": "churn_flag"}),
     "saas_usage/ravenstack_subscriptions.csv": ("subscriptions", {
         "subscription_id": "subscription_id", "account_id": "account_id", "mrr": "mrr_amount"}),
@@ -278,3 +286,66 @@ def test_a_long_column_is_sampled_from_rows_spread_over_it_and_a_sparse_one_is_s
     values_at = np.random.default_rng(7).choice(n, 60, replace=False)
     sparse.iloc[values_at] = [f"x{i}" for i in range(60)]
     assert sorted(_candidates(sparse, size).index) == sorted(values_at.tolist())
+
+
+# ------------------------------------------------------------------------------ value scorers, one table
+
+def _p(**kw: object) -> _Profile:
+    return _Profile(**{"n": 20, **kw})  # type: ignore[arg-type]
+
+
+_NPS_VALUES = tuple(float(v) for v in (0, 3, 6, 7, 8, 9, 10, 10, 9, 5))
+VALUE_FIT_CASES = [
+    # kind, field name, profile, fit: one typical column that fits and one that must not, per kind
+    (schema.DATE, "date", _p(date=0.9), 1.0),
+    (schema.DATE, "date", _p(date=0.7), 0.5),  # (0.7 - 0.5) / 0.4
+    (schema.DATE, "date", _p(date=0.4), 0.0),
+    (schema.NUMBER, "revenue", _p(num=1.0), 1.0),
+    (schema.NUMBER, "revenue", _p(num=0.7), 0.6),
+    (schema.NUMBER, "revenue", _p(num=1.0, date=0.6), 0.0),  # timestamps are no amounts
+    (schema.NUMBER, "revenue", _p(num=1.0, boolish=True), 0.5),
+    (schema.DURATION, "first_response_hours", _p(clock=0.9), 1.0),  # "0:02:23"
+    (schema.DURATION, "first_response_hours", _p(dur_text=0.8), 1.0),  # "90 min"
+    (schema.DURATION, "first_response_hours", _p(num=1.0), 0.9),
+    (schema.DURATION, "first_response_hours", _p(num=1.0, date=0.9), 0.0),
+    (schema.BOOL, "churned", _p(boolish=True, distinct=2), 1.0),
+    (schema.BOOL, "churned", _p(distinct=2, num=0.0), 0.4),  # two words the app does not know
+    (schema.BOOL, "churned", _p(distinct=5), 0.0),
+    (schema.NPS, "nps", _p(num=1.0, lo=0.0, hi=10.0, distinct_ints=8, numbers=_NPS_VALUES), 1.0),
+    (schema.NPS, "nps", _p(num=1.0, lo=1.0, hi=5.0, distinct_ints=5, numbers=(1.0, 2.0, 5.0)), 0.3),
+    (schema.NPS, "nps", _p(num=1.0, lo=0.0, hi=11.0, numbers=(11.0, 12.0, 13.0, 9.0)), 0.0),
+    (schema.NPS, "nps", _p(num=1.0, lo=0.0, hi=11.0, distinct_ints=3, numbers=(11.0, 9.0, 8.0, 7.0)), 0.5),
+    (schema.CSAT, "csat", _p(num=1.0, lo=1.0, hi=5.0, numbers=(1.0, 3.0, 5.0)), 1.0),
+    (schema.CSAT, "csat", _p(num=0.5, lo=1.0, hi=5.0, numbers=(1.0, 3.0)), 0.0),  # half text
+    (schema.CES, "ces", _p(num=1.0, lo=1.0, hi=7.0, numbers=(1.0, 7.0)), 1.0),
+    (schema.CES, "ces", _p(num=1.0, lo=1.0, hi=5.0, numbers=(1.0, 5.0)), 0.5),
+    (schema.ID, "account_id", _p(unique=1.0, distinct=20), 1.0),
+    (schema.ID, "account_id", _p(distinct=2, boolish=True), 0.1),
+    (schema.ID, "account_id", _p(date=0.9, distinct=20), 0.05),
+    (schema.TEXT, "comment", _p(mean_len=40.0, distinct=20), 1.0),
+    (schema.TEXT, "comment", _p(mean_len=20.0, distinct=20), 0.65),  # 0.3 + 0.7 * 20 / 40
+    (schema.TEXT, "customer_email", _p(email=0.9, distinct=20), 1.0),
+    (schema.TEXT, "subject", _p(num=0.95), 0.1),
+    (schema.CATEGORY, "topic", _p(distinct=5, unique=0.25), 1.0),
+    (schema.CATEGORY, "topic", _p(distinct=200, unique=0.9, mean_len=80.0), 0.2),
+    (schema.CATEGORY, "topic", _p(distinct=60, unique=0.5, num=1.0), 0.3),
+    (schema.CATEGORY, "topic", _p(distinct=60, unique=0.5), 0.6),
+]
+
+
+@pytest.mark.parametrize(("kind", "name", "profile", "fit"), VALUE_FIT_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(VALUE_FIT_CASES)])
+def test_value_fit_scores_each_kind_by_its_own_scorer(kind: str, name: str, profile: _Profile, fit: float) -> None:
+    """Each field kind has one small scorer in VALUE_SCORERS; these are its typical fits and misfits."""
+    assert _value_fit(kind, name, profile) == pytest.approx(fit)
+
+
+def test_every_field_kind_in_the_schema_has_a_value_scorer() -> None:
+    """A new kind in the schema must come with its scorer (else it would be scored as a category)."""
+    kinds = {f.kind for t in schema.TABLES.values() for f in t.fields}
+    assert kinds <= set(VALUE_SCORERS)
+
+
+def test_a_column_without_values_fits_every_kind_half_way() -> None:
+    """An empty column: its header alone decides (fit 0.5), whatever the kind."""
+    assert {_value_fit(kind, "x", _Profile()) for kind in VALUE_SCORERS} == {0.5}

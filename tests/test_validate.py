@@ -223,9 +223,9 @@ def test_prepare_lets_each_text_column_go_once_it_is_typed(monkeypatch: pytest.M
     held: dict[str, int] = {}
     typed = validate._typed
 
-    def spy(field, raw, src, rows, as_of):
+    def spy(field, raw, src, rows, as_of, decision=None):
         held[src] = pa.total_allocated_bytes()
-        return typed(field, raw, src, rows, as_of)
+        return typed(field, raw, src, rows, as_of, decision)
 
     monkeypatch.setattr(validate, "_typed", spy)
     handed = [read]
@@ -252,12 +252,12 @@ def test_a_long_tables_largest_column_is_typed_first_and_alone(monkeypatch: pyte
     typed = validate._typed
     lock, running, log = threading.Lock(), set(), []
 
-    def spy(field, raw, src, rows, as_of):
+    def spy(field, raw, src, rows, as_of, decision=None):
         with lock:
             log.append((src, frozenset(running)))
             running.add(src)
         try:
-            return typed(field, raw, src, rows, as_of)
+            return typed(field, raw, src, rows, as_of, decision)
         finally:
             with lock:
                 running.discard(src)

@@ -205,14 +205,25 @@ TICKETS = Table(
             "First response (hours)",
             "first response hours|first response time hours|first response time minutes|first reply time|"
             "first reply time minutes|first response minutes|speed of answer|speed of answer in seconds|"
-            "time to first response|response time|frt|asa|average speed of answer|wait time",
+            "time to first response|response time|frt|asa|average speed of answer|wait time|time to answer|"
+            "answer time|queue time|waiting time|first response time in hrs|first reply time in minutes",
         ),
         _f(
             "resolution_hours",
             DURATION,
             "Resolution (hours)",
             "resolution hours|resolution time|resolution time hours|full resolution time|time to resolve|"
-            "handle time|handling time|avg talk duration|talk time|duration|aht",
+            "resolution time in hrs|full resolution time in minutes|time to resolution hours",
+        ),
+        # A call's talk, handle or wrap-up time is how long an agent spent, not how long the customer waited for
+        # a fix: never a resolution time (METRICS.md: Support).
+        _f(
+            "handle_hours",
+            DURATION,
+            "Handle / talk time (hours)",
+            "handle time|handling time|average handle time|avg handle time|aht|talk time|avg talk duration|"
+            "talk duration|average talk time|wrap time|wrap up time|after call work|acw|hold time|call duration|"
+            "duration|total time|time tracked",
         ),
         _f("status", CATEGORY, "Status", "status|ticket status|state|case status"),
         _f("priority", CATEGORY, "Priority", "priority|ticket priority|severity|urgency|case priority"),
@@ -287,14 +298,17 @@ DEALS = Table(
         _f("account_id", ID, "Account", _ACCOUNT_ID + "|associated company|account name|company name"),
         _f("owner", CATEGORY, "Owner", "owner|deal owner|opportunity owner|sales agent|sales rep|rep|salesperson|assigned to|vendedor"),
         _f("product", CATEGORY, "Product", "product|product name|line item|item|plan"),
-        _f("stage", CATEGORY, "Stage", "stage|deal stage|opportunity stage|pipeline stage|sales stage|status|etapa|estagio|مرحله|стадия"),
+        _f("stage", CATEGORY, "Stage", "stage|deal stage|opportunity stage|pipeline stage|sales stage|etapa|estagio|مرحله|стадия"),
+        # The outcome (won / lost / open) when the export has it apart from the stage (Pipedrive's Status).
+        _f("status", CATEGORY, "Outcome (won / lost / open)", "status|deal status|opportunity status|outcome|"
+           "deal outcome|result|won lost|situacao|estado|وضعیت|статус"),
         _f("created_date", DATE, "Created", "created date|create date|created|created at|engage date|open date|opened|date entered pipeline"),
         _f("close_date", DATE, "Close date", "close date|closed date|closed at|expected close date|closing date|won date"),
         _f("amount", NUMBER, "Amount", "amount|deal amount|close value|value|opportunity amount|expected revenue|deal value|acv|arr|valor"),
         _f("probability", NUMBER, "Probability", "probability|deal probability|win probability|probability percent|forecast probability"),
         _f("segment", CATEGORY, "Segment", "segment|deal type|type|market segment|business type"),
     ),
-    needs=(("stage", "deal_id"), ("stage", "amount"), ("stage", "owner")),
+    needs=(("stage", "deal_id"), ("stage", "amount"), ("stage", "owner"), ("status", "deal_id"), ("status", "amount")),
     key="deal_id",
     date_field="created_date",
 )

@@ -21,10 +21,14 @@ class FileMapping:
     table: str
     mapping: tuple[tuple[str, str], ...]  # (canonical field, source column)
     sheet: str | None = None
+    # The manager's overrides of what the app decided (cs_logic.read.meanings): field -> values, e.g.
+    # ("first_response_hours", ("minutes",)), ("tenure", ("years",)), ("churned", ("Cancelled", "Former customer")).
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "columns": list(self.columns), "table": self.table,
-                "mapping": dict(self.mapping), "sheet": self.sheet}
+        doc = {"file": self.file, "columns": list(self.columns), "table": self.table,
+               "mapping": dict(self.mapping), "sheet": self.sheet}
+        return {**doc, "choices": {k: list(v) for k, v in self.choices}} if self.choices else doc
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,10 @@ def loads(text: str | bytes) -> Settings:
             if table not in TABLE_NAMES and table != UNKNOWN:
                 raise ValueError(f"unknown table {table!r}")
             mapping = tuple((str(k), str(v)) for k, v in dict(m.get("mapping") or {}).items())
+            choices = tuple((str(k), tuple(str(x) for x in v)) for k, v in dict(m.get("choices") or {}).items()
+                            if isinstance(v, list))  # a file saved before choices existed has none
             mappings.append(FileMapping(str(m["file"]), tuple(str(c) for c in m.get("columns") or ()),
-                                        table, mapping, m.get("sheet")))
+                                        table, mapping, m.get("sheet"), choices))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"Mapping number {i + 1} in the settings file is not valid ({exc}).") from exc
     scorecard = doc.get("scorecard")

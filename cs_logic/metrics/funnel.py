@@ -11,12 +11,15 @@ import numpy as np
 import pandas as pd
 
 from cs_logic.core.stats import wilson_interval
+from cs_logic.read.meanings import outcome_of
 
 ASSUMPTION = (
-    "The deals file records each deal's current stage only. An open deal at a stage is counted as "
-    "having reached every stage before it; a won deal has reached every stage; a lost deal counts up "
-    "to its last stage only when the file records it (a lost_at_stage / last_stage column), otherwise "
-    "it counts as reaching the first stage only. Win rate = won / (won + lost), closed deals only."
+    "The deals file records each deal's current stage only. A status column (won / lost / open; abandoned = lost) decides a deal's outcome when the file has one; "
+    "otherwise the stage name does. An open deal at a stage is counted as having reached every stage before "
+    "it; a won deal has reached every stage; a lost deal counts up to its last recorded stage: the stage "
+    "column beside a status, a lost_at_stage / last_stage column, or the last stage date it has (such as an "
+    "engage date); with none of these it counts as reaching the first stage only. "
+    "Win rate = won / (won + lost), closed deals only."
 )
 
 # Columns in which some CRMs record the stage a lost deal had reached.
@@ -96,6 +99,9 @@ def stage_order(deals: pd.DataFrame) -> list[str]:
     kinds = {s: stage_kind(s) for s in counts.index}
     open_ = [s for s in counts.index if kinds[s] == "open"]
     won = [s for s in counts.index if kinds[s] == "won"]
+    status = _status(deals)
+    if status is not None:  # the stage column holds steps only; the won step is the status's won value
+        won = [str(v).strip() for v in status.dropna().unique() if outcome_of(v) == "won"][:1] or ["Won"]
     ranks = {s: _open_rank(s) for s in open_}
     if all(r is not None for r in ranks.values()):
         open_.sort(key=lambda s: (ranks[s], -counts[s]))
@@ -114,12 +120,45 @@ def _all_dated(deals: pd.DataFrame, stages: pd.Series, open_: list[str]) -> bool
     return all(bool(dated.get(s, False)) for s in open_)
 
 
+def _status(deals: pd.DataFrame) -> pd.Series | None:
+    """The deals' outcome column (won / lost / open) when the export has one apart from the stage."""
+    if "status" not in deals.columns or not deals["status"].map(outcome_of).notna().any():
+        return None
+    return deals["status"]
+
+
+def _by_status(deals: pd.DataFrame, order: list[str], last_col: str | None) -> pd.DataFrame:
+    """Per deal from a status column: won reached every stage; an open deal its stage; a lost deal the stage
+    it stopped at (its stage column, else its last recorded stage, else the first)."""
+    index = {s: i for i, s in enumerate(order[:-1])}
+    outcomes = deals["status"].map(outcome_of)
+    stages = _stages(deals)
+    last = deals[last_col] if last_col is not None else pd.Series(None, index=deals.index, dtype=object)
+    outcome, reached = [], []
+    for kind, stage, stopped in zip(outcomes, stages, last):
+        if kind == "won":
+            k = len(order) - 1
+        elif kind == "open":
+            k = index.get(stage, -1) if stage is not None else -1
+            kind = kind if k >= 0 else "unknown"
+        elif kind == "lost":
+            where = stage if stage in index else str(stopped).strip() if pd.notna(stopped) else ""
+            k = index.get(where, 0)
+        else:
+            kind, k = "unknown", -1
+        outcome.append(kind)
+        reached.append(k)
+    return pd.DataFrame({"outcome": outcome, "reached": reached}, index=deals.index)
+
+
 def _positions(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None) -> pd.DataFrame:
     """Per deal: outcome (open/won/lost/unknown) and the index of the last stage it reached (-1: none)."""
     order = [str(s).strip() for s in order]
     lost_set = {str(s).strip() for s in lost} if lost is not None else None
     index = {s: i for i, s in enumerate(order[:-1])}
     last_col = next((c for c in LAST_STAGE_COLUMNS if c in deals.columns), None)
+    if order and _status(deals) is not None:  # METRICS.md: never an outcome from a stage name beside a status
+        return _by_status(deals, order, last_col)
     outcome, reached = [], []
     for pos, stage in enumerate(_stages(deals)):
         if stage is None or not order:
@@ -250,12 +289,27 @@ def win_probability_by_stage(
 class Forecast:
     """A weighted pipeline forecast and what it rests on."""
 
-    total: float
+    total: float | None  # None (unknown) when no open deal has an amount, recorded or imputed
     n_open: int
     n_without_amount: int
     n_imputed: int
     n_skipped: int
     method: str
+    imputed_share: float | None = None  # share of the total resting on imputed amounts (1.0: all of it)
+
+    @property
+    def label(self) -> str:
+        """The figure as a page shows it: with imputed amounts said in place.
+
+        >>> Forecast(1500.0, 3, 3, 3, 0, "", 1.0).label
+        '1,500 (all on imputed amounts)'
+        """
+        if self.total is None:
+            return "–"
+        if not self.imputed_share:
+            return f"{self.total:,.0f}"
+        part = "all" if self.imputed_share >= 0.999 else f"{self.imputed_share:.0%}"
+        return f"{self.total:,.0f} ({part} on imputed amounts)"
 
 
 def _deal_forecasts(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None) -> pd.DataFrame:
@@ -296,21 +350,29 @@ def weighted_forecast(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[
         f"file. {int(per['blank'].sum())} open deals had no amount: {int(per['imputed'].sum())} valued at "
         f"the median won amount for their product, {int((~used).sum())} left out."
     )
-    if len(order) > 2 and not any(c in deals.columns for c in LAST_STAGE_COLUMNS):
+    recorded_stops = _status(deals) is not None or any(c in deals.columns for c in LAST_STAGE_COLUMNS)
+    if len(order) > 2 and not recorded_stops:
         method += (" The file does not record where lost deals stopped, so P(won) after the first stage "
                    "comes out as 1.0 and this forecast is an upper bound.")
+    total = float(per.loc[used, "weighted"].sum()) if used.any() else None
+    imputed = float(per.loc[used & per["imputed"], "weighted"].sum())
+    share = imputed / total if total else (1.0 if used.any() and per.loc[used, "imputed"].all() else None)
+    if share:
+        method += f" {share:.0%} of the forecast rests on imputed amounts."
     return Forecast(
-        total=float(per.loc[used, "weighted"].sum()),
+        total=total,
         n_open=len(per),
         n_without_amount=int(per["blank"].sum()),
         n_imputed=int(per["imputed"].sum()),
         n_skipped=int((~used).sum()),
         method=method,
+        imputed_share=share,
     )
 
 
 def forecast_by_stage(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per open stage: open deals, pipeline value (recorded amounts), P(won) and weighted forecast.
+    """Per open stage: open deals, pipeline value (recorded amounts; blank when no open deal there has one),
+    P(won) and weighted forecast.
 
     >>> d = pd.DataFrame({"stage": ["Won", "Lost", "Lead"], "amount": [100.0, 0.0, 50.0]})
     >>> forecast_by_stage(d, ["Lead", "Won"])["weighted_forecast"].tolist()
@@ -321,10 +383,26 @@ def forecast_by_stage(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[
     rows = []
     for k, stage in enumerate(order[:-1]):
         at = per[per["reached"] == k]
-        rows.append({"stage": stage, "open_deals": len(at),
-                     "pipeline_value": float(at.loc[~at["blank"], "amount"].sum()),
+        rows.append({"stage": stage, "open_deals": len(at), "pipeline_value": _recorded(at),
                      "p_won": float(probs.iloc[k]), "weighted_forecast": float(at["weighted"].sum())})
     return pd.DataFrame(rows, columns=["stage", "open_deals", "pipeline_value", "p_won", "weighted_forecast"])
+
+
+def _recorded(per: pd.DataFrame) -> float:
+    """Sum of the recorded amounts of open deals; NaN (unknown) when none has one: a sum over nothing is no 0."""
+    amounts = per.loc[~per["blank"], "amount"]
+    return float(amounts.sum()) if len(amounts) else np.nan
+
+
+def pipeline_value(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None = None) -> float | None:
+    """Sum of the recorded amounts of open deals; None when no open deal has an amount (unknown, not 0).
+
+    >>> d = pd.DataFrame({"stage": ["Won", "Lead", "Lead"], "amount": [100.0, None, 50.0]})
+    >>> pipeline_value(d, ["Lead", "Won"]), pipeline_value(d.assign(amount=[100.0, None, None]), ["Lead", "Won"])
+    (50.0, None)
+    """
+    value = _recorded(_deal_forecasts(deals, order, lost))
+    return None if np.isnan(value) else value
 
 
 def by_dim(
@@ -354,7 +432,7 @@ def by_dim(
         rows.append({col: key, "deals": len(idx), "won": won, "lost": lost_n, "open": int(outcome.eq("open").sum()),
                      "win_rate": won / (won + lost_n) if won + lost_n else np.nan,
                      "win_rate_low": low, "win_rate_high": high,
-                     "pipeline_value": float(open_.loc[~open_["blank"], "amount"].sum()),
+                     "pipeline_value": _recorded(open_),
                      "weighted_forecast": float(open_["weighted"].sum())})
     columns = [col, "deals", "won", "lost", "open", "win_rate", "win_rate_low", "win_rate_high",
                "pipeline_value", "weighted_forecast"]
@@ -378,7 +456,7 @@ def summary_deals(deals: pd.DataFrame) -> dict[str, float | int]:
         "lost": counts["lost"],
         "open": counts["open"],
         "win_rate": counts["won"] / closed if closed else math.nan,
-        "weighted_forecast": weighted_forecast(deals, order).total,
+        "weighted_forecast": math.nan if (total := weighted_forecast(deals, order).total) is None else total,
     }
 
 

@@ -50,6 +50,8 @@ def ticket_durations(tickets: pd.DataFrame) -> Durations:
     """
     first, neg_first = _hours(tickets, "first_response_hours", "first_response_at")
     resolution, neg_res = _hours(tickets, "resolution_hours", "resolved_at")
+    if "resolved" in tickets.columns:  # METRICS.md: resolution time counts resolved tickets only
+        resolution = resolution.where(tickets["resolved"].astype("boolean").fillna(False).to_numpy(dtype=bool))
     return Durations(first, resolution, neg_first, neg_res)
 
 
@@ -97,13 +99,14 @@ def tickets_per_week(tickets: pd.DataFrame, date_col: str = "created_at") -> pd.
     return pd.DataFrame({"week": full, "tickets": counts.to_numpy().astype(int)})
 
 
-def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
     """Tickets open at ``as_of``: created by then and not resolved by then, with their age in days.
 
     The rule of the health measure ``open_tickets``: with ``resolved_at``, a ticket is open when it was
-    resolved after ``as_of``, or has no resolved date and no status saying it is closed. Without
-    ``resolved_at`` the current status decides (not closed/resolved/solved...), which is only right for
-    ``as_of`` = the export date; ``attrs["method"]`` says which rule was used.
+    resolved after ``as_of``, or has no resolved date and no status or resolved flag saying it is closed.
+    Without ``resolved_at`` the current status or resolved flag decides, which is only right for ``as_of`` =
+    the export date; ``attrs["method"]`` says which rule was used. None (unknown) when the export has no
+    resolved date, status or resolved flag: a ticket is then not known to be open.
 
     >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01", "2024-01-05"]),
     ...                   "resolved_at": pd.to_datetime(["2024-01-02", None])})
@@ -115,6 +118,9 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     is_open = created.le(as_of)
     closed = (tickets["status"].astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
               if "status" in tickets.columns else None)
+    if "resolved" in tickets.columns:
+        flagged = tickets["resolved"].astype("boolean").fillna(False).astype(bool)
+        closed = flagged if closed is None else closed | flagged
     if "resolved_at" in tickets.columns:
         resolved = pd.to_datetime(tickets["resolved_at"], errors="coerce")
         unresolved = resolved.isna() if closed is None else resolved.isna() & ~closed
@@ -123,12 +129,30 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             "; without a resolved date, a closed status counts as resolved" if closed is not None else "")
     elif closed is not None:
         is_open &= ~closed
-        method = "current status is not closed (no resolution dates in the export)"
+        method = "current status or resolved flag says not resolved (no resolution dates in the export)"
     else:
-        method = "no resolution dates or status: every ticket created by the date counts"
+        return None
     out = tickets[is_open.to_numpy()].assign(age_days=(as_of - created[is_open]).dt.total_seconds() / 86400.0)
     out.attrs["method"] = method
     return out
+
+
+def format_hours(hours: float | None) -> str:
+    """A duration in hours in the unit that shows it: seconds under a minute, minutes under an hour (a call
+    centre's 72-second answer is not "0.0 h").
+
+    >>> format_hours(0.02), format_hours(0.5), format_hours(3.25), format_hours(72.0), format_hours(None)
+    ('1 min 12 s', '30 min', '3.2 h', '72.0 h', '–')
+    """
+    if hours is None or pd.isna(hours):
+        return "–"
+    seconds = hours * 3600
+    if abs(seconds) < 60:
+        return f"{seconds:.0f} s"
+    if abs(hours) < 1:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{minutes} min {rest} s" if rest and minutes < 10 else f"{seconds / 60:.0f} min"
+    return f"{hours:,.1f} h"
 
 
 def _flag_share(values: pd.Series) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -273,61 +273,119 @@ def _in_range(p: _Profile, lo: int, hi: int) -> bool:
     return p.num >= 0.8 and _range_share(p, lo, hi) >= 0.9
 
 
-def _value_fit(kind: str, name: str, p: _Profile) -> float:
-    """How well a column's values fit a field's kind: 0 = incompatible, 1 = exactly what it should hold."""
-    if p.n == 0:
-        return 0.5
-    if kind == schema.DATE:
-        return min(1.0, max(0.0, (p.date - 0.5) / 0.4))
-    if kind == schema.NUMBER:
-        if p.date >= 0.5 or p.num < 0.6:
-            return 0.0
-        return 0.5 if p.boolish else (1.0 if p.num >= 0.9 else 0.6)
-    if kind == schema.DURATION:
-        if p.date >= 0.5:
-            return 0.0
-        if max(p.clock, p.dur_text) >= 0.8:
-            return 1.0
-        return 0.9 if p.num >= 0.9 and not p.boolish else 0.0
-    if kind == schema.BOOL:
-        if p.boolish:
-            return 1.0
-        return 0.4 if p.distinct <= 2 and p.num < 0.5 else 0.0
-    if kind in schema.SCORE_RANGES:
-        lo, hi = schema.SCORE_RANGES[kind]
-        if p.boolish or p.num < 0.8:
+# Named thresholds of the value scorers below (shares are of a column's sampled non-blank values).
+EMPTY_FIT = 0.5  # a column with no values fits any field half-way: its header decides
+DATE_FLOOR, DATE_SPAN = 0.5, 0.4  # date fit rises from 0 at 50% dates to 1 at 90%
+TIMESTAMPS = 0.5  # from this share of dates a column is timestamps: no number, duration or score
+MOSTLY_DATES = 0.8  # from this share of dates an id, text or category column is nearly ruled out
+NUMERIC_MIN, NUMERIC_FULL = 0.6, 0.9  # numbers: below the first not a number, from the second fully one
+DURATION_TEXT = 0.8  # share of "1:30" or "90 min" text that makes a duration
+SCORE_NUMERIC = 0.8  # a score column is at least this share numbers
+SCORE_MOST = 0.5  # a score column with a few bad answers still maps when this share fits the scale
+FEW_VALUES = 2  # a yes/no column has at most this many distinct values
+ID_LONG_TEXT, ID_MIN_ROWS = 60, 5  # an id is shorter than this; a two-value column over this many rows is no id
+LONG_TEXT_LEN = 40  # mean length at which a comment or description fits fully
+CATEGORY_LONG, CATEGORY_DISTINCT = 50, 50  # long unique text is no category; a category has few distinct values
+CATEGORY_NUMERIC_DISTINCT = 20  # numbers with more distinct values than this are a measure, not a category
+CATEGORY_REPEAT = 0.2  # below this distinct share, values repeat enough to be categories anyway
+
+_Scorer = Callable[[str, _Profile], float]
+
+
+def _fit_date(name: str, p: _Profile) -> float:
+    return min(1.0, max(0.0, (p.date - DATE_FLOOR) / DATE_SPAN))
+
+
+def _fit_number(name: str, p: _Profile) -> float:
+    if p.date >= TIMESTAMPS or p.num < NUMERIC_MIN:
+        return 0.0
+    return 0.5 if p.boolish else (1.0 if p.num >= NUMERIC_FULL else 0.6)
+
+
+def _fit_duration(name: str, p: _Profile) -> float:
+    if p.date >= TIMESTAMPS:
+        return 0.0
+    if max(p.clock, p.dur_text) >= DURATION_TEXT:
+        return 1.0
+    return 0.9 if p.num >= NUMERIC_FULL and not p.boolish else 0.0
+
+
+def _fit_bool(name: str, p: _Profile) -> float:
+    if p.boolish:
+        return 1.0
+    return 0.4 if p.distinct <= FEW_VALUES and p.num < 0.5 else 0.0
+
+
+def _fit_score(kind: str) -> _Scorer:
+    """The scorer of a score kind (NPS 0-10, CSAT 1-5, CES 1-7): whole numbers on its scale."""
+    lo, hi = schema.SCORE_RANGES[kind]
+
+    def fit(name: str, p: _Profile) -> float:
+        if p.boolish or p.num < SCORE_NUMERIC:
             return 0.0
         if not _in_range(p, lo, hi):
             # A few bad answers (11, -1, 9.5) must not hide a score column: map it when most
             # values fit, and let validation report each bad one by row.
-            return 0.5 if _range_share(p, lo, hi) >= 0.5 else 0.0
+            return 0.5 if _range_share(p, lo, hi) >= SCORE_MOST else 0.0
         if kind == schema.NPS:
-            if p.hi <= 5:
+            if p.hi <= 5:  # a 0-5 or 1-5 scale is a CSAT, not a 0-10 recommendation
                 return 0.3
             return 1.0 if p.distinct_ints >= 6 or (p.lo <= 6 and p.hi >= 9) else 0.6
         if kind == schema.CES:
             return 1.0 if p.hi >= 6 else 0.5
         return 1.0
-    if p.date >= 0.8:
+
+    return fit
+
+
+def _fit_id(name: str, p: _Profile) -> float:
+    if p.date >= MOSTLY_DATES:
         return 0.05
-    if kind == schema.ID:
-        if (p.boolish and p.n > 5) or (p.distinct <= 2 and p.n > 5) or p.mean_len > 60 or (p.num >= 0.5 and p.ints < 0.5 * p.num):
-            return 0.1
-        return max(0.2, min(1.0, 0.8 + 0.2 * min(1.0, 2 * p.unique) - 0.3 * p.spaced))
-    if kind == schema.TEXT:
-        if p.num >= 0.9:
-            return 0.1
-        if name in _LONG_TEXT:
-            return 0.3 + 0.7 * min(1.0, p.mean_len / 40)
-        if "email" in name:
-            return 1.0 if p.email >= 0.5 else 0.5
-        return 0.9
-    # category
-    if p.mean_len > 50 and p.unique > 0.5:
+    few = (p.boolish or p.distinct <= FEW_VALUES) and p.n > ID_MIN_ROWS
+    if few or p.mean_len > ID_LONG_TEXT or (p.num >= 0.5 and p.ints < 0.5 * p.num):
+        return 0.1
+    return max(0.2, min(1.0, 0.8 + 0.2 * min(1.0, 2 * p.unique) - 0.3 * p.spaced))
+
+
+def _fit_text(name: str, p: _Profile) -> float:
+    if p.date >= MOSTLY_DATES:
+        return 0.05
+    if p.num >= NUMERIC_FULL:
+        return 0.1
+    if name in _LONG_TEXT:
+        return 0.3 + 0.7 * min(1.0, p.mean_len / LONG_TEXT_LEN)
+    if "email" in name:
+        return 1.0 if p.email >= 0.5 else 0.5
+    return 0.9
+
+
+def _fit_category(name: str, p: _Profile) -> float:
+    if p.date >= MOSTLY_DATES:
+        return 0.05
+    if p.mean_len > CATEGORY_LONG and p.unique > 0.5:
         return 0.2
-    if p.num >= 0.9 and p.distinct > 20:
+    if p.num >= NUMERIC_FULL and p.distinct > CATEGORY_NUMERIC_DISTINCT:
         return 0.3
-    return 1.0 if p.distinct <= 50 or p.unique < 0.2 else 0.6
+    return 1.0 if p.distinct <= CATEGORY_DISTINCT or p.unique < CATEGORY_REPEAT else 0.6
+
+
+# Field kind -> how well a column's values fit it (datasette keeps its filters as such a registry).
+VALUE_SCORERS: Mapping[str, _Scorer] = MappingProxyType({
+    schema.DATE: _fit_date, schema.NUMBER: _fit_number, schema.DURATION: _fit_duration, schema.BOOL: _fit_bool,
+    **{kind: _fit_score(kind) for kind in schema.SCORE_RANGES},
+    schema.ID: _fit_id, schema.TEXT: _fit_text, schema.CATEGORY: _fit_category,
+})
+
+
+def _value_fit(kind: str, name: str, p: _Profile) -> float:
+    """How well a column's values fit a field's kind: 0 = incompatible, 1 = exactly what it should hold.
+
+    >>> _value_fit(schema.BOOL, "churned", _Profile(n=4, boolish=True, distinct=2))
+    1.0
+    """
+    if p.n == 0:
+        return EMPTY_FIT
+    return VALUE_SCORERS.get(kind, _fit_category)(name, p)
 
 
 def looks_like_timestamps(col: pd.Series) -> bool:

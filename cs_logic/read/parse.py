@@ -365,11 +365,21 @@ def _spellings(text: pa.Array, rows: np.ndarray, limit: int = 6) -> str:
 
 
 def parse_durations(s: pd.Series, unit: str = "hours") -> Parsed:
-    """Durations in hours; plain numbers are in ``unit`` (seconds, minutes, hours or days).
+    """Durations in hours; plain numbers are in ``unit`` (seconds, minutes, hours or days). With ``unit`` "mm:ss"
+    a two-part clock ("02:23") is minutes and seconds, not hours and minutes (plain numbers are then minutes).
 
     >>> parse_durations(pd.Series(["1:30:00", "90 min", "2h 30m", "120"]), unit="minutes").values.tolist()
     [1.5, 1.5, 2.5, 2.0]
+    >>> parse_durations(pd.Series(["02:24", "1:00:00"]), unit="mm:ss").values.tolist()
+    [0.04, 1.0]
     """
+    if unit == "mm:ss":
+        parsed = parse_durations(s, "minutes")
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_timedelta64_dtype(s.dtype):
+            return parsed
+        two_parts = s.astype(object).where(s.notna(), "").astype(str).str.strip().str.fullmatch(r"-?\d+:\d{1,2}")
+        values = parsed.values.where(~two_parts.to_numpy(dtype=bool), parsed.values / 60)
+        return Parsed(values, parsed.bad, "; ".join(filter(None, [parsed.note, "two-part times read as mm:ss"])))
     factor = _HOURS_PER_UNIT[unit]
     if pd.api.types.is_timedelta64_dtype(s.dtype):
         return _result(s, s.dt.total_seconds().to_numpy() / 3600, np.zeros(len(s), bool))
@@ -487,9 +497,9 @@ def infer_kind(s: pd.Series) -> str:
     return "text"
 
 
-def parse_as(s: pd.Series, kind: str, header: str = "") -> Parsed:
+def parse_as(s: pd.Series, kind: str, header: str = "", unit: str | None = None) -> Parsed:
     """Parse a column as a field kind (see cs_logic.core.schema): id, text, category, number, integer,
-    score (nps, csat, ces), date, bool or duration (hours; plain numbers in the header's unit).
+    score (nps, csat, ces), date, bool or duration (hours; plain numbers in ``unit``, else the header's unit).
 
     >>> parse_as(pd.Series(["30", "90"]), "duration", "first_response_time_minutes").values.tolist()
     [0.5, 1.5]
@@ -503,6 +513,8 @@ def parse_as(s: pd.Series, kind: str, header: str = "") -> Parsed:
     if kind == "bool":
         return parse_bools(s)
     if kind == "duration":
+        if unit is not None:  # decided elsewhere (cs_logic.read.meanings) and stated there
+            return parse_durations(s, unit)
         unit = unit_from_header(header)
         parsed = parse_durations(s, unit or "hours")
         if unit is None and header:

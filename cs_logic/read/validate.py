@@ -17,7 +17,8 @@ from cs_logic.core import schema
 from cs_logic.core.problems import Problem, clip_value
 from cs_logic.read.arrowtext import python_cells
 from cs_logic.read.detect import looks_like_timestamps
-from cs_logic.read.parse import infer_kind, is_arrow_text, parse_as
+from cs_logic.read.meanings import Decision
+from cs_logic.read.parse import infer_kind, is_arrow_text, parse_as, parse_bools
 from cs_logic.read.tableshape import Rows, has_values
 
 if TYPE_CHECKING:
@@ -107,16 +108,35 @@ def _blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return values.mask(rows) if rows.any() else values
 
 
-def _typed(field: schema.Field, raw: pd.Series, src: str, rows: Rows,
-           as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem], str]:
-    """One mapped column parsed by its field's kind, with its problems and parser note."""
+def _churn_flags(raw: pd.Series, decision: Decision, rows: Rows, src: str) -> tuple[pd.Series, list[Problem]]:
+    """A churn column read with the churned values decided (or chosen); blank cells reported, left unknown."""
+    text = raw.astype(object).where(raw.notna(), None).map(lambda v: None if v is None else str(v))
+    parsed = parse_bools(text, decision.choice, decision.opposite)
+    blank = (parsed.values.isna().to_numpy(dtype=bool) & ~parsed.bad.to_numpy(dtype=bool))
+    problems = _cells(blank, raw, rows, src, "no churn value", "kept the row; churn left unknown for it (not counted "
+                      "as churned or as retained)")
+    problems += _cells(parsed.bad.to_numpy(dtype=bool), raw, rows, src,
+                       "not one of the values taken as churned or not churned", "kept the row; churn left unknown")
+    return parsed.values, problems
+
+
+def _typed(field: schema.Field, raw: pd.Series, src: str, rows: Rows, as_of: pd.Timestamp | None,
+           decision: Decision | None = None) -> tuple[pd.Series, list[Problem], str]:
+    """One mapped column parsed by its field's kind (and the unit or meaning decided for it), with its problems
+    and parser note."""
     if field.kind == schema.DURATION and looks_like_timestamps(raw):
         problem = Problem(f"holds timestamps, not durations, so it cannot be {field.label}; map it to a time-stamp "
                           "field instead", src, None, clip_value(raw.dropna().iloc[0]), "left the field blank", "warning")
         return pd.Series(np.nan, index=raw.index, dtype="float64"), [problem], ""
+    if decision is not None and decision.kind == "churn":
+        values, problems = _churn_flags(raw, decision, rows, src)
+        return values, problems, ""
     kind = "number" if field.kind in schema.SCORE_RANGES else field.kind
-    parsed = parse_as(raw, kind, src)
+    unit = decision.choice[0] if decision is not None and decision.kind == "unit" and decision.choice else None
+    parsed = parse_as(raw, kind, src, unit=unit)
     values = parsed.values
+    if decision is not None and decision.kind == "tenure" and decision.choice == ("years",):
+        values = values * 12  # every tenure figure is in months
     problems = _cells(parsed.bad.to_numpy(dtype=bool), raw, rows, src, _NOT_A.get(kind, "not a number"))
     if field.kind in schema.SCORE_RANGES:
         values, more = _score_problems(values, field.kind, raw, rows, src)
@@ -160,10 +180,11 @@ def _order_problems(frame: pd.DataFrame, mapping: dict[str, str], raw: Mapping[s
 
 
 def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
-            as_of: dt.date | pd.Timestamp | None = None) -> Prepared:
+            as_of: dt.date | pd.Timestamp | None = None, decisions: tuple[Decision, ...] = ()) -> Prepared:
     """Type the mapped columns of a read file and collect every problem in it.
 
-    Dates later than ``as_of`` + 1 year are reported only when ``as_of`` is given.
+    Dates later than ``as_of`` + 1 year are reported only when ``as_of`` is given. ``decisions``
+    (cs_logic.read.meanings) give the unit of a duration, tenure in years and the churned values.
 
     Examples
     --------
@@ -194,7 +215,8 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     problems += _missing_needs(t, used)
     later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
     kept = {src: cells[first[src]] for src in later | ({used[t.key]} if _checks_key(t, used) else set())}
-    columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS)
+    meant = {d.field: d for d in decisions if d.kind in ("unit", "tenure", "churn") and used.get(d.field) == d.column}
+    columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS, meant)
     problems += found
     found, more = _typed_extras(names, set(used.values()), cells, rows, columns)
     problems += found
@@ -209,7 +231,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
 
 
 def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series | None], first: dict[str, int],
-                  rows: Rows, as_of: pd.Timestamp | None, parallel: bool
+                  rows: Rows, as_of: pd.Timestamp | None, parallel: bool, meant: Mapping[str, Decision] | None = None
                   ) -> tuple[dict[str, pd.Series], list[Problem], list[str], tuple[str, ...]]:
     """The mapped columns typed, in mapping order: (columns, problems, notes, churn values). With ``parallel``
     (a long table) the column with the most text is typed first, then two at a time; each column's text in
@@ -219,7 +241,7 @@ def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series |
     def typed_column(name: str) -> tuple[pd.Series, list[Problem], list[str], tuple[str, ...]]:
         src = used[name]
         col = cells[first[src]]
-        values, found, note = _typed(t.field(name), col, src, rows, as_of)
+        values, found, note = _typed(t.field(name), col, src, rows, as_of, (meant or {}).get(name))
         notes = [f"{src}: {note}"] if note else []
         if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
             notes.append(f"{src}: {int(values.isna().sum())} of {len(values)} rows have no valid score (not counted)")

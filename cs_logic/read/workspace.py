@@ -14,6 +14,7 @@ from cs_logic.core.schema import TABLES, UNKNOWN
 from cs_logic.core.settings import FileMapping, Settings
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
+from cs_logic.read.meanings import Decision, decide, with_last_stage
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
 __all__ = ["IngestError", "LoadedFile", "load_file", "combine", "sha256"]
@@ -50,6 +51,8 @@ class LoadedFile:
     mapping: dict[str, str]
     prepared: Prepared | None  # None when the table is unknown
     rows: int = 0
+    decisions: tuple[Decision, ...] = ()  # every unit and meaning decided (cs_logic.read.meanings)
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the manager's overrides of those decisions
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -61,16 +64,18 @@ class LoadedFile:
     def remembered(self) -> FileMapping:
         """This file's mapping as the settings file stores it."""
         return FileMapping(self.name, tuple(str(c) for c in self.read.frame.columns), self.table,
-                           tuple(self.mapping.items()), self.read.sheet)
+                           tuple(self.mapping.items()), self.read.sheet, self.choices)
 
 
 def load_file(name: str, data: bytes, sheet: str | None = None, table: str | None = None,
               mapping: dict[str, str] | None = None, settings: Settings | None = None,
-              as_of: dt.date | None = None, max_bytes: int | None = None, digest: str | None = None) -> LoadedFile:
+              as_of: dt.date | None = None, max_bytes: int | None = None, digest: str | None = None,
+              choices: dict[str, tuple[str, ...]] | None = None) -> LoadedFile:
     """Read one upload and make it a checked table.
 
     ``table`` and ``mapping`` are the manager's choices; when absent, a mapping remembered in
-    ``settings`` for a file with the same headers is used, else the automatic guess. ``digest`` is
+    ``settings`` for a file with the same headers is used, else the automatic guess. ``choices``
+    override the units and meanings the app decides (field -> values; remembered in ``settings`` too). ``digest`` is
     :func:`sha256` of ``data`` when the caller has it already (hashing 110 MB takes 70 ms of a core).
     Raises IngestError (a one-line reason) when the file cannot be read at all.
     """
@@ -81,13 +86,18 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     digest = hashed.result() if hashed is not None else digest
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
-    remembered = settings.mapping_for(name, columns) if settings and table is None else None
+    known = settings.mapping_for(name, columns) if settings else None
+    if choices is None and known is not None:  # the manager's changes to what the app decided, for these headers
+        choices = dict(known.choices)
+    remembered = known if table is None else None
     if remembered is not None:
         table, mapping = remembered.table, dict(remembered.mapping)
     chosen = table or detection.table
     if mapping is None:
         mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
     mapping = {k: v for k, v in mapping.items() if v in columns}
+    choices = {k: tuple(v) for k, v in (choices or {}).items()}
+    decisions, mapping = decide(read.frame, chosen, mapping, name, choices)
     keep = PREVIEW_ROWS if chosen != UNKNOWN else REFERENCE_ROWS
     preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
                       row_numbers=read.row_numbers[:keep].copy() if read.row_numbers is not None else None)
@@ -96,8 +106,11 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     if chosen != UNKNOWN:
         # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
         handed, read = [read], preview
-        prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of)
-    return LoadedFile(name, digest, len(data), preview, detection, chosen, mapping, prepared, rows)
+        prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of, decisions=decisions)
+        if chosen == "deals":
+            prepared = replace(prepared, frame=with_last_stage(prepared.frame, decisions, mapping))
+    return LoadedFile(name, digest, len(data), preview, detection, chosen, mapping, prepared, rows, decisions,
+                      tuple(sorted(choices.items())))
 
 
 def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:

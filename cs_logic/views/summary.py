@@ -76,7 +76,12 @@ def _deals(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
     if deals is None or "stage" not in deals.columns:
         return None
     s = funnel.summary_deals(deals)
-    return {**s, "win_rate": _round(s.get("win_rate"), 4), "weighted_forecast": _round(s.get("weighted_forecast"))}
+    order = funnel.stage_order(deals)
+    forecast = funnel.weighted_forecast(deals, order)
+    # METRICS.md: a figure resting on imputed amounts says so; a pipeline with no amount is unknown.
+    return {**s, "win_rate": _round(s.get("win_rate"), 4), "weighted_forecast": _round(forecast.total),
+            "forecast_imputed_share": _round(forecast.imputed_share, 4),
+            "pipeline_value": _round(funnel.pipeline_value(deals, order))}
 
 
 def _round(value: Any, digits: int = 2) -> Any:

@@ -1,0 +1,342 @@
+"""Units and meanings the app decides for a mapped file (a duration's unit, tenure in years, which values mean
+churned, which column is a deal's outcome), each recorded with its reason so the manager can see and change it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cs_logic.core import schema
+from cs_logic.read.detect import normalise_header
+from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, unit_from_header
+
+UNITS = ("seconds", "minutes", "hours", "days", "mm:ss")
+TENURE_UNITS = ("months", "years")
+# A tenure in months passes 12 as soon as one customer has stayed a year; whole numbers that all stay below it
+# read as years (the bank export's 0-10). Stated as a decision, so a young portfolio can say "months".
+TENURE_YEARS_BELOW = 12
+CLOCK_SHARE = 0.8  # share of "1:30:00" / "90 min" text from which a duration column needs no unit
+# Words that mean a customer has gone, in a status column's values (folded, whole words or phrases).
+CHURN_STATUS_WORDS = ("churned", "churn", "cancelled", "canceled", "cancel", "exited", "lost", "left", "former",
+                      "terminated", "ended", "inactive", "lapsed", "expired", "discontinued", "deactivated",
+                      "closed", "no longer a customer", "attrited")
+# Words that make a header an "is active" flag, whose No means churned (Salesforce's Active = No).
+ACTIVE_HEADER_WORDS = frozenset({"active", "is active", "active customer", "active account", "current customer"})
+OUTCOME_WORDS = {"won": ("won", "win", "closed won", "success", "ganho", "gagne"),
+                 "lost": ("lost", "closed lost", "abandoned", "dead", "perdido", "perdu", "rejected", "cancelled"),
+                 "open": ("open", "in progress", "active", "pending", "ongoing", "em aberto", "abierto")}
+STEM = 5  # a stage date header matches a stage name when a word of each shares its first five letters
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One unit or meaning the app decided for one column, and how to change it.
+
+    ``field`` is the canonical field it applies to; ``choice`` the values applied (a unit, or the churned
+    values); ``options`` what the manager may pick from (units, or the column's distinct values).
+    """
+
+    file: str
+    column: str
+    field: str
+    kind: str  # "unit", "tenure", "churn", "outcome", "stage_date"
+    decided: str
+    why: str
+    change: str
+    choice: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    opposite: tuple[str, ...] = ()  # a flag's values taken as "no" (not churned); values in neither are unknown
+
+    def as_dict(self) -> dict[str, str]:
+        return {"file": self.file, "column": self.column, "decision": self.decided, "why": self.why,
+                "how to change": self.change}
+
+
+def _fold(value: object) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", str(value).casefold()).split())
+
+
+def _values(col: pd.Series, limit: int = 50) -> list[str]:
+    """The distinct non-blank values of a column as trimmed text, most frequent first (at most ``limit``)."""
+    text = col.dropna().astype(str).str.strip()
+    text = text[(text != "") & ~text.str.casefold().isin(BLANKS)]
+    return [str(v) for v in text.value_counts().index[:limit]]
+
+
+def _has_word(value: str, words: tuple[str, ...] | frozenset[str]) -> bool:
+    padded = f" {_fold(value)} "
+    return any(f" {w} " in padded for w in words)
+
+
+# ------------------------------------------------------------------------------------------------ durations
+def _clock_share(values: pd.Series) -> tuple[float, float]:
+    """Shares of h:mm:ss / mm:ss text and of text carrying its own unit ("90 min") among the values."""
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return 0.0, 0.0
+    clock = text.str.fullmatch(r"-?\d{1,3}:\d{2}(:\d{2}(\.\d+)?)?").mean()
+    worded = text.str.fullmatch(r"(?i)-?\d+(\.\d+)?\s*[a-z]+(\s+\d+(\.\d+)?\s*[a-z]+)*").mean()
+    return float(clock), float(worded)
+
+
+def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, siblings: list[str],
+                   chosen: tuple[str, ...]) -> Decision:
+    change = "pick the unit in the Data page's table of decisions"
+    made: dict[str, Any] = {"file": file, "column": column, "field": field.name, "kind": "unit", "change": change,
+                            "options": UNITS}
+    label = field.label.replace(" (hours)", "")
+    if chosen and chosen[0] in UNITS:
+        return Decision(decided=f"{label}: {chosen[0]}", why="your choice (saved in the settings file)",
+                        choice=chosen[:1], **made)
+    header = column.lower().replace(" ", "")
+    if "mm:ss" in header or "m:ss" in header:
+        return Decision(decided=f"{label}: mm:ss text", why=f'the header "{column}" says mm:ss', choice=("mm:ss",),
+                        **made)
+    unit = unit_from_header(column)
+    if unit is not None:
+        return Decision(decided=f"{label}: {unit}", why=f'the header "{column}" names the unit', choice=(unit,),
+                        **made)
+    clock, worded = _clock_share(col)
+    if clock >= CLOCK_SHARE:
+        return Decision(decided=f"{label}: h:mm:ss text, read as hours", why="the values are written as clock times",
+                        choice=("hours",), **made)
+    if worded >= CLOCK_SHARE:
+        return Decision(decided=f"{label}: the unit written in each value", why='the values carry units ("90 min")',
+                        choice=("hours",), **made)
+    named = [(s, u) for s in siblings if (u := unit_from_header(s)) is not None]
+    if named:
+        source, unit = named[0]
+        return Decision(decided=f"{label}: {unit}", why=f'no unit in the header; the file\'s other duration column '
+                        f'"{source}" is in {unit}', choice=(unit,), **made)
+    return Decision(decided=f"{label}: hours (assumed)", why="no unit in the header or the values; hours assumed",
+                    choice=("hours",), **made)
+
+
+# --------------------------------------------------------------------------------------------------- tenure
+def _tenure_decision(file: str, column: str, col: pd.Series, chosen: tuple[str, ...]) -> Decision:
+    made: dict[str, Any] = {"file": file, "column": column, "field": "tenure", "kind": "tenure",
+                            "options": TENURE_UNITS, "change": "pick months or years in the Data page's table of decisions"}
+    if chosen and chosen[0] in TENURE_UNITS:
+        return Decision(decided=_tenure_words(chosen[0]), why="your choice (saved in the settings file)",
+                        choice=chosen[:1], **made)
+    words = set(normalise_header(column).split())
+    if words & {"year", "years", "yr", "yrs", "anos"}:
+        return Decision(decided=_tenure_words("years"), why=f'the header "{column}" says years', choice=("years",),
+                        **made)
+    if words & {"month", "months", "mo", "mos", "meses"}:
+        return Decision(decided=_tenure_words("months"), why=f'the header "{column}" says months',
+                        choice=("months",), **made)
+    numbers = pd.to_numeric(col.dropna().astype(str).str.strip(), errors="coerce").dropna()
+    whole = bool(len(numbers)) and bool(np.allclose(numbers, np.round(numbers)))
+    if whole and numbers.max() < TENURE_YEARS_BELOW:
+        why = (f"no unit in the header; whole numbers from {numbers.min():g} to {numbers.max():g}, never "
+               f"{TENURE_YEARS_BELOW} or more, read as years (months would pass 12 once a customer stayed a year)")
+        return Decision(decided=_tenure_words("years"), why=why, choice=("years",), **made)
+    top = f"{numbers.max():g}" if len(numbers) else "none"
+    return Decision(decided=_tenure_words("months"), why=f"no unit in the header; values up to {top} read as months",
+                    choice=("months",), **made)
+
+
+def _tenure_words(unit: str) -> str:
+    return "tenure in years, times 12 to months" if unit == "years" else "tenure in months"
+
+
+# ---------------------------------------------------------------------------------------------------- churn
+def churn_split(values: list[str], inverted: bool = False, status: bool = False) -> tuple[list[str], list[str]]:
+    """(churned, not churned) values of a churn flag, an inverted flag (Active) or a status column.
+
+    A status value is churned when it holds a churn word ("Former customer", "CANCELLED "); every other
+    status (Active, Paused, Trial) is not. A flag's yes words are churned (its no words for an inverted flag);
+    a value that is neither is in neither list (read as unknown).
+
+    >>> churn_split(["Active", "Cancelled", "Paused", "Former customer"], status=True)
+    (['Cancelled', 'Former customer'], ['Active', 'Paused'])
+    >>> churn_split(["Yes", "No"], inverted=True)
+    (['No'], ['Yes'])
+    """
+    if status:
+        gone = [v for v in values if _has_word(v, CHURN_STATUS_WORDS)]
+        return gone, [v for v in values if v not in gone]
+    yes = [v for v in values if v.strip().casefold() in TRUE_WORDS]
+    no = [v for v in values if v.strip().casefold() in FALSE_WORDS]
+    if not inverted and any(v.strip().casefold() in CHURN_STATUS_WORDS for v in yes):
+        # In a churn column "active" is the opposite of "churned" (Churned / Active): the parse rule.
+        yes, no = [v for v in yes if _fold(v) != "active"], no + [v for v in yes if _fold(v) == "active"]
+    return (no, yes) if inverted else (yes, no)
+
+
+def _churn_decision(file: str, column: str, col: pd.Series, how: str, chosen: tuple[str, ...] | None) -> Decision:
+    values = _values(col)
+    gone, kept = churn_split(values, inverted=how == "inverted", status=how == "status")
+    why = {"flag": f'"{column}" is a churn flag',
+           "inverted": f'"{column}" says whether a customer is active, so its "no" means churned',
+           "status": f'no churn flag; "{column}" is a status whose values name churn'}[how]
+    if chosen is not None:
+        folded = {c.casefold() for c in chosen}
+        gone = [v for v in values if v.casefold() in folded]
+        kept = [v for v in values if v.casefold() not in folded]
+        why = "your choice (saved in the settings file)"
+    if how == "status" or chosen is not None:
+        kept = [v for v in values if v not in gone]  # every other status is a customer still here
+    shown = ", ".join(gone) or "(none)"
+    return Decision(file, column, "churned", "churn", f"churned = {shown}; not churned = {', '.join(kept) or '(none)'}",
+                    why, "edit the churned values in the Data page's table of decisions", tuple(gone),
+                    tuple(values), tuple(kept))
+
+
+def _churn_source(frame: pd.DataFrame, mapping: Mapping[str, str]) -> tuple[str, str] | None:
+    """(column, how) the churn flag is read from: the mapped flag, an "active" flag, or a status naming churn."""
+    if "churned" in mapping:
+        column = mapping["churned"]
+        if _fold(normalise_header(column)) in ACTIVE_HEADER_WORDS:
+            return column, "inverted"
+        flag = all(v.casefold() in TRUE_WORDS | FALSE_WORDS for v in _values(frame[column]))
+        return column, "flag" if flag and column != mapping.get("status") else "status"
+    for column in map(str, frame.columns):
+        if _fold(normalise_header(column)) in ACTIVE_HEADER_WORDS and len(_values(frame[column], 5)) <= 2:
+            values = _values(frame[column], 5)
+            if values and all(v.casefold() in TRUE_WORDS | FALSE_WORDS for v in values):
+                return column, "inverted"
+    status = mapping.get("status")
+    if status is not None and any(_has_word(v, CHURN_STATUS_WORDS) for v in _values(frame[status])):
+        return status, "status"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------- deals
+def outcome_of(value: object) -> str | None:
+    """"won", "lost" or "open" for a deal status value ("Abandoned" is lost); None for anything else.
+
+    >>> outcome_of(" WON "), outcome_of("Abandoned"), outcome_of("open"), outcome_of("Proposal")
+    ('won', 'lost', 'open', None)
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    for outcome, words in OUTCOME_WORDS.items():
+        if _has_word(str(value), words):
+            return outcome
+    return None
+
+
+def _deal_decisions(file: str, frame: pd.DataFrame, mapping: dict[str, str]) -> list[Decision]:
+    out: list[Decision] = []
+    status = mapping.get("status")
+    if status is not None:
+        values = _values(frame[status])
+        known = [v for v in values if outcome_of(v) is not None]
+        if "stage" not in mapping and len(known) < len(values):
+            # A "Status" column holding stage names is the stage, as it was before deals had an outcome field.
+            mapping["stage"] = mapping.pop("status")
+            out.append(Decision(file, status, "stage", "outcome", f'stage from column "{status}"',
+                                "its values are stage names, not only won / lost / open",
+                                "map the columns on the Data page"))
+        else:
+            parts = "; ".join(f"{o} = {', '.join(v for v in known if outcome_of(v) == o) or '(none)'}"
+                              for o in ("won", "lost", "open"))
+            out.append(Decision(file, status, "status", "outcome", f'deal outcome from column "{status}" ({parts})',
+                                "a status column decides won / lost / open; the stage says where a deal stands or "
+                                "stopped", "map another column (or none) to Outcome on the Data page"))
+    elif "stage" in mapping:
+        out.append(Decision(file, mapping["stage"], "stage", "outcome",
+                            f'deal outcome from the stage names in "{mapping["stage"]}" (won / lost stages)',
+                            "the file has no status column", "map a status column to Outcome on the Data page"))
+    if "stage" in mapping:
+        for column, stage in stage_date_columns(frame, mapping["stage"]).items():
+            out.append(Decision(file, column, "stage", "stage_date",
+                                f'a deal with a date in "{column}" reached the stage "{stage}"',
+                                "the header names the stage; a lost deal counts up to its last dated stage",
+                                "rename the column, or map the stage order on the Funnel page", (stage,)))
+    return out
+
+
+def stage_date_columns(frame: pd.DataFrame, stage_column: str) -> dict[str, str]:
+    """Date columns whose header names an open stage ("engage_date" for "Engaging"): column -> stage.
+
+    >>> stage_date_columns(pd.DataFrame({"stage": ["Engaging", "Won"], "engage_date": ["2024-01-02", None]}), "stage")
+    {'engage_date': 'Engaging'}
+    """
+    from cs_logic.read.detect import looks_like_timestamps  # detect's date recognition, one place
+
+    stages = [v for v in _values(frame[stage_column]) if outcome_of(v) is None]
+    stems = {stage: {w[:STEM] for w in _fold(stage).split() if len(w) >= STEM} for stage in stages}
+    out: dict[str, str] = {}
+    for column in map(str, frame.columns):
+        if column == stage_column:
+            continue
+        words = {w[:STEM] for w in normalise_header(column).split() if len(w) >= STEM}
+        hits = [s for s in stages if stems[s] & words]
+        if len(hits) == 1 and looks_like_timestamps(frame[column]):
+            out[column] = hits[0]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------ all
+def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: str,
+           choices: Mapping[str, tuple[str, ...]] | None = None) -> tuple[tuple[Decision, ...], dict[str, str]]:
+    """Every unit and meaning decided for a mapped file, and the mapping with what they add.
+
+    ``choices`` are the manager's overrides (field -> values), as saved in the settings file. The mapping
+    returned may map ``churned`` to a status or "active" column, or move a deal "Status" holding stage names
+    to ``stage``.
+
+    >>> f = pd.DataFrame({"id": ["a", "b"], "Status": ["Active", "Cancelled"]})
+    >>> ds, m = decide(f, "accounts", {"account_id": "id", "status": "Status"}, "a.csv")
+    >>> m["churned"], ds[0].choice
+    ('Status', ('Cancelled',))
+    """
+    choices = choices or {}
+    mapping = dict(mapping)
+    if table not in schema.TABLES:
+        return (), mapping
+    t = schema.table(table)
+    out: list[Decision] = []
+    durations = [mapping[f.name] for f in t.fields if f.kind == schema.DURATION and f.name in mapping]
+    for f in t.fields:
+        if f.name not in mapping or mapping[f.name] not in frame.columns:
+            continue
+        column = mapping[f.name]
+        if f.kind == schema.DURATION:
+            siblings = [c for c in durations if c != column]
+            out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ()))))
+        elif f.name == "tenure":
+            out.append(_tenure_decision(file, column, frame[column], tuple(choices.get("tenure", ()))))
+    if "churned" in t.field_names:
+        source = _churn_source(frame, mapping)
+        if source is not None:
+            mapping["churned"] = source[0]
+            chosen = tuple(choices["churned"]) if "churned" in choices else None
+            out.append(_churn_decision(file, source[0], frame[source[0]], source[1], chosen))
+    if table == "deals":
+        out += _deal_decisions(file, frame, mapping)
+    return tuple(out), mapping
+
+
+def with_last_stage(frame: pd.DataFrame, decisions: tuple[Decision, ...], mapping: Mapping[str, str]) -> pd.DataFrame:
+    """A typed deals frame with ``last_stage``: per deal, the stage of its latest dated stage column (blank when
+    none is dated); the frame unchanged when the file has no stage dates or records ``last_stage`` itself.
+
+    >>> f = pd.DataFrame({"stage": ["Lost", "Lost"], "created_date": pd.to_datetime(["2024-01-02", None])})
+    >>> d = Decision("d.csv", "engage_date", "stage", "stage_date", "", "", "", ("Engaging",))
+    >>> with_last_stage(f, (d,), {"created_date": "engage_date"})["last_stage"].fillna("-").tolist()
+    ['Engaging', '-']
+    """
+    dated = [d for d in decisions if d.kind == "stage_date" and d.choice]
+    if not dated or "last_stage" in frame.columns:
+        return frame
+    by_source = {src: name for name, src in mapping.items()}
+    latest = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    stage = pd.Series(None, index=frame.index, dtype=object)
+    for d in dated:
+        column = by_source.get(d.column, d.column)
+        if column not in frame.columns or not pd.api.types.is_datetime64_any_dtype(frame[column]):
+            continue
+        when = frame[column]
+        later = when.notna() & (latest.isna() | (when > latest))
+        latest, stage = latest.where(~later, when), stage.where(~later, d.choice[0])
+    return frame.assign(last_stage=stage)
