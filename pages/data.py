@@ -73,7 +73,7 @@ for message in errors:
 for digest, up in list(st.session_state["uploads"].items()):
     try:
         lf = load_upload(digest)
-    except Exception:  # noqa: BLE001 - the reason is already shown above as an error line
+    except Exception:  # noqa: BLE001, S112 - the reason is already shown above as an error line
         continue
     label = TABLES[lf.table].label if lf.table in TABLES else "not recognised"
     problems = problems_frame(lf.problems)
@@ -142,8 +142,8 @@ if loaded is not None and loaded.file_id != st.session_state.get("data_settings_
         st.session_state["settings"] = loads(loaded.getvalue())
         for up in st.session_state["uploads"].values():
             up.update(table=None, mapping=None)
-        st.session_state["data_settings_message"] = ("success", "Settings loaded: remembered mappings now "
-                                                     "apply to files with the same headers.")
+        st.session_state["data_settings_message"] = ("success", ("Settings loaded: remembered mappings now "
+                                                      "apply to files with the same headers."))
     except ValueError as exc:
         st.session_state["data_settings_message"] = ("error", str(exc))
     st.rerun()

@@ -99,7 +99,7 @@ def migration_heatmap(matrix: pd.DataFrame) -> alt.Chart:
     """3x3 heatmap of accounts by band before (rows) and after (columns), counts written in the cells."""
     data = matrix.rename_axis(index="before", columns="after").stack().rename("accounts").reset_index()
     base = alt.Chart(data, title="Band changes")
-    enc = dict(x=alt.X("after:N", title="Band after", sort=list(BANDS)), y=alt.Y("before:N", title="Band before", sort=list(BANDS)))
+    enc = {"x": alt.X("after:N", title="Band after", sort=list(BANDS)), "y": alt.Y("before:N", title="Band before", sort=list(BANDS))}
     tooltip = [alt.Tooltip("before:N", title="Before"), alt.Tooltip("after:N", title="After"),
                alt.Tooltip("accounts:Q", title="Accounts")]
     cells = base.mark_rect().encode(**enc, color=alt.Color("accounts:Q", title="Accounts", scale=alt.Scale(scheme="blues")),

@@ -31,7 +31,7 @@ def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.Ch
     3
     """
     wide = percentiles.pivot_table(index=col, columns="quantile", values="hours").reset_index()
-    wide.columns = [col] + [f"p{int(round(float(q) * 100))}" for q in wide.columns[1:]]
+    wide.columns = [col] + [f"p{round(float(q) * 100)}" for q in wide.columns[1:]]
     wide = wide.merge(percentiles.groupby(col)["n"].first().reset_index(), on=col)
     tooltip = [alt.Tooltip(f"{col}:N", title=col.capitalize()), alt.Tooltip("n:Q", title="Tickets with a time")] + [
         alt.Tooltip(f"{c}:Q", format=".1f", title=f"{c} hours") for c in wide.columns if c.startswith("p")]

@@ -246,7 +246,7 @@ def run_readonly_sql(
         frame = con.execute(wrapped).df()
     except duckdb.InterruptException:
         return None, "The query took too long and was stopped. Try a smaller query or add filters."
-    except Exception as exc:  # any failure becomes a message for the page, never an exception
+    except (duckdb.Error, ValueError, TypeError, OverflowError) as exc:  # DuckDB's errors and pandas' conversions
         return None, f"The query failed: {str(exc).strip()[:500]}"
     finally:
         if timer is not None:

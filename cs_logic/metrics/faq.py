@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ def normalise_question(text: object) -> str:
 def _features(key: str) -> Counter[str]:
     toks = key.split()
     padded = f" {key} "
-    return Counter([*("w" + t for t in toks), *(f"w{a} {b}" for a, b in zip(toks, toks[1:])),
+    return Counter([*("w" + t for t in toks), *(f"w{a} {b}" for a, b in pairwise(toks)),
                     *("c" + padded[i:i + 3] for i in range(len(padded) - 2))])
 
 

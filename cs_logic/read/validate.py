@@ -268,8 +268,8 @@ def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | No
         parsed = parse_as(col, kind, src)
         columns[name] = parsed.values.reset_index(drop=True)
         problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, src, _NOT_A.get(kind, "not a number"))
-    notes = [f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones were kept "
-             "as text (not read as numbers or dates)"] if typed > MAX_TYPED_EXTRAS else []
+    notes = [(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones were kept "
+              "as text (not read as numbers or dates)")] if typed > MAX_TYPED_EXTRAS else []
     return problems, notes
 
 

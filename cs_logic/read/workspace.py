@@ -16,7 +16,7 @@ from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
-__all__ = ["IngestError", "LoadedFile", "load_file", "combine", "sha256"]
+__all__ = ["IngestError", "LoadedFile", "combine", "load_file", "sha256"]
 
 
 def sha256(data: bytes) -> str:

@@ -222,7 +222,7 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
     return Suggestion(
         weights=tuple(weights.items()),
         coefficients=tuple((col.removeprefix("points_"), v) for col, v in coefs.items()),
-        n=int(len(y)),
+        n=len(y),
         n_churned=int(y.sum()),
         auc_suggested=auc(health_scores(points, suggested)["health_score"][c.notna()], c[c.notna()]),
         auc_current=auc(health_scores(points, sc)["health_score"][c.notna()], c[c.notna()]),

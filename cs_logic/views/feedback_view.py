@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 import duckdb
@@ -288,7 +289,7 @@ def reading_text(text: object) -> str:
     >>> reading_text("کند است."), reading_text("Slow."), reading_text(None)
     ('\u2067کند است.\u2069', 'Slow.', '(no comment)')
     """
-    if text is None or (isinstance(text, float) and text != text) or not str(text).strip():
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return "(no comment)"
     return f"\u2067{text}\u2069" if is_rtl(text) else str(text)
 
