@@ -20,7 +20,7 @@ def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
     ).properties(title="Tickets per week")
 
 
-def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.Chart:
+def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.LayerChart | alt.FacetChart:
     """Box-style bars per group from :func:`cs_logic.metrics.support.response_percentiles`.
 
     A thin rule spans the 10th-90th percentile, a bar the 25th-75th, a tick marks the median.
