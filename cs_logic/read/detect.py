@@ -165,9 +165,9 @@ def _header_scores(header: object) -> dict[tuple[str, str], float]:
                 for t, f in hits:
                     put((t, f), 0.75 if question else 0.5)
     if norm == "id":
-        for t in schema.TABLES.values():
-            if t.key:
-                put((t.name, t.key), 0.7)
+        for tbl in schema.TABLES.values():
+            if tbl.key:
+                put((tbl.name, tbl.key), 0.7)
     if tokens and any(tok in _ID_TOKENS for tok in tokens):
         for key in list(out):
             if schema.TABLES[key[0]].field(key[1]).kind == schema.ID:

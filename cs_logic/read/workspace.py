@@ -79,6 +79,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
         hashed = pool.submit(sha256, data) if digest is None else None
         read = read_table(data, name, sheet=sheet, **kwargs)
     digest = hashed.result() if hashed is not None else digest
+    assert digest is not None  # hashed above when the caller gave none
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
     remembered = settings.mapping_for(name, columns) if settings and table is None else None
