@@ -239,7 +239,8 @@ def run_readonly_sql(
         wrapped = f"SELECT * FROM (\n{query}\n) LIMIT {int(row_limit) + 1}"
         if _check(con, wrapped)[0] is None:
             return None, "The query could not be limited safely; remove trailing semicolons or comments."
-        limit_ms = int(con.execute("SELECT current_setting('max_execution_time')").fetchone()[0] or 0)
+        setting = con.execute("SELECT current_setting('max_execution_time')").fetchone()
+        limit_ms = int(setting[0] or 0) if setting is not None else 0
         if limit_ms <= 0:
             timer = threading.Timer(timeout_s, con.interrupt)
             timer.start()

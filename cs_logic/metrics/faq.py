@@ -148,8 +148,8 @@ def leader_groups(keys: list[str], weights: list[int], threshold: float) -> np.n
     [0, 0, 2]
     """
     neighbours: dict[int, list[int]] = {}
-    for i, j, _ in similar_pairs(*tfidf(keys), len(keys), threshold):
-        for a, b in zip(i.tolist(), j.tolist()):
+    for rows, cols, _ in similar_pairs(*tfidf(keys), len(keys), threshold):
+        for a, b in zip(rows.tolist(), cols.tolist()):
             neighbours.setdefault(a, []).append(b)
     group = np.full(len(keys), -1, dtype=np.int64)
     for k in sorted(range(len(keys)), key=lambda k: (-weights[k], keys[k])):

@@ -166,7 +166,7 @@ def _with_weights(sc: Scorecard, weights: Mapping[str, float]) -> Scorecard:
 
 def _to_hundred(raw: np.ndarray) -> np.ndarray:
     """Scale to sum 100 at one decimal; the rounding remainder goes to the largest weight."""
-    w = np.round(100.0 * raw / raw.sum(), 1)
+    w: np.ndarray = np.round(100.0 * raw / raw.sum(), 1)
     w[int(np.argmax(w))] += round(100.0 - float(w.sum()), 1)
     return np.round(w, 1)
 

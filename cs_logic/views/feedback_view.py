@@ -207,7 +207,7 @@ def _ids_in(ids: pd.Index, known: pd.Index) -> np.ndarray:
         left, right = pa.array(ids, type=pa.string()), pa.array(known, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not text: pandas' own isin
         return np.asarray(ids.isin(known), dtype=bool)
-    return pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False)
+    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def account_outcomes(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_of: Any,
