@@ -1,10 +1,10 @@
-# The README's two commands: `make run` and `make test`.
+# The README's two commands: `make run` and `make test` (`make check` is test's fast first part).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test chromium bench soak demo
+.PHONY: run check test chromium bench soak demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,13 @@ chromium:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium is missing: run 'sudo apt-get install chromium' for the browser test"; fi
 
-test: $(VENV)/.installed-dev chromium
+# Lint, types and the doctests: seconds, so it can run before every commit.
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest --doctest-modules cs_logic -q
+
+test: check chromium
 	$(BIN)/python -m pytest
 
 demo: $(VENV)/.installed

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import duckdb  # noqa: E402
-import pandas as pd  # noqa: E402
+import duckdb
+import pandas as pd
 
-import cs_logic  # noqa: E402,F401 - before pandas loads pyarrow: it sets Arrow's allocator options, as app.py does
-from bench import baseline_pandas  # noqa: E402
-from bench.generate import AS_OF, HEADERS, SIZES, generate  # noqa: E402
+import cs_logic  # noqa: F401 - before pandas loads pyarrow: it sets Arrow's allocator options, as app.py does
+from bench import baseline_pandas
+from bench.generate import AS_OF, HEADERS, SIZES, generate
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 FIGURES = ("memory", "ingest", "scoring", "what-if", "pages", "charts")  # what --only may name
@@ -337,7 +337,7 @@ class Bench:
         self.store = st.Store()
         try:
             self.store.load(tables)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.store = None
             print(f"  (set-up) Store.load failed after {time.perf_counter() - t0:.1f} s: {exc}", flush=True)
             raise
@@ -661,7 +661,7 @@ def _mem_total_bytes() -> int:
 def run_child(size: str, tables: list[str], cap: bool) -> dict[str, Any]:
     """Ingest ``tables`` in a fresh interpreter; returns its JSON, or {"error": ...} when the process died."""
     proc = subprocess.run([sys.executable, "-m", "bench", "--size", size, "--child-ingest", ",".join(tables)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=7200,
+                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=7200,
                           preexec_fn=_memory_cap if cap else None)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:

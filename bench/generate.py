@@ -168,7 +168,7 @@ def _chunks(size: Size, seed: int) -> Iterator[dict[str, pa.Table]]:
     done = {t: 0 for t in HEADERS}
     for k in range(n_chunks):
         rng = np.random.default_rng([seed, k])
-        share = lambda t: size.rows(t) * (k + 1) // n_chunks - done[t]  # noqa: E731 - exact totals over chunks
+        share = lambda t, k=k: size.rows(t) * (k + 1) // n_chunks - done[t]
         n = {t: share(t) for t in HEADERS}
         accounts, acc = _accounts(rng, done["accounts"] + 1, n["accounts"])
         out = {"accounts": accounts, "usage": _usage(rng, acc, n["usage"]),

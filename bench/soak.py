@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.generate import SIZES, generate  # noqa: E402
+from bench.generate import SIZES, generate
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 OUT = Path(__file__).resolve().parent / "out" / "soak"
@@ -355,15 +355,15 @@ def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_pa
     settle = [x for s in sessions for x in s.settle]
     moves = sum(s.moves for s in sessions)
     soak_seconds = r.get("soak_seconds", time.monotonic() - r["soak_start"] if "soak_start" in r else 0)
-    tracebacks = len(re.findall(r"^Traceback", log_path.read_text(errors="replace"), flags=re.M))
+    tracebacks = len(re.findall(r"^Traceback", log_path.read_text(errors="replace"), flags=re.MULTILINE))
     errors = sum(len(s.errors) for s in sessions) + len(r.get("load_failures", [])) + tracebacks
     plan: Plan | None = r.get("plan")
     loads = [s.load_seconds for s in sessions]
     rows = [
         ("Sessions", f"{len(sessions)}",
          f"requested {args.sessions}; " + (plan.note if plan else "no plan (failed early)")),
-        ("Data", args.size, f"{', '.join(TABLES)}: {SIZES[args.size].accounts:,} accounts, "
-                            f"{SIZES[args.size].usage:,} usage rows; uploaded in each browser context"),
+        ("Data", args.size, (f"{', '.join(TABLES)}: {SIZES[args.size].accounts:,} accounts, "
+                             f"{SIZES[args.size].usage:,} usage rows; uploaded in each browser context")),
         ("Load to Scorecard, per session", f"{statistics.median(loads):.0f}" if loads else "-",
          f"s median, max {max(loads):.0f} s; the rest loaded {args.load_concurrency} at a time in "
          f"{r.get('load_all_seconds', 0):.0f} s" if loads else ""),
@@ -375,13 +375,13 @@ def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_pa
         ("Move to settled, median", f"{1000 * statistics.median(settle):,.0f}" if settle else "-",
          "ms: key press until the rerun it caused ends (stApp script state back to notRunning)"),
         ("Move to settled, p95", f"{1000 * percentile(settle, 0.95):,.0f}" if settle else "-", "ms"),
-        ("Errors", f"{errors}", "stException, page or console errors, timeouts, load failures, server tracebacks "
-                                f"({tracebacks} in the server log)"),
-        ("Peak server memory", f"{sampler.server_peak / GB:.2f}", f"GB RSS (sampled every second; VmHWM "
-                                                                   f"{r.get('server_vmhwm', 0) / GB:.2f} GB; "
-                                                                   f"{r.get('baseline', 0) / GB:.2f} GB before any "
-                                                                   f"session, {r.get('after_load', 0) / GB:.2f} GB "
-                                                                   f"with all loaded)"),
+        ("Errors", f"{errors}", ("stException, page or console errors, timeouts, load failures, server tracebacks "
+                                 f"({tracebacks} in the server log)")),
+        ("Peak server memory", f"{sampler.server_peak / GB:.2f}", (f"GB RSS (sampled every second; VmHWM "
+                                                                    f"{r.get('server_vmhwm', 0) / GB:.2f} GB; "
+                                                                    f"{r.get('baseline', 0) / GB:.2f} GB before any "
+                                                                    f"session, {r.get('after_load', 0) / GB:.2f} GB "
+                                                                    f"with all loaded)")),
         ("Peak browser memory", f"{sampler.browser_peak / GB:.2f}", "GB RSS, one chromium with all contexts"),
         ("Blocked requests", f"{sum(s.blocked for s in sessions)}", "requests not to the loopback server, aborted"),
     ]

@@ -201,7 +201,7 @@ def _choose_churners(rng: np.random.Generator, accounts: list[Account]) -> None:
     for rep in REPS:
         book = [a for a in accounts if a.owner == rep]
         eligible = [a for a in book if a.start <= latest_start]
-        quota = min(len(eligible), int(round(REP_CHURN_SHARE[rep] * len(book))))
+        quota = min(len(eligible), round(REP_CHURN_SHARE[rep] * len(book)))
         weights = np.array([_churn_risk(a) for a in eligible])
         picks = rng.choice(len(eligible), size=quota, replace=False, p=weights / weights.sum())
         for k in sorted(int(p) for p in picks):

@@ -74,7 +74,7 @@ for message in errors:
 for digest, up in list(st.session_state["uploads"].items()):
     try:
         lf = load_upload(digest)
-    except Exception:  # noqa: BLE001 - the reason is already shown above as an error line
+    except Exception:  # noqa: BLE001, S112 - the reason is already shown above as an error line
         continue
     problems = problems_frame(lf.problems)
     with st.expander(dv.file_heading(lf, problems), expanded=len(st.session_state["uploads"]) <= 3):

@@ -90,3 +90,30 @@ def test_the_layer_check_sees_a_wrong_way_import(tmp_path):
     bad = tmp_path / "x.py"
     bad.write_text("from cs_logic.metrics import funnel\nfrom cs_logic.read.parse import infer_kind\n")
     assert [t for t in _cs_logic_imports(bad) if _layer(t) > _layer("cs_logic.read.x")] == ["cs_logic.metrics.funnel"]
+
+
+def _make_rule(target: str) -> tuple[list[str], list[str]]:
+    """(prerequisites, recipe lines) of one target in the Makefile."""
+    lines = (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{target}:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return lines[start].split(":", 1)[1].split(), recipe
+
+
+def test_make_test_runs_ruff_mypy_and_the_doctests_first():
+    """`make test` depends on `check`, whose recipe runs ruff over the repo, mypy (strict, from pyproject) and the
+    cs_logic doctests; the full pytest run collects the doctests too. Dropping one of them fails here."""
+    test_needs, test_recipe = _make_rule("test")
+    _, check_recipe = _make_rule("check")
+    assert "check" in test_needs and any("pytest" in line for line in test_recipe)
+    assert any("ruff check ." in line for line in check_recipe)
+    assert any(line.endswith("/mypy") for line in check_recipe)
+    assert any("--doctest-modules cs_logic" in line for line in check_recipe)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^addopts = ".*--doctest-modules', pyproject, re.MULTILINE)
+    assert re.search(r'^testpaths = \[.*"cs_logic"', pyproject, re.MULTILINE)
+    assert re.search(r"^strict = true", pyproject, re.MULTILINE)

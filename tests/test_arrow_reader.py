@@ -9,6 +9,7 @@ time).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -160,7 +161,7 @@ def test_parquet_cells_converted_in_arrow_equal_the_value_by_value_text(tmp_path
                pd.Timestamp("1969-12-31 23:59:59.5")],
         "day": [dt.date(2021, 1, 1), None, dt.date(1999, 12, 31), dt.date(2024, 2, 29)],
         "took": [pd.Timedelta(hours=26), None, pd.Timedelta(seconds=-5), pd.Timedelta(minutes=90)],
-        "price": [decimal.Decimal("1.50"), None, decimal.Decimal("2"), decimal.Decimal("-0.1")],
+        "price": [decimal.Decimal("1.50"), None, decimal.Decimal(2), decimal.Decimal("-0.1")],
         "plan": pd.Categorical(["Pro", "Basic", None, "Pro"]),
         "zoned": pd.to_datetime(["2024-01-01 10:00", "2024-01-02 00:00", None, "2024-06-01 23:30"]).tz_localize(
             "Europe/Berlin"),
@@ -229,7 +230,7 @@ def test_joined_blocks_equal_arrows_own_join_and_are_let_go() -> None:
     values = [None if rng.random() < 0.1 else "x" * int(rng.integers(0, 12)) for _ in range(5_000)]
     whole = pa.array(values, pa.string())
     cuts = [0, 1, 1, 700, 2_500, 4_999, 5_000]
-    blocks = [whole.slice(a, b - a) for a, b in zip(cuts, cuts[1:])]
+    blocks = [whole.slice(a, b - a) for a, b in pairwise(cuts)]
     expected = pa.concat_arrays(blocks)
     given = list(blocks)
     joined = arrowtext.join_text(given)

@@ -222,7 +222,7 @@ def test_file_over_the_size_limit_is_refused_naming_both_sizes():
         load_file("big.csv", data, max_bytes=1000)
     units = {"bytes": 1, "byte": 1, "b": 1, "kb": 1024, "kib": 1024, "mb": 1024**2, "mib": 1024**2}
     sizes = [float(n.replace(",", "")) * units[u.lower()]
-             for n, u in re.findall(r"(\d[\d,]*(?:\.\d+)?)[\s-]*(bytes?|KiB|KB|MiB|MB|B)\b", str(caught.value), re.I)]
+             for n, u in re.findall(r"(\d[\d,]*(?:\.\d+)?)[\s-]*(bytes?|KiB|KB|MiB|MB|B)\b", str(caught.value), re.IGNORECASE)]
     assert any(abs(s - len(data)) <= 0.1 * len(data) for s in sizes), str(caught.value)
     assert any(abs(s - 1000) <= 100 for s in sizes), str(caught.value)
 

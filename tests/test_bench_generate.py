@@ -30,7 +30,7 @@ def test_s_size_has_the_stated_rows_and_the_canonical_header(small, table):
 
 
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(small, tmp_path):
-    out, paths = small
+    _out, paths = small
     again = generate("S", seed=7, out=tmp_path / "again")
     other = generate("S", seed=8, out=tmp_path / "other")
     for table in HEADERS:

@@ -50,7 +50,7 @@ def assert_clear_sentence(exc: pytest.ExceptionInfo, *words: str) -> None:
 @pytest.mark.parametrize(
     ("data", "encoding", "expected"),
     [
-        ("name\nCafé\n".encode("utf-8"), "utf-8", "Café"),
+        ("name\nCafé\n".encode(), "utf-8", "Café"),
         ("name\nCafé\n".encode("utf-8-sig"), "utf-8-sig", "Café"),
         ("name\nCafé\n".encode("utf-16"), "utf-16", "Café"),
         ("name\nCafé\n".encode("utf-16-le"), "utf-16-le", "Café"),

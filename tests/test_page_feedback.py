@@ -129,6 +129,6 @@ def test_uploaded_faq_marks_the_groups_it_covers(demo):
     demo.file_uploader(key="fb_faq_upload").set_value(
         ("faq.txt", "How do I export my invoices?\nچطور رمز را عوض کنم؟\n".encode(), "text/plain")).run()
     assert not demo.exception
-    faq = [d.value for d in demo.dataframe if "covered" in d.value.columns][0]
+    faq = next(d.value for d in demo.dataframe if "covered" in d.value.columns)
     assert faq.loc[faq["label"] == "export invoices", "covered"].all()
     assert not faq["covered"].all()

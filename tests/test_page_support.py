@@ -66,7 +66,7 @@ def test_backlog_counts_tickets_open_at_the_end_of_the_as_of_day(demo, tickets):
 
 
 def test_per_agent_table_has_one_row_per_agent(demo, tickets):
-    table = [d.value for d in demo.dataframe if "agent" in d.value.columns][0]
+    table = next(d.value for d in demo.dataframe if "agent" in d.value.columns)
     assert sorted(table["agent"]) == sorted(tickets["agent"].dropna().unique())
     assert table["tickets"].sum() == len(tickets)
     rated = tickets.dropna(subset=["csat"]).groupby("agent")["csat"]
@@ -77,7 +77,7 @@ def test_per_agent_table_has_one_row_per_agent(demo, tickets):
 def test_answered_and_resolved_shares_per_agent_equal_pandas(demo, tickets):
     """The demo export has no answered/resolved flags: the shares are of tickets with a first response / a
     resolved date, per agent, as counted here in pandas."""
-    table = [d.value for d in demo.dataframe if "agent" in d.value.columns][0].set_index("agent")
+    table = next(d.value for d in demo.dataframe if "agent" in d.value.columns).set_index("agent")
     grouped = tickets.groupby("agent")
     for column, source in (("answered_share", "first_response_at"), ("resolved_share", "resolved_at")):
         expected = grouped[source].apply(lambda s: s.notna().mean())
@@ -86,6 +86,6 @@ def test_answered_and_resolved_shares_per_agent_equal_pandas(demo, tickets):
 
 def test_breakdown_switches_to_topic(demo, tickets):
     demo.selectbox(key="sup_dim").select("topic").run()
-    table = [d.value for d in demo.dataframe if "topic" in d.value.columns][0]
+    table = next(d.value for d in demo.dataframe if "topic" in d.value.columns)
     assert len(table) == tickets["topic"].nunique(dropna=False)
     assert "Negative durations" in " ".join(c.value for c in demo.caption)

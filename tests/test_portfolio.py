@@ -250,7 +250,7 @@ def _brute_force_auc(score: np.ndarray, churned: np.ndarray) -> float:
 def test_telco_scores_every_account_through_the_resolved_source_headers(telco):
     """MonthlyCharges and Contract are source headers: the resolver finds revenue and plan, so all 7,043 accounts
     are scored on all three measures (a failed lookup would leave them blank and change every score)."""
-    raw, frame, scored = telco
+    raw, _frame, scored = telco
     expected = _independent(raw)
     assert len(scored) == 7043 and scored["health_score"].notna().all()
     assert (scored["measures_used"] == 3).all()

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -317,7 +318,7 @@ def test_real_olist_repeat_purchase_through_customer_unique_id_matches_a_plain_c
     gaps = []
     for p in repeaters:
         ts = sorted(when[p])
-        gaps += [(b - a).total_seconds() / 86400 for a, b in zip(ts, ts[1:])]
+        gaps += [(b - a).total_seconds() / 86400 for a, b in pairwise(ts)]
 
     orders = pd.read_csv(OLIST / "olist_orders_dataset.csv", parse_dates=["order_purchase_timestamp"]).rename(
         columns={"customer_id": "account_id", "order_purchase_timestamp": "date"})

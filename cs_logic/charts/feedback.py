@@ -8,7 +8,7 @@ import pandas as pd
 MAX_ROWS = 5000
 
 
-def csat_trend_chart(by_period: pd.DataFrame, period_col: str = "period") -> alt.Chart:
+def csat_trend_chart(by_period: pd.DataFrame, period_col: str = "period") -> alt.LayerChart | alt.FacetChart:
     """CSAT % per period (from :func:`cs_logic.metrics.feedback.csat_by` with ``freq``), n in the tooltip.
 
     Small-sample periods (n < 30) get their own point shape.
@@ -53,7 +53,8 @@ def distinctive_terms_chart(terms: pd.DataFrame, top: int = 15,
     ).properties(title=f"Words that set {labels[0].lower()} apart from {labels[1].lower()}")
 
 
-def driver_quadrant_chart(table: pd.DataFrame, r2: float | None = None, n: int | None = None) -> alt.Chart:
+def driver_quadrant_chart(table: pd.DataFrame, r2: float | None = None,
+                          n: int | None = None) -> alt.LayerChart | alt.FacetChart:
     """Importance (% of R^2) against performance (0-100), lines at each axis's mean, labelled points.
 
     >>> t = pd.DataFrame({"driver": ["a", "b"], "importance": [70.0, 30.0], "performance": [40.0, 80.0],

@@ -62,7 +62,7 @@ def score_histogram(scores: pd.DataFrame, bins: int = 20) -> alt.Chart:
     )
 
 
-def score_history_chart(history: pd.DataFrame, account_id: str) -> alt.Chart:
+def score_history_chart(history: pd.DataFrame, account_id: str) -> alt.LayerChart | alt.FacetChart:
     """Monthly health score of one account (from ``score_history``), points coloured by band."""
     data = history.loc[history["account_id"] == account_id, ["month", "health_score", "health_band"]].copy()
     base = alt.Chart(data, title=f"Health score over time: {account_id}")
@@ -74,7 +74,7 @@ def score_history_chart(history: pd.DataFrame, account_id: str) -> alt.Chart:
     dots = base.mark_circle(size=60).encode(
         x="month:T", y="health_score:Q", color=alt.Color("health_band:N", scale=_BAND_SCALE, title="Band"), tooltip=tooltip
     )
-    return line + dots  # type: ignore[return-value]
+    return line + dots
 
 
 def contributions_chart(contrib: pd.DataFrame) -> alt.Chart:
@@ -95,17 +95,17 @@ def contributions_chart(contrib: pd.DataFrame) -> alt.Chart:
     )
 
 
-def migration_heatmap(matrix: pd.DataFrame) -> alt.Chart:
+def migration_heatmap(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """3x3 heatmap of accounts by band before (rows) and after (columns), counts written in the cells."""
     data = matrix.rename_axis(index="before", columns="after").stack().rename("accounts").reset_index()
     base = alt.Chart(data, title="Band changes")
-    enc = dict(x=alt.X("after:N", title="Band after", sort=list(BANDS)), y=alt.Y("before:N", title="Band before", sort=list(BANDS)))
+    enc = {"x": alt.X("after:N", title="Band after", sort=list(BANDS)), "y": alt.Y("before:N", title="Band before", sort=list(BANDS))}
     tooltip = [alt.Tooltip("before:N", title="Before"), alt.Tooltip("after:N", title="After"),
                alt.Tooltip("accounts:Q", title="Accounts")]
     cells = base.mark_rect().encode(**enc, color=alt.Color("accounts:Q", title="Accounts", scale=alt.Scale(scheme="blues")),
                                     tooltip=tooltip)
     text = base.mark_text().encode(**enc, text=alt.Text("accounts:Q"), tooltip=tooltip)
-    return cells + text  # type: ignore[return-value]
+    return cells + text
 
 
 def rep_portfolio_scatter(

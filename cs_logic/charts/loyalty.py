@@ -38,7 +38,7 @@ def nps_distribution_chart(dist: pd.DataFrame, title: str = "Answers 0-10") -> a
 
 def nps_trend_chart(
     trend: pd.DataFrame, title: str = "NPS over time (band: 95% adjusted-Wald interval)"
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """NPS per period (``nps.nps_trend``): a line, the interval as a band, diamonds on significant changes.
 
     >>> from cs_logic.metrics.nps import nps_trend
@@ -130,7 +130,7 @@ def survival_chart(
 
 def owner_funnel_chart(
     owner_churn: OwnerChurn, title: str = "Churn per owner against book size"
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Funnel plot: each owner's churn share by book size, with the overall share and its 95% control limits.
 
     >>> from cs_logic.metrics.owner_churn import churn_by_owner

@@ -20,7 +20,7 @@ def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
     ).properties(title="Tickets per week")
 
 
-def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.Chart:
+def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.LayerChart | alt.FacetChart:
     """Box-style bars per group from :func:`cs_logic.metrics.support.response_percentiles`.
 
     A thin rule spans the 10th-90th percentile, a bar the 25th-75th, a tick marks the median.
@@ -31,7 +31,7 @@ def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.Ch
     3
     """
     wide = percentiles.pivot_table(index=col, columns="quantile", values="hours").reset_index()
-    wide.columns = [col] + [f"p{int(round(float(q) * 100))}" for q in wide.columns[1:]]
+    wide.columns = [col] + [f"p{round(float(q) * 100)}" for q in wide.columns[1:]]
     wide = wide.merge(percentiles.groupby(col)["n"].first().reset_index(), on=col)
     tooltip = [alt.Tooltip(f"{col}:N", title=col.capitalize()), alt.Tooltip("n:Q", title="Tickets with a time")] + [
         alt.Tooltip(f"{c}:Q", format=".1f", title=f"{c} hours") for c in wide.columns if c.startswith("p")]

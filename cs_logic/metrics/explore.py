@@ -239,14 +239,15 @@ def run_readonly_sql(
         wrapped = f"SELECT * FROM (\n{query}\n) LIMIT {int(row_limit) + 1}"
         if _check(con, wrapped)[0] is None:
             return None, "The query could not be limited safely; remove trailing semicolons or comments."
-        limit_ms = int(con.execute("SELECT current_setting('max_execution_time')").fetchone()[0] or 0)
+        setting = con.execute("SELECT current_setting('max_execution_time')").fetchone()
+        limit_ms = int(setting[0] or 0) if setting is not None else 0
         if limit_ms <= 0:
             timer = threading.Timer(timeout_s, con.interrupt)
             timer.start()
         frame = con.execute(wrapped).df()
     except duckdb.InterruptException:
         return None, "The query took too long and was stopped. Try a smaller query or add filters."
-    except Exception as exc:  # any failure becomes a message for the page, never an exception
+    except (duckdb.Error, ValueError, TypeError, OverflowError) as exc:  # DuckDB's errors and pandas' conversions
         return None, f"The query failed: {str(exc).strip()[:500]}"
     finally:
         if timer is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ def normalise_question(text: object) -> str:
 def _features(key: str) -> Counter[str]:
     toks = key.split()
     padded = f" {key} "
-    return Counter([*("w" + t for t in toks), *(f"w{a} {b}" for a, b in zip(toks, toks[1:])),
+    return Counter([*("w" + t for t in toks), *(f"w{a} {b}" for a, b in pairwise(toks)),
                     *("c" + padded[i:i + 3] for i in range(len(padded) - 2))])
 
 
@@ -147,8 +148,8 @@ def leader_groups(keys: list[str], weights: list[int], threshold: float) -> np.n
     [0, 0, 2]
     """
     neighbours: dict[int, list[int]] = {}
-    for i, j, _ in similar_pairs(*tfidf(keys), len(keys), threshold):
-        for a, b in zip(i.tolist(), j.tolist()):
+    for rows, cols, _ in similar_pairs(*tfidf(keys), len(keys), threshold):
+        for a, b in zip(rows.tolist(), cols.tolist()):
             neighbours.setdefault(a, []).append(b)
     group = np.full(len(keys), -1, dtype=np.int64)
     for k in sorted(range(len(keys)), key=lambda k: (-weights[k], keys[k])):

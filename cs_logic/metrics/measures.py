@@ -187,7 +187,7 @@ def _usage_query(cols: Columns) -> _Query | None:
         rows = USAGE_ROWS_VIA_SUBSCRIPTIONS.format(events=events, user=user) + _window(u, "date", USAGE_WINDOW, 'u."date"')
     else:
         return None
-    names = ("usage_active_days_30d", "usage_events_30d", "usage_trend_30d")
+    names: tuple[str, ...] = ("usage_active_days_30d", "usage_events_30d", "usage_trend_30d")
     if "user_id" in u and "seats" in cols.get("accounts", {}):
         names += ("active_users_per_seat",)
     # Distinct users only when there is a user column (counting NULLs' distinct values cost a full pass).

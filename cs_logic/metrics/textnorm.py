@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import pairwise
 
 # Arabic-script variants unified to the Persian letter a Persian reader types (the usual Persian
 # search normalisation: Hazm, Parsivar); digits of both Indic sets to ASCII; tatweel dropped.
@@ -35,7 +37,7 @@ def fold(text: object) -> str:
     >>> fold("Não"), fold("يك كتاب"), fold("Ўсё")
     ('nao', 'یک کتاب', 'ўсё')
     """
-    if text is None or (isinstance(text, float) and text != text):
+    if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
     s = unicodedata.normalize("NFKC", str(text)).casefold()
     if s.isascii():
@@ -75,7 +77,7 @@ def bigrams(toks: list[str]) -> list[str]:
     >>> bigrams(["reset", "my", "password"])
     ['reset my', 'my password']
     """
-    return [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+    return [f"{a} {b}" for a, b in pairwise(toks)]
 
 
 def content_terms(text: object) -> tuple[list[str], list[str]]:
@@ -86,7 +88,7 @@ def content_terms(text: object) -> tuple[list[str], list[str]]:
     """
     toks = tokens(text)
     kept = [t for t in toks if t not in STOP_WORDS]
-    pairs = [f"{a} {b}" for a, b in zip(toks, toks[1:]) if a not in STOP_WORDS and b not in STOP_WORDS]
+    pairs = [f"{a} {b}" for a, b in pairwise(toks) if a not in STOP_WORDS and b not in STOP_WORDS]
     return kept, pairs
 
 

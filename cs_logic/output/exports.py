@@ -62,7 +62,8 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     >>> to_csv_bytes(pd.DataFrame({"a": ["=1"]}))[:3]
     b'\\xef\\xbb\\xbf'
     """
-    return neutralise_frame(df).to_csv(index=False).encode("utf-8-sig")
+    text: str = neutralise_frame(df).to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
 def sheet_names(names: list[str]) -> list[str]:
@@ -141,7 +142,7 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
-def _vl_version() -> dict[str, str]:
+def _vl_version() -> dict[str, Any]:  # Any: vl-convert types the version as a Literal of those it bundles
     version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
     return {"vl_version": version} if version in vlc.get_vegalite_versions() else {}
 

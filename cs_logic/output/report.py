@@ -13,6 +13,7 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import SchemaValidationError
 
 from cs_logic.output.exports import chart_svg
 
@@ -97,7 +98,7 @@ def chart_html(chart: alt.TopLevelMixin, prefix: str = "c0-") -> str:
     ``prefix`` makes the SVG's internal ids unique within the page."""
     try:
         svg = chart_svg(chart)
-    except Exception as exc:  # a chart that fails to render must not lose the whole report
+    except (ValueError, SchemaValidationError) as exc:  # vl-convert and chart_spec raise ValueError; altair its own
         return f'<p class="note">Chart not included: {html.escape(str(exc)[:200])}</p>'
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg.strip())
     if not svg.startswith("<svg") or _UNSAFE_SVG.search(svg):

@@ -45,7 +45,7 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
         return "skip"
 
     names = [f"f{i}" for i in range(width)]
-    whole = source.obj if isinstance(source, memoryview) else source
+    whole = source.obj if isinstance(source, memoryview) and isinstance(source.obj, bytes) else bytes(source)
     large = len(whole) >= PARALLEL_BYTES
     quoted = whole.find(b'"') >= 0  # a quoted value may hold a line break
     if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
@@ -170,7 +170,7 @@ def join_text(blocks: list[pa.Array]) -> pa.Array:
             row, pos = row + m, pos + width
         block = own = None  # the block's buffers go now, not at the end of the join
     nulls = 0 if valid is None else int(n - np.count_nonzero(valid))
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if valid is not None and nulls else None
     return pa.Array.from_buffers(pa.string(), n, [bitmap, offsets_buf, data_buf], null_count=nulls)
 
 

@@ -163,8 +163,8 @@ def _iso_grid(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         ok = np.zeros(len(sub), bool)
         for shape in (s for s in _ISO_SHAPES if len(s) == width):
             ok |= _fits(grid, shape)
-        def number(i: int, size: int) -> np.ndarray:
-            out = np.zeros(len(sub), dtype=np.int32)
+        def number(i: int, size: int, grid: np.ndarray = grid, width: int = width) -> np.ndarray:
+            out = np.zeros(len(grid), dtype=np.int32)
             for j in range(i, min(i + size, width)):
                 out = out * 10 + (grid[:, j].astype(np.int32) - 48)
             return out

@@ -165,9 +165,9 @@ def _header_scores(header: object) -> dict[tuple[str, str], float]:
                 for t, f in hits:
                     put((t, f), 0.75 if question else 0.5)
     if norm == "id":
-        for t in schema.TABLES.values():
-            if t.key:
-                put((t.name, t.key), 0.7)
+        for tbl in schema.TABLES.values():
+            if tbl.key:
+                put((tbl.name, tbl.key), 0.7)
     if tokens and any(tok in _ID_TOKENS for tok in tokens):
         for key in list(out):
             if schema.TABLES[key[0]].field(key[1]).kind == schema.ID:
@@ -247,7 +247,7 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
         ints=float(len(whole) / n),
         lo=float(vals.min()) if len(vals) else math.nan,
         hi=float(vals.max()) if len(vals) else math.nan,
-        distinct_ints=int(len(np.unique(whole))),
+        distinct_ints=len(np.unique(whole)),
         date=float(s.str.fullmatch(_DATE_RE, case=False).mean()),
         clock=float(s.str.fullmatch(_CLOCK_RE).mean()),
         dur_text=float(lower.str.fullmatch(_DUR_TEXT_RE).mean()),
@@ -543,7 +543,7 @@ def detect(frame: pd.DataFrame, file_name: str = "") -> Detection:
     """
     try:
         ev = _evidence(frame)
-    except Exception as exc:  # an odd frame must never break the upload page
+    except Exception as exc:  # noqa: BLE001 - str() of any cell of any frame: an odd one must not break the upload page
         return Detection(schema.UNKNOWN, {}, 0.0, f"The columns could not be read for recognition ({exc}).")
     maps = {t: _assign(ev, t) for t in schema.TABLE_NAMES}
     top = max(sum(s for _, s in m.values()) for m in maps.values())
@@ -577,6 +577,6 @@ def map_columns(frame: pd.DataFrame, table: str) -> dict[str, str]:
     """
     try:
         ev = _evidence(frame)
-    except Exception:
+    except Exception:  # noqa: BLE001 - as in detect(): an unreadable frame maps to nothing, by hand
         return {}
     return {f: ev.headers[i] for f, (i, _) in _assign(ev, table).items()}

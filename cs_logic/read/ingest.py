@@ -89,7 +89,7 @@ def sniff_type(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or utf16_without_bom(data) or data[:3] == b"\xef\xbb\xbf":
         return "csv"
     sample = data[:65536]
-    control = sum(sample.count(bytes([b])) for b in (*range(0, 9), 11, *range(14, 27), *range(28, 32)))
+    control = sum(sample.count(bytes([b])) for b in (*range(9), 11, *range(14, 27), *range(28, 32)))
     if b"\x00" in sample or control > 0.01 * len(sample):
         raise IngestError(f"this file holds binary data, not text or a spreadsheet; {RESAVE}")
     return "csv"

@@ -155,7 +155,7 @@ def _encoded(s: pd.Series, share: float = DISTINCT_SHARE) -> tuple[pa.Array, np.
 
 def _spread(distinct: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:
     """Per-row values from the values of the distinct values (``missing`` for a null row)."""
-    return np.append(distinct, np.array([missing], dtype=distinct.dtype))[codes]
+    return np.asarray(np.append(distinct, np.array([missing], dtype=distinct.dtype))[codes])
 
 
 def _result(

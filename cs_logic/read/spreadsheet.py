@@ -254,8 +254,8 @@ def _datetime_text(stamp: pd.Timestamp) -> str | None:
     if pd.isna(stamp):
         return None
     if stamp.hour == stamp.minute == stamp.second == stamp.microsecond == 0:
-        return stamp.strftime("%Y-%m-%d")
-    return stamp.strftime("%Y-%m-%d %H:%M:%S")
+        return str(stamp.strftime("%Y-%m-%d"))
+    return str(stamp.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _duration_text(delta: pd.Timedelta) -> str | None:

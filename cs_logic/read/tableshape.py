@@ -29,10 +29,10 @@ TOTAL_LABELS = frozenset(
 def shape(grid: pd.DataFrame, name: str,
           csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem]]:
     """Header found, columns named, blank rows and a totals row left out: (frame, header row, file rows, notes)."""
-    head = [python_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
+    head = [_text_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
     top = _find_header(head)
     notes = _title_notes(head[:top], top + 1, name)
-    body, rows, body_notes = shape_body(grid.iloc[top + 1 :].reset_index(drop=True), python_cells(grid.iloc[top]),
+    body, rows, body_notes = shape_body(grid.iloc[top + 1 :].reset_index(drop=True), _text_cells(grid.iloc[top]),
                                          top, name, csv_extras=csv_extras)
     return body, top + 1, rows, notes + body_notes
 
@@ -120,7 +120,7 @@ def _unnamed_columns(body: pd.DataFrame, header: list[str | None], rows: Rows, n
     if len(long_rows) > max(3, 0.01 * len(body)):
         return body, notes
     for position in long_rows[:MAX_ROW_NOTES]:
-        cells = python_cells(body.iloc[position])
+        cells = _text_cells(body.iloc[position])
         values = [v for v in cells[span:] if v is not None]
         count = max(j + 1 for j, v in enumerate(cells) if v is not None)
         message = f"the row has {count} values but the header has {span} columns"
@@ -206,9 +206,9 @@ def _nulls(col: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
     an object column is checked on those rows only."""
     if is_arrow_text(col):
         isna = col.isna().to_numpy()
-        return isna if rows is None else isna[rows]
+        return np.asarray(isna if rows is None else isna[rows], dtype=bool)
     values = col.to_numpy(dtype=object)
-    return pd.isna(values if rows is None else values[rows])
+    return np.asarray(pd.isna(values if rows is None else values[rows]), dtype=bool)
 
 
 def _drop_blank_rows(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFrame, Rows, list[Problem]]:
@@ -249,8 +249,15 @@ def _drop_totals(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFram
     return body, rows, notes
 
 
+
+def _text_cells(values: pd.Series | list[object]) -> list[str | None]:
+    """:func:`python_cells` of a grid's row or column: the readers hand over text or None, so other values are
+    made text here rather than met by a string method."""
+    return [v if v is None or isinstance(v, str) else str(v) for v in python_cells(values)]
+
+
 def _is_totals(body: pd.DataFrame) -> bool:
-    cells = [(column, value) for column, value in zip(body.columns, python_cells(body.iloc[-1])) if value is not None]
+    cells = [(column, value) for column, value in zip(body.columns, _text_cells(body.iloc[-1])) if value is not None]
     if not cells:
         return False
     if " ".join(cells[0][1].lower().rstrip(":： ").split()) in TOTAL_LABELS:
@@ -263,7 +270,8 @@ def _is_totals(body: pd.DataFrame) -> bool:
         values = pd.to_numeric(above, errors="coerce")
         if values.isna().any():
             values = pd.to_numeric(above.map(_number), errors="coerce")
-        if values.isna().any() or not math.isclose(float(values.sum()), number, rel_tol=1e-9, abs_tol=0.005):
+        if number is None or values.isna().any() or not math.isclose(float(values.sum()), number,
+                                                                      rel_tol=1e-9, abs_tol=0.005):
             return False
     return True
 
@@ -285,7 +293,7 @@ def _number(text: str) -> float | None:
 def decimal_comma_notes(body: pd.DataFrame, name: str) -> list[Problem]:
     notes = []
     for column in body.columns:
-        sample = [v for v in python_cells(body[column].head(200)) if v is not None]
+        sample = [v for v in _text_cells(body[column].head(200)) if v is not None]
         hits = [v for v in sample if DECIMAL_COMMA.match(v)]
         if hits and len(hits) >= 0.5 * len(sample):
             notes.append(note(

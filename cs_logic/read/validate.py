@@ -158,7 +158,7 @@ def _checks_key(t: schema.Table, mapping: Mapping[str, str]) -> bool:
 
 def _duplicates(frame: pd.DataFrame, t: schema.Table, mapping: dict[str, str], raw: Mapping[str, pd.Series],
                 rows: Rows) -> list[Problem]:
-    if not _checks_key(t, mapping) or t.key not in frame.columns:
+    if t.key is None or not _checks_key(t, mapping) or t.key not in frame.columns:
         return []
     ids = frame[t.key]
     dup = (ids.notna() & ids.duplicated(keep="first")).to_numpy(dtype=bool)
@@ -214,7 +214,7 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
                          action="ignored this mapping", severity="error") for f, c in mapping.items() if f not in used]
     problems += _missing_needs(t, used)
     later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
-    kept = {src: cells[first[src]] for src in later | ({used[t.key]} if _checks_key(t, used) else set())}
+    kept = {src: cells[first[src]] for src in later | ({used[t.key]} if t.key and _checks_key(t, used) else set())}
     meant = {d.field: d for d in decisions if d.kind in ("unit", "tenure", "churn") and used.get(d.field) == d.column}
     columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS, meant)
     problems += found
@@ -240,7 +240,7 @@ def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series |
 
     def typed_column(name: str) -> tuple[pd.Series, list[Problem], list[str], tuple[str, ...]]:
         src = used[name]
-        col = cells[first[src]]
+        col = _held(cells[first[src]], src)
         values, found, note = _typed(t.field(name), col, src, rows, as_of, (meant or {}).get(name))
         notes = [f"{src}: {note}"] if note else []
         if t.field(name).kind in schema.SCORE_RANGES and col.isna().any():
@@ -255,7 +255,7 @@ def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series |
     if parallel and len(used) > 1:
         # The largest column alone first: every column's text is held until it is typed, so two typed at once
         # from the start put two working copies on top of all of it (the M usage file's peak: -20 to -40 MB).
-        order = sorted(used, key=lambda name: -cells[first[used[name]]].nbytes)
+        order = sorted(used, key=lambda name: -_held(cells[first[used[name]]], used[name]).nbytes)
         done = {order[0]: typed_column(order[0])}
         with ThreadPoolExecutor(2) as pool:
             done.update(zip(order[1:], pool.map(typed_column, order[1:])))
@@ -269,6 +269,14 @@ def _typed_mapped(t: schema.Table, used: dict[str, str], cells: list[pd.Series |
     return columns, problems, notes, churn
 
 
+
+def _held(col: pd.Series | None, src: str) -> pd.Series:
+    """A column's text from ``cells``, which lets a column go (None) only once every field mapped to it is typed."""
+    if col is None:
+        raise RuntimeError(f'column "{src}" was read after its text was let go')
+    return col
+
+
 def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | None], rows: Rows,
                   columns: dict[str, pd.Series]) -> tuple[list[Problem], list[str]]:
     """The columns no field is mapped to, typed by what they hold and added to ``columns`` (a name a field took
@@ -278,7 +286,7 @@ def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | No
     for i, src in enumerate(names):
         if src in mapped:
             continue
-        col, cells[i] = cells[i], None
+        col, cells[i] = _held(cells[i], src), None
         typed += 1
         name = src if src not in columns else f"{src} (original)"
         if typed > MAX_TYPED_EXTRAS:
@@ -290,8 +298,8 @@ def _typed_extras(names: list[str], mapped: set[str], cells: list[pd.Series | No
         parsed = parse_as(col, kind, src)
         columns[name] = parsed.values.reset_index(drop=True)
         problems += _cells(parsed.bad.to_numpy(dtype=bool), col, rows, src, _NOT_A.get(kind, "not a number"))
-    notes = [f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones were kept "
-             "as text (not read as numbers or dates)"] if typed > MAX_TYPED_EXTRAS else []
+    notes = [(f"{typed - MAX_TYPED_EXTRAS:,} extra columns past the first {MAX_TYPED_EXTRAS} unmapped ones were kept "
+              "as text (not read as numbers or dates)")] if typed > MAX_TYPED_EXTRAS else []
     return problems, notes
 
 

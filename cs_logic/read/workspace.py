@@ -17,7 +17,7 @@ from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_tab
 from cs_logic.read.meanings import Decision, decide, with_last_stage
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
-__all__ = ["IngestError", "LoadedFile", "load_file", "combine", "sha256"]
+__all__ = ["IngestError", "LoadedFile", "combine", "load_file", "sha256"]
 
 
 def sha256(data: bytes) -> str:
@@ -84,6 +84,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
         hashed = pool.submit(sha256, data) if digest is None else None
         read = read_table(data, name, sheet=sheet, **kwargs)
     digest = hashed.result() if hashed is not None else digest
+    assert digest is not None  # hashed above when the caller gave none
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
     known = settings.mapping_for(name, columns) if settings else None

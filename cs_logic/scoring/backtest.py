@@ -166,7 +166,7 @@ def _with_weights(sc: Scorecard, weights: Mapping[str, float]) -> Scorecard:
 
 def _to_hundred(raw: np.ndarray) -> np.ndarray:
     """Scale to sum 100 at one decimal; the rounding remainder goes to the largest weight."""
-    w = np.round(100.0 * raw / raw.sum(), 1)
+    w: np.ndarray = np.round(100.0 * raw / raw.sum(), 1)
     w[int(np.argmax(w))] += round(100.0 - float(w.sum()), 1)
     return np.round(w, 1)
 
@@ -222,7 +222,7 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
     return Suggestion(
         weights=tuple(weights.items()),
         coefficients=tuple((col.removeprefix("points_"), v) for col, v in coefs.items()),
-        n=int(len(y)),
+        n=len(y),
         n_churned=int(y.sum()),
         auc_suggested=auc(health_scores(points, suggested)["health_score"][c.notna()], c[c.notna()]),
         auc_current=auc(health_scores(points, sc)["health_score"][c.notna()], c[c.notna()]),

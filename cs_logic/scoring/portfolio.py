@@ -189,7 +189,8 @@ class ScoredPortfolio:
     @property
     def reason(self) -> str | None:
         """Why no account could be scored (e.g. every weight is 0), else None."""
-        return self.scored.attrs.get("reason")
+        reason = self.scored.attrs.get("reason")
+        return None if reason is None else str(reason)
 
 
 def scored_portfolio(measured: Measured, scorecard: Scorecard | None = None,
@@ -309,7 +310,7 @@ def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: 
     if revenue is not None:
         red_revenue = _aligned(revenue, scored.index).to_numpy(dtype=float)[keep][red]
         red_revenue = red_revenue[~np.isnan(red_revenue)]
-        at_risk, rev_n = float(red_revenue.sum()), int(len(red_revenue))
+        at_risk, rev_n = float(red_revenue.sum()), len(red_revenue)
     return Kpis(int(keep.sum()), len(score), float(score.mean()) if len(score) else None, n_red,
                 float(n_red / len(score)) if len(score) else None, at_risk, rev_n)
 

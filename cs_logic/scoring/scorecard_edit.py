@@ -41,7 +41,7 @@ def _nice(x: float) -> float:
     """Round to two significant figures (68.6 -> 69, 0.434 -> 0.43, 1234 -> 1200)."""
     if x == 0 or not math.isfinite(x):
         return 0.0
-    return float(round(x, 1 - int(math.floor(math.log10(abs(x))))))
+    return float(round(x, 1 - math.floor(math.log10(abs(x)))))
 
 
 def _linear_default(col: str, sample: pd.DataFrame | None) -> Measure | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Any
 
 import duckdb
@@ -206,7 +207,7 @@ def _ids_in(ids: pd.Index, known: pd.Index) -> np.ndarray:
         left, right = pa.array(ids, type=pa.string()), pa.array(known, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not text: pandas' own isin
         return np.asarray(ids.isin(known), dtype=bool)
-    return pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False)
+    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def account_outcomes(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_of: Any,
@@ -288,7 +289,7 @@ def reading_text(text: object) -> str:
     >>> reading_text("کند است."), reading_text("Slow."), reading_text(None)
     ('\u2067کند است.\u2069', 'Slow.', '(no comment)')
     """
-    if text is None or (isinstance(text, float) and text != text) or not str(text).strip():
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return "(no comment)"
     return f"\u2067{text}\u2069" if is_rtl(text) else str(text)
 

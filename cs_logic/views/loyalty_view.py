@@ -140,7 +140,7 @@ def churn_tiles(accounts: pd.DataFrame, as_of: Any) -> list[Tile]:
         quarter = _last_complete(logo_churn(accounts, as_of, "Q"))
         for row, name, kpi in ((month, "month", "churn"), (quarter, "quarter", None)):
             if row is not None:
-                value = 100 * float(row["logo_churn_rate"])
+                value: float | None = 100 * float(row["logo_churn_rate"])
                 churned, active = int(row["churned"]), int(row["active_start"])
                 detail = f"{churned:,} churned of {active:,} active at the start"
                 label = f"Logo churn rate · {_period_name(row['period'], name)}"
