@@ -22,7 +22,7 @@ from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
 from cs_logic.scoring.scorecard_edit import describe_measure
-from cs_logic.views import scorecard_view
+from cs_logic.views import feedback_view, scorecard_view
 from pages.state import UPLOAD_MEMO, data_key, forget, init_state, memo, reset
 
 __all__ = ["data_key", "init_state", "memo"]  # pages import the state helpers from here too
@@ -317,3 +317,30 @@ def backtest(store: Store, port: pf.ScoredPortfolio) -> scorecard_view.Past:
     result = memo("backtest", (at, health.dump_scorecard(sc)), lambda: pf.backtest(
         pf.rescore_portfolio(past, sc), basis.frame, as_of, churned))
     return scorecard_view.Past(basis, past, churned, as_of, result)
+
+
+def comment_index(store: Store) -> tuple[str, str]:
+    """The Feedback page's folded comment table and index in the store, built once per data load (Store.load
+    drops both with the old data)."""
+    table, index = memo("fb_index", st.session_state["loaded_key"],
+                        lambda: feedback_view.comment_index(store.con, set(store.tables)))
+    if not feedback_view.table_exists(store.con, table):  # the store was reloaded under the same files
+        st.session_state["memo"].pop("fb_index")
+        return comment_index(store)
+    return table, index
+
+
+def comment_filters(choices: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """The Feedback page's search filters (segment, rep, agent, answer dates; keys ``fb_<column>``,
+    ``fb_dates``) for the values the surveys have (``feedback_view.filter_choices``), added to ``chosen``."""
+    slots = st.columns(4)
+    for slot, (col, label) in zip(slots, [("segment", "Segment"), ("owner", "Rep"), ("agent", "Agent")]):
+        if col in choices:
+            pick = slot.selectbox(label, ["All", *choices[col]], key=f"fb_{col}")
+            chosen[col] = None if pick == "All" else pick
+    if "dates" in choices:
+        lo, hi = choices["dates"]
+        span = slots[3].date_input("Answered between", (lo, hi), min_value=lo, max_value=hi, key="fb_dates")
+        if isinstance(span, (tuple, list)) and len(span) == 2:
+            chosen.update(date_from=span[0], date_to=span[1])
+    return chosen
