@@ -15,11 +15,14 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.core.settings import Settings, loads
+from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
 from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
+from cs_logic.scoring.scorecard_edit import describe_measure
+from cs_logic.views import feedback_view, scorecard_view
 from pages.state import UPLOAD_MEMO, data_key, forget, init_state, memo, reset
 
 __all__ = ["data_key", "init_state", "memo"]  # pages import the state helpers from here too
@@ -260,3 +263,86 @@ def as_of_default() -> dt.date:
         if dates:
             return dates[1]
     return dt.date.today()
+
+
+def measure_editors(measures: tuple[health.Measure, ...], resolve: Any) -> tuple[list[health.Measure], str | None]:
+    """The Scorecard page's widgets for each measure (:func:`measure_editor`): the measures as edited, and
+    the column whose Remove button was pressed (None when none was)."""
+    edited, removed = [], None
+    for m in measures:
+        measure, remove = measure_editor(m, MEASURE_DOCS.get(resolve(m.column)))
+        edited.append(measure)
+        removed = m.column if remove else removed
+    return edited, removed
+
+
+def measure_editor(m: health.Measure, help_text: str | None) -> tuple[health.Measure, bool]:
+    """The Scorecard page's widgets for one measure: its weight, its rule's inputs and a Remove button.
+
+    Returns the measure as the widgets describe it (an edit that breaks a rule keeps only the new weight,
+    and says why) and whether Remove was pressed. Keys: ``sc_w_``, ``sc_lo_``, ``sc_hi_``, ``sc_pts_``,
+    ``sc_dir_``, ``sc_rm_`` + the measure's column.
+    """
+    weight = st.slider(md_escape(m.label or m.column), 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0,
+                       key=f"sc_w_{m.column}", format="%g", help=help_text)
+    with st.expander(md_escape(describe_measure(m)), expanded=False):
+        changes: dict[str, Any] = {}
+        if m.method == "linear":
+            c1, c2 = st.columns(2)
+            changes["worst"] = c1.number_input("Worst (0 points)", value=float(m.worst), key=f"sc_lo_{m.column}")
+            changes["best"] = c2.number_input("Best (100 points)", value=float(m.best), key=f"sc_hi_{m.column}")
+        elif m.method == "points":
+            table = st.data_editor({"category": [c for c, _ in m.points], "points": [p for _, p in m.points]},
+                                   disabled=["category"], key=f"sc_pts_{m.column}", width="stretch")
+            changes["points"] = tuple(zip(table["category"], table["points"]))
+        else:
+            changes["higher_is_better"] = st.toggle("Higher is better", m.higher_is_better, key=f"sc_dir_{m.column}")
+        removed = st.button("Remove this measure", key=f"sc_rm_{m.column}")
+    edited, problem = scorecard_view.edited_measure(m, weight, changes)
+    if problem:
+        st.error(md_escape(problem))
+    return edited, removed
+
+
+def backtest(store: Store, port: pf.ScoredPortfolio) -> scorecard_view.Past:
+    """THE backtest of the scored portfolio: the accounts as they were before the outcome
+    (``portfolio.backtest_basis``), their points for the scorecard in use, their churn, and the backtest.
+
+    The memo names and keys are the Success page's, so both pages read one result.
+    """
+    sc, frame, as_of, resolve = port.scorecard, port.frame, port.as_of, port.measured.resolve
+    at = (data_key(store), as_of)
+    basis = memo("basis", at, lambda: pf.backtest_basis(store.con, set(store.tables), store.frame("accounts"),
+                                                        frame, as_of))
+    past = memo("basis_points", (at, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc, resolve))
+    churned = memo("basis_churned", at, lambda: pf.churn_status(basis.frame, as_of))
+    result = memo("backtest", (at, health.dump_scorecard(sc)), lambda: pf.backtest(
+        pf.rescore_portfolio(past, sc), basis.frame, as_of, churned))
+    return scorecard_view.Past(basis, past, churned, as_of, result)
+
+
+def comment_index(store: Store) -> tuple[str, str]:
+    """The Feedback page's folded comment table and index in the store, built once per data load (Store.load
+    drops both with the old data)."""
+    table, index = memo("fb_index", st.session_state["loaded_key"],
+                        lambda: feedback_view.comment_index(store.con, set(store.tables)))
+    if not feedback_view.table_exists(store.con, table):  # the store was reloaded under the same files
+        st.session_state["memo"].pop("fb_index")
+        return comment_index(store)
+    return table, index
+
+
+def comment_filters(choices: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """The Feedback page's search filters (segment, rep, agent, answer dates; keys ``fb_<column>``,
+    ``fb_dates``) for the values the surveys have (``feedback_view.filter_choices``), added to ``chosen``."""
+    slots = st.columns(4)
+    for slot, (col, label) in zip(slots, [("segment", "Segment"), ("owner", "Rep"), ("agent", "Agent")]):
+        if col in choices:
+            pick = slot.selectbox(label, ["All", *choices[col]], key=f"fb_{col}")
+            chosen[col] = None if pick == "All" else pick
+    if "dates" in choices:
+        lo, hi = choices["dates"]
+        span = slots[3].date_input("Answered between", (lo, hi), min_value=lo, max_value=hi, key="fb_dates")
+        if isinstance(span, (tuple, list)) and len(span) == 2:
+            chosen.update(date_from=span[0], date_to=span[1])
+    return chosen

@@ -3,14 +3,12 @@
 import streamlit as st
 
 from cs_logic.charts import loyalty as charts
-from cs_logic.metrics.targets import delta_colour, delta_text, gaps_frame_rows, headline_gap
 from cs_logic.views import loyalty_view as lv
 from pages.common import as_of_default, data_key, init_state, memo, require_data
 
 init_state()
 st.title("Loyalty")
 store = require_data("surveys", "accounts")
-settings = st.session_state["settings"]
 as_of = st.columns(4)[0].date_input("As of", value=as_of_default(), key="loy_as_of",
                                     help="Churn is decided on this date; periods after it are not counted.")
 KEY = data_key(store)
@@ -22,49 +20,45 @@ def section(name: str, tables: tuple[str, ...], args: tuple):
         *(store.frame(t) if t in store.tables else None for t in tables), *args), keep=8)
 
 
-def has(table: str, *columns: str) -> bool:
-    return table in store.tables and all(c in store.columns(table) for c in columns)
+def tile(column, shown: lv.Shown) -> None:
+    """Draw one KPI tile with its gap to the target (or the first benchmark) and its n and period."""
+    column.metric(shown.tile.label, shown.tile.shown, delta=shown.delta, delta_color=shown.delta_color,
+                  help=shown.tile.definition, border=True)
+    column.caption(shown.tile.detail)
 
 
-def tile(column, t: lv.Tile) -> list[dict]:
-    """Draw one KPI tile with its gap to the target (or the first benchmark); return its comparison rows."""
-    column.metric(t.label, t.shown, delta=delta_text(headline_gap(t.kpi, t.value, settings)),
-                  delta_color=delta_colour(t.kpi), help=t.definition, border=True)
-    column.caption(t.detail)
-    return gaps_frame_rows(t.kpi, t.value, settings)
-
-
-comparisons: list[dict] = []
+view = lv.build(section("nps_part", ("surveys", "accounts"), ()),
+                section("retention_part", ("accounts", "subscriptions", "orders"), (as_of,)),
+                st.session_state["settings"])
 NUM = st.column_config.NumberColumn
 # ------------------------------------------------------------------------------------ voice of the customer
 st.header("Net Promoter Score")
-if not has("surveys", "nps"):
+if (v := view.nps) is None:
     st.info("Add a survey export with a 0-10 recommendation (NPS) answer to see NPS here.")
 else:
-    v = section("nps_section", ("surveys", "accounts"), ())
     c1, c2, c3 = st.columns(3)
-    comparisons += tile(c1, v["nps"])
-    c2.metric("NPS answers (n)", f"{v['nps'].n:,}", border=True,
+    tile(c1, view.nps_tiles[0])
+    c2.metric("NPS answers (n)", f"{v.n:,}", border=True,
               help="Valid whole-number answers 0-10; blanks, text and out-of-range values are not answers.")
-    if v["csat"] is not None:
-        comparisons += tile(c3, v["csat"])
-    st.caption(v["nps"].definition)
+    for shown in view.nps_tiles[1:]:  # CSAT %, when the surveys have it
+        tile(c3, shown)
+    st.caption(v.definition)
     left, right = st.columns(2)
-    left.altair_chart(charts.nps_distribution_chart(v["dist"]), width="stretch")
-    if v["trend"] is None:
+    left.altair_chart(charts.nps_distribution_chart(v.distribution), width="stretch")
+    if v.trend is None:
         right.info("The surveys have no date column, so there is no trend over time.")
     else:
         freq = right.selectbox("Trend by", ["Q", "M"], key="loy_trend_freq",
                                format_func={"M": "Month", "Q": "Quarter"}.get)
-        right.altair_chart(charts.nps_trend_chart(v["trend"][freq]), width="stretch")
+        right.altair_chart(charts.nps_trend_chart(v.trend[freq]), width="stretch")
         right.caption("Band: adjusted-Wald 95% interval. Red diamond: the change from the period before is "
                       "significant (|NPS₁ − NPS₂| / √(se₁² + se₂²) > 1.96).")
 
     st.subheader("NPS by segment and rep")
-    if not v["groups"]:
+    if not v.groups:
         st.info("Add an accounts export with segment, owner or plan (matched on account_id) to split NPS.")
     else:
-        by = st.selectbox("Split by", v["groups"], key="loy_nps_by", format_func=lv.GROUP_LABELS.get)
+        by = st.selectbox("Split by", v.groups, key="loy_nps_by", format_func=lv.GROUP_LABELS.get)
         groups = section("nps_groups", ("surveys", "accounts"), (by,))
         st.dataframe(groups, hide_index=True, width="stretch", column_config={
             by: lv.GROUP_LABELS[by], "n": "Answers (n)", "nps": NUM("NPS", format="%+.1f"),
@@ -76,7 +70,7 @@ else:
                    "test as the trend.")
 
     st.subheader("Account-level NPS")
-    st.dataframe(v["variants"], hide_index=True, width="stretch", column_config={
+    st.dataframe(v.variants, hide_index=True, width="stretch", column_config={
         "variant": "Variant", "nps": NUM("NPS", format="%+.1f"), "n_answers": "Answers",
         "n_accounts": "Accounts", "note": "Why blank"})
     st.caption("Per account: each answer counts +100 (promoter), 0 (passive) or −100 (detractor); an "
@@ -84,24 +78,20 @@ else:
 
 # -------------------------------------------------------------------------------------- retention and churn
 st.header("Retention and churn")
-if "accounts" not in store.tables:
+if (s := view.retention) is None:
     st.info("Add an accounts export (start and end dates, or a churn flag) to see churn and retention.")
 else:
-    s = section("retention_section", ("accounts", "subscriptions", "orders"), (as_of,))
-    tiles = s["churn"] + s["revenue"]
-    if not tiles:
+    if not view.retention_tiles:
         st.info("The accounts have neither end dates nor a churn flag, so churn cannot be counted.")
-    for column, t in zip(st.columns(max(len(tiles), 1)), tiles):
-        comparisons += tile(column, t)
-    if tiles:
-        per_period = any(t.kpi == "churn" for t in tiles)
-        st.caption("; ".join(dict.fromkeys(f"{t.label.split(' · ')[0]} = {t.definition}" for t in tiles))
-                   + (". Churn target: monthly; retention target: quarterly." if per_period else "."))
-    if not s["revenue"]:
+    for column, shown in zip(st.columns(max(len(view.retention_tiles), 1)), view.retention_tiles):
+        tile(column, shown)
+    if s.caption:
+        st.caption(s.caption)
+    if not s.revenue:
         st.caption("Add a subscriptions export (start, end and MRR per subscription) to see GRR and NRR.")
 
     st.subheader("Cohorts")
-    if not has("accounts", "start_date"):
+    if not s.cohorts:
         st.info("Add start dates to the accounts export to see cohorts.")
     else:
         months = st.selectbox("Cohorts that started in the last", [12, 24, 36], index=1,
@@ -113,10 +103,10 @@ else:
                    "by cohort size.")
 
     st.subheader("Survival")
-    if not (has("accounts", "start_date") or has("accounts", "tenure")):
+    if not s.survival:
         st.info("Add start dates (or a tenure column) to the accounts export to see how long accounts stay.")
     else:
-        by = st.selectbox("Curves by", [None, *s["groups"]], key="loy_surv_by",
+        by = st.selectbox("Curves by", [None, *s.groups], key="loy_surv_by",
                           format_func=lambda c: "All accounts" if c is None else lv.GROUP_LABELS[c])
         curves, medians = section("survival_section", ("accounts",), (by, as_of))
         left, right = st.columns([3, 2])
@@ -129,30 +119,25 @@ else:
                       "largest groups at most; the table lists every group.")
 
     st.subheader("Churn per rep")
-    if s["owners"] is None:
+    if s.owners is None:
         st.info("Add an owner (rep / CSM) column to the accounts export to compare churn per rep.")
     else:
-        st.altair_chart(charts.owner_funnel_chart(s["owners"]), width="stretch")
+        st.altair_chart(charts.owner_funnel_chart(s.owners), width="stretch")
         st.caption("Each dot is a rep's share of accounts churned by the as-of date against the size of "
                    "their book; dashed lines: the overall share and its 95% limits for each book size. A rep "
                    "outside the limits differs by more than chance.")
 
     st.subheader("Repeat purchase")
-    if s["repeat"] is None:
+    if not s.repeat:
         st.info("Add an orders export (one row per order, with the customer's account_id) to see repeat "
                 "purchase.")
     else:
-        r = s["repeat"]
-        c1, c2, c3 = st.columns(3)
-        c1.metric("Repeat purchase rate", "–" if r.rate is None else f"{r.rate:.1%}", border=True,
-                  help="Customers with 2 or more orders / customers with at least 1 order, all time.")
-        c2.metric("Customers who ordered", f"{r.customers:,}", border=True)
-        c3.metric("Median days between orders", "–" if r.median_days_between is None
-                  else f"{r.median_days_between:,.0f}", border=True)
-        st.caption(f"{r.repeat_customers:,} of {r.customers:,} customers ordered more than once.")
+        for column, t in zip(st.columns(3), s.repeat):
+            column.metric(t.label, t.shown, help=t.definition or None, border=True)
+        st.caption(s.repeat_note)
 
-if comparisons:
+if view.comparisons:
     st.header("Against targets and benchmarks")
-    st.dataframe(comparisons, hide_index=True, width="stretch")
+    st.dataframe(list(view.comparisons), hide_index=True, width="stretch")
     st.caption("Gap = our value − the reference, in points. For churn lower is better, so a negative gap "
                "is ahead. Set targets and benchmarks on the Targets page.")

@@ -3,7 +3,9 @@
 import pandas as pd
 import pytest
 
+from cs_logic.core.settings import Settings
 from cs_logic.metrics.survival import kaplan_meier
+from cs_logic.views import loyalty_view as lv
 from cs_logic.views.loyalty_view import (
     churn_tiles,
     csat_tile,
@@ -144,3 +146,65 @@ def test_median_lifetime_is_blank_where_the_curve_stays_above_half():
     assert table["median_months"].tolist()[0] == 3.0
     assert pd.isna(table["median_months"].tolist()[1])
     assert table[["accounts", "churned"]].values.tolist() == [[5, 3], [4, 1]]
+
+
+# ------------------------------------------------------------------ the page's records (lv.build)
+
+AS_OF_JUNE = "2024-06-30"
+
+
+def _four_accounts() -> pd.DataFrame:
+    """Four accounts since January 2023; D ends on 10 June 2024."""
+    return pd.DataFrame({"account_id": list("ABCD"), "owner": ["x", "x", "y", "y"],
+                         "start_date": pd.to_datetime(["2023-01-01"] * 4),
+                         "end_date": pd.to_datetime([None, None, None, "2024-06-10"])})
+
+
+def test_the_view_compares_each_tile_with_its_target_and_colours_churn_inverse():
+    """NPS of 10, 9, 7, 3: (2 promoters - 1 detractor) / 4 = +25.0, target 20 -> +5.0 pts.
+    June 2024: 1 of 4 active at its start churned = 25.0%, target 20% -> +5.0 pts, and lower is better.
+    Q2 2024: retention (3 at the end - 0 new) / 4 = 75.0%, no target -> no delta, no row."""
+    settings = Settings().with_target("nps", 20).with_target("churn", 20)
+    nps = lv.nps_part(pd.DataFrame({"nps": [10, 9, 7, 3]}), None)
+    kept = lv.retention_part(_four_accounts(), None, None, AS_OF_JUNE)
+    view = lv.build(nps, kept, settings)
+    assert [(s.tile.label, s.tile.shown, s.delta, s.delta_color) for s in view.nps_tiles] == [
+        ("NPS", "+25.0", "+5.0 pts vs target +20.0", "normal")]
+    shown = {s.tile.label: (s.tile.shown, s.delta, s.delta_color) for s in view.retention_tiles}
+    assert shown["Logo churn rate · Jun 2024"] == ("25.0%", "+5.0 pts vs target 20.0%", "inverse")
+    assert shown["Customer retention rate · 2024 Q2"] == ("75.0%", None, "normal")
+    assert [(r["KPI"], r["gap"]) for r in view.comparisons] == [("NPS", "+5.0 pts"),
+                                                                ("Logo churn rate per month", "+5.0 pts")]
+
+
+def test_the_retention_caption_names_each_formula_once_and_the_target_periods():
+    kept = lv.retention_part(_four_accounts(), None, None, AS_OF_JUNE)
+    assert kept.caption == ("Logo churn rate = churned in the period / active at its start; Customer retention rate = "
+                            "(accounts at end − new accounts) / accounts at start. Churn target: monthly; retention "
+                            "target: quarterly.")
+    assert kept.revenue is False and kept.cohorts and kept.survival and kept.groups == ("owner",)
+
+
+def test_without_surveys_or_accounts_the_sections_are_absent_not_empty():
+    assert lv.nps_part(None, None) is None
+    assert lv.nps_part(pd.DataFrame({"csat": [5, 4]}), None) is None
+    assert lv.retention_part(None, None, None, AS_OF_JUNE) is None
+    view = lv.build(None, None, Settings())
+    assert view.nps is None and view.retention is None and view.comparisons == ()
+
+
+def test_a_tenure_without_start_dates_allows_survival_but_not_cohorts():
+    kept = lv.retention_part(pd.DataFrame({"account_id": ["a", "b"], "tenure": [3, 12],
+                                           "churned": [True, False]}), None, None, AS_OF_JUNE)
+    assert (kept.cohorts, kept.survival) == (False, True)
+    assert [t.shown for t in kept.tiles] == ["50.0%"]  # 1 of 2 accounts churned, no rate per period
+
+
+def test_repeat_purchase_tiles_from_orders():
+    """a ordered on 1 and 11 March (10 days apart), b once: 1 of 2 customers repeat = 50.0%, median gap 10."""
+    orders = pd.DataFrame({"account_id": ["a", "a", "b"],
+                           "date": pd.to_datetime(["2024-03-01", "2024-03-11", "2024-04-01"])})
+    kept = lv.retention_part(pd.DataFrame({"account_id": ["a", "b"]}), None, orders, AS_OF_JUNE)
+    assert [(t.label, t.shown) for t in kept.repeat] == [
+        ("Repeat purchase rate", "50.0%"), ("Customers who ordered", "2"), ("Median days between orders", "10")]
+    assert kept.repeat_note == "1 of 2 customers ordered more than once."

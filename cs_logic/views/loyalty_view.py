@@ -7,13 +7,14 @@ from typing import Any
 
 import pandas as pd
 
+from cs_logic.core.settings import Settings
 from cs_logic.metrics.feedback import csat
 from cs_logic.metrics.nps import SMALL_SAMPLE, account_nps, distribution, nps, nps_by, nps_differs, nps_trend
 from cs_logic.metrics.owner_churn import churn_by_owner
 from cs_logic.metrics.repeat import repeat_purchase
 from cs_logic.metrics.retention import churn_share, cohort_matrix, logo_churn, revenue_retention
 from cs_logic.metrics.survival import median_lifetime, survival_by
-from cs_logic.metrics.targets import format_value
+from cs_logic.metrics.targets import delta_colour, delta_text, format_value, gaps_frame_rows, headline_gap
 
 GROUP_COLUMNS = ("segment", "owner", "plan")
 GROUP_LABELS = {"segment": "Segment", "owner": "Rep / owner", "plan": "Plan"}
@@ -304,3 +305,146 @@ def survival_section(accounts: pd.DataFrame, by: str | None, as_of: Any) -> tupl
     """Curves to draw (the ``MAX_LINES`` largest groups, thinned) and every group's median lifetime."""
     curves = survival_by(accounts, by, as_of)
     return thin_curves(largest_curves(curves, MAX_LINES)), median_lifetimes(curves)
+
+
+# ------------------------------------------------------------------------- the page's records
+
+
+@dataclass(frozen=True, eq=False)
+class NpsPart:
+    """The NPS section: the headline tiles (NPS, then CSAT % when the surveys have it), n and the formula,
+    the 0-10 distribution, the trend by month ("M") and quarter ("Q"; None without dates), the columns
+    NPS can be split by, and the account-level variants."""
+
+    tiles: tuple[Tile, ...]
+    n: int | None
+    definition: str
+    distribution: pd.DataFrame
+    trend: dict[str, pd.DataFrame] | None
+    groups: tuple[str, ...]
+    variants: pd.DataFrame
+
+
+def nps_part(surveys: pd.DataFrame | None, accounts: pd.DataFrame | None) -> NpsPart | None:
+    """:func:`nps_section` as a record; None without surveys holding an NPS answer.
+
+    >>> p = nps_part(pd.DataFrame({"nps": [10, 9, 7, 3], "csat": [5, 4, 2, 1]}), None)
+    >>> [(t.label, t.shown) for t in p.tiles], p.n
+    ([('NPS', '+25.0'), ('CSAT %', '50.0%')], 4)
+    >>> nps_part(pd.DataFrame({"csat": [5]}), None) is None
+    True
+    """
+    if surveys is None or "nps" not in surveys.columns:
+        return None
+    v = nps_section(surveys, accounts)
+    head = v["nps"]
+    return NpsPart(tuple(t for t in (head, v["csat"]) if t is not None), head.n, head.definition, v["dist"],
+                   v["trend"], tuple(v["groups"]), v["variants"])
+
+
+@dataclass(frozen=True, eq=False)
+class RetentionPart:
+    """The retention section: churn and revenue tiles with the caption of their formulas (None without
+    tiles), whether GRR/NRR could be shown, what the accounts allow (``groups`` to split survival by,
+    ``cohorts`` with start dates, ``survival`` with start dates or a tenure), churn per owner (None
+    without owners), and repeat purchase (``repeat`` tiles and ``repeat_note``; empty without orders)."""
+
+    tiles: tuple[Tile, ...]
+    caption: str | None
+    revenue: bool
+    groups: tuple[str, ...]
+    cohorts: bool
+    survival: bool
+    owners: pd.DataFrame | None
+    repeat: tuple[Tile, ...]
+    repeat_note: str | None
+
+
+def definitions_caption(tiles: tuple[Tile, ...] | list[Tile]) -> str | None:
+    """Each tile's formula once ("name = formula"), and the target periods when a churn rate is shown.
+
+    >>> from dataclasses import replace
+    >>> t = Tile("churn", "Logo churn rate · Oct 2026", 2.0, "2.0%", "", "churned / active at start")
+    >>> definitions_caption([t, replace(t, label="Logo churn rate · 2026 Q3", kpi=None)])
+    'Logo churn rate = churned / active at start. Churn target: monthly; retention target: quarterly.'
+    """
+    if not tiles:
+        return None
+    per_period = any(t.kpi == "churn" for t in tiles)
+    return ("; ".join(dict.fromkeys(f"{t.label.split(' · ')[0]} = {t.definition}" for t in tiles))
+            + (". Churn target: monthly; retention target: quarterly." if per_period else "."))
+
+
+def repeat_tiles(r: Any) -> tuple[tuple[Tile, ...], str]:
+    """The repeat-purchase tiles (rate, customers who ordered, median days between orders) and their note.
+
+    >>> from cs_logic.metrics.repeat import RepeatPurchase
+    >>> tiles, note = repeat_tiles(RepeatPurchase(4, 1, 0.25, None, "account_id", 0))
+    >>> [t.shown for t in tiles], note
+    (['25.0%', '4', '–'], '1 of 4 customers ordered more than once.')
+    """
+    return ((Tile(None, "Repeat purchase rate", r.rate, "–" if r.rate is None else f"{r.rate:.1%}", "",
+                  "Customers with 2 or more orders / customers with at least 1 order, all time."),
+             Tile(None, "Customers who ordered", r.customers, f"{r.customers:,}", "", ""),
+             Tile(None, "Median days between orders", r.median_days_between,
+                  "–" if r.median_days_between is None else f"{r.median_days_between:,.0f}", "", "")),
+            f"{r.repeat_customers:,} of {r.customers:,} customers ordered more than once.")
+
+
+def retention_part(accounts: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
+                   orders: pd.DataFrame | None, as_of: Any) -> RetentionPart | None:
+    """:func:`retention_section` as a record; None without accounts.
+
+    >>> a = pd.DataFrame({"owner": ["x", "y"], "churned": [True, False]})
+    >>> p = retention_part(a, None, None, "2024-01-01")
+    >>> [t.shown for t in p.tiles], p.caption, p.cohorts, p.survival, p.repeat
+    (['50.0%'], 'Share of accounts churned = churned / all accounts (without start and end dates there is no rate \
+per period).', False, False, ())
+    """
+    if accounts is None:
+        return None
+    s = retention_section(accounts, subscriptions, orders, as_of)
+    tiles = (*s["churn"], *s["revenue"])
+    repeat, note = repeat_tiles(s["repeat"]) if s["repeat"] is not None else ((), None)
+    return RetentionPart(tiles, definitions_caption(tiles), bool(s["revenue"]), tuple(s["groups"]),
+                         "start_date" in accounts.columns,
+                         "start_date" in accounts.columns or "tenure" in accounts.columns,
+                         s["owners"], repeat, note)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A tile as drawn: the tile, its gap to the target (or else the first benchmark) as the delta, and the
+    delta's colour ("inverse" where lower is better)."""
+
+    tile: Tile
+    delta: str | None
+    delta_color: str
+
+
+@dataclass(frozen=True, eq=False)
+class Loyalty:
+    """The Loyalty page: the NPS and retention sections (None without their data), their tiles as drawn,
+    and one row per tile and reference (target, benchmarks) for the comparison table."""
+
+    nps: NpsPart | None
+    retention: RetentionPart | None
+    nps_tiles: tuple[Shown, ...]
+    retention_tiles: tuple[Shown, ...]
+    comparisons: tuple[dict[str, Any], ...]
+
+
+def build(nps: NpsPart | None, retention: RetentionPart | None, settings: Settings) -> Loyalty:
+    """The :class:`Loyalty` of the two sections, compared with the targets and benchmarks in ``settings``.
+
+    >>> p = nps_part(pd.DataFrame({"nps": [10, 9, 7, 3]}), None)
+    >>> view = build(p, None, Settings().with_target("nps", 20))
+    >>> view.nps_tiles[0].delta, [r["gap"] for r in view.comparisons]
+    ('+5.0 pts vs target +20.0', ['+5.0 pts'])
+    """
+    def shown(tiles: tuple[Tile, ...]) -> tuple[Shown, ...]:
+        return tuple(Shown(t, delta_text(headline_gap(t.kpi, t.value, settings)), delta_colour(t.kpi)) for t in tiles)
+
+    tiles = (*(nps.tiles if nps else ()), *(retention.tiles if retention else ()))
+    rows = tuple(row for t in tiles for row in gaps_frame_rows(t.kpi, t.value, settings))
+    return Loyalty(nps, retention, shown(nps.tiles if nps else ()), shown(retention.tiles if retention else ()), rows)

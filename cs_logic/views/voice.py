@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from cs_logic.metrics import feedback as fb
-from cs_logic.metrics.faq import faq_candidates
+from cs_logic.metrics.drivers import DriverResult, operational_drivers, relative_weights
+from cs_logic.metrics.faq import faq_candidates, mark_covered
 from cs_logic.views import feedback_view as fv
 from cs_logic.views.loyalty_view import Tile, surveys_with_accounts
 
@@ -114,3 +115,149 @@ def operational(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_of: dt
     outcomes = [c for c in ACCOUNT_OUTCOMES if c in ops.columns and ops[c].notna().any()]
     candidates, sparse = fv.operational_candidates(ops)
     return Operational(ops, outcomes, candidates, sparse)
+
+
+# ---------------------------------------------------------------- each section as shown
+
+# How each section is computed, in the words its caption uses (beside the rules they describe).
+NOTES = {
+    "themes": "Comments mentioning each word or two-word phrase (stop words of English, Portuguese, Russian, "
+              "Belarusian and Persian dropped); share = of the non-blank comments.",
+    "drivers": "Importance = Johnson's relative weights (share of R², sums to 100%); performance = the rating's "
+               "mean rescaled to 0-100. Quadrants split at each axis's mean: important and weak = Fix first. "
+               "Attribute ratings: extra survey columns holding whole numbers 0-10.",
+    "faq": "Texts grouped by similar wording (TF-IDF of words and letter triples, cosine ≥ 0.5 to the group's "
+           "most common wording); groups of 3 or more. Ticket subjects and bodies count whole; survey comments "
+           "only when they read as a question. Trend: the 90 days to the latest date against the 90 before.",
+    "features": "Answers split on ; and , (multiple choice); spellings grouped ignoring case and accents. "
+                "Columns whose header contains “feature” or “which” are offered here.",
+}
+RESULT_COLUMNS = ("response_id", "comment", "group", "nps", "csat", "date", "segment", "owner", "agent")
+TELLING = 10  # terms listed per side of a comparison
+FAQ_LIST_MAX_BYTES = 5_000_000  # an uploaded FAQ list larger than this is not read
+
+
+def terms_note(pair: Comparison) -> str:
+    """The caption of a comparison of ``pair``'s comments: the method and how to read z."""
+    return ("Log-odds with an informative Dirichlet prior (Monroe et al. 2008): z above 1.96 leans to the "
+            f"{pair.labels[0].lower()} side more than chance explains, below −1.96 to the {pair.labels[1].lower()} "
+            f"side. Terms seen fewer than 3 times are left out. The table lists the {TELLING} most telling terms "
+            "of each side.")
+
+
+def operational_note(as_of: dt.date) -> str:
+    """The caption of the operational drivers: what the measures describe, and when."""
+    return (f"Measures per account at {as_of:%Y-%m-%d} (the latest date in the data). For churn they describe "
+            "accounts after they left (a churned account's usage is 0): read them as a description, not a "
+            "forecast. Health score: the accounts' scores with the scorecard in use.")
+
+
+@dataclass(frozen=True, eq=False)
+class Found:
+    """A comment search as shown: ``table`` (score group added; the comment second, so it stays in view
+    where the grid right-aligns Persian text), one label per row for the detail picker, and the caption."""
+
+    table: pd.DataFrame
+    labels: tuple[str, ...]
+    caption: str
+
+
+def found(results: pd.DataFrame, voice: Voice) -> Found:
+    """``feedback.search_comments`` results as the page lists them.
+
+    >>> r = pd.DataFrame({"response_id": ["r1"], "comment": ["slow"], "nps": [3],
+    ...                   "date": pd.to_datetime(["2024-05-02"])})
+    >>> r.attrs["matches"] = 7
+    >>> f = found(r, build(r, None, None))
+    >>> list(f.table.columns), f.labels
+    (['response_id', 'comment', 'group', 'nps', 'date'], ('r1 · 2024-05-02 · detractor',))
+    >>> f.caption[:33]
+    '7 answers match; the newest 1 are'
+    """
+    out = results.copy()
+    out.insert(0, "group", fb.score_group(out) if voice.columns & {"nps", "csat"} else None)
+    parts = {c: out[c] for c in ("response_id", "date", "group") if c in out.columns}  # a date: its day only
+    labels = tuple(" · ".join(str(x.iloc[i])[:10 if c == "date" else None] for c, x in parts.items()) or f"#{i + 1}"
+                   for i in range(len(out)))
+    caption = (f"{results.attrs['matches']:,} answers match; the newest {len(out):,} are listed (blank comments "
+               "included when no words are searched).")
+    return Found(out[[c for c in RESULT_COLUMNS if c in out.columns]], labels, caption)
+
+
+@dataclass(frozen=True, eq=False)
+class Telling:
+    """The terms that set one group's comments apart (``terms``, by z) and the table of the most telling."""
+
+    terms: pd.DataFrame
+    table: pd.DataFrame
+
+
+def telling(voice: Voice, pair: Comparison) -> Telling:
+    """:func:`telling_terms` and the :data:`TELLING` most telling terms of each side."""
+    terms = telling_terms(voice, pair)
+    return Telling(terms, pd.concat([terms.head(TELLING), terms.tail(TELLING)]))
+
+
+@dataclass(frozen=True, eq=False)
+class Drivers:
+    """Key drivers as shown: the relative weights (``result``), R² as text, "Fix first: ..." (None without
+    drivers) and the notes."""
+
+    result: DriverResult
+    r2: str
+    fix_first: str | None
+    notes: str
+
+
+def key_drivers(voice: Voice, outcome: str) -> Drivers:
+    """Johnson's relative weights of the attribute ratings for ``outcome`` (``drivers.relative_weights``)."""
+    kd = relative_weights(voice.surveys, outcome, list(voice.ratings))
+    fix = ", ".join(kd.table.loc[kd.table["quadrant"] == "Fix first", "driver"]) if len(kd.table) else None
+    return Drivers(kd, "–" if kd.r2 is None else f"{kd.r2:.2f}",
+                   None if fix is None else "Fix first: " + (fix or "none"), "\n".join(kd.notes))
+
+
+def operational_result(ops: Operational, outcome: str) -> tuple[pd.DataFrame, str]:
+    """The operational drivers of ``outcome`` per account: their table, and R², n and the notes as text
+    (measures left out as mostly blank included)."""
+    od = operational_drivers(ops.table, outcome, ops.candidates)
+    left_out = [f"{c} left out: known for fewer than half of the accounts" for c in ops.sparse]
+    return od.table, (f"R² = {'–' if od.r2 is None else f'{od.r2:.2f}'}, n = {od.n:,} accounts\n"
+                      + "\n".join([*od.notes, *left_out]))
+
+
+@dataclass(frozen=True, eq=False)
+class Faq:
+    """FAQ candidates (``groups``, marked against an uploaded FAQ list when one was read) and their table."""
+
+    groups: pd.DataFrame
+    table: pd.DataFrame
+
+
+class Upload(Protocol):
+    """An uploaded file: its name and its bytes."""
+
+    name: str
+
+    def getvalue(self) -> bytes: ...
+
+
+def faq(groups: pd.DataFrame, listed: Upload | None = None) -> Faq:
+    """:func:`faq_groups`, marked as covered by the questions of an uploaded FAQ list (``listed``: one
+    question per line, or per row of a .csv; at most :data:`FAQ_LIST_MAX_BYTES`, a larger list is not
+    read), and its table for display and download."""
+    data = None if listed is None else listed.getvalue()
+    if listed is not None and data is not None and len(data) <= FAQ_LIST_MAX_BYTES:
+        groups = mark_covered(groups, fv.faq_lines(data, listed.name))
+    return Faq(groups, fv.faq_table(groups))
+
+
+def interest(voice: Voice, column: str) -> tuple[pd.DataFrame, str]:
+    """The feature tally of ``column`` and its summary ("n respondents. Most wanted: ...").
+
+    >>> table, text = interest(build(pd.DataFrame({"which": ["API; SSO", "api"]}), None, None), "which")
+    >>> text
+    '2 respondents. Most wanted: API'
+    """
+    fi = fb.feature_interest(voice.surveys, column)
+    return fi.table, f"{fi.respondents:,} respondents. Most wanted: {', '.join(fi.most) or '–'}"
