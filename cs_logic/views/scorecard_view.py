@@ -80,7 +80,7 @@ class WhatIf:
     bands: alt.Chart
     weights: pd.DataFrame
     comparison: pf.Comparison | None
-    migration: alt.Chart | None
+    migration: alt.LayerChart | alt.FacetChart | None
     baseline_note: str | None
     pinned: Baseline
 
