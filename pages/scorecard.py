@@ -122,8 +122,9 @@ with results:
     k = pf.kpis(scored, frame, as_of, churned)
     b = pf.kpis(baseline["scored"], frame, as_of, churned) if baseline else None
     cmp = pf.compare(baseline["scored"], scored, frame, as_of, churned) if baseline else None
-    auc = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
-        pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned)).auc
+    result = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
+        pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned))
+    auc = result.auc
     (t1, t2), (t3, t4) = st.columns(2), st.columns(2)
     t1.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
               delta=None if not b or k.mean_health is None or b.mean_health is None else
@@ -138,7 +139,10 @@ with results:
               delta=None if not baseline or auc is None or baseline.get("auc") is None else f"{auc - baseline['auc']:+.3f}",
               help="How well the score separates churned from retained accounts: 0.5 = chance, 1.0 = perfect. "
                    + basis.note)
-    st.altair_chart(charts.band_distribution_chart(scored), width="stretch")
+    if result.flag:
+        st.warning(result.flag)
+    st.altair_chart(charts.band_distribution_chart(pf.active_scores(scored, frame, as_of, churned)), width="stretch")
+    st.caption("Tiles, the band chart and the band-migration matrix count " + pf.ACTIVE_POPULATION.split(":")[0] + ".")
     st.dataframe(se.weight_table(sc), hide_index=True, width="stretch", column_order=(
         "measure", "weight_pct", "weight", "rule"), column_config={
         "measure": "Measure", "rule": "Points from", "weight": "Weight", "weight_pct": st.column_config.NumberColumn(

@@ -138,8 +138,10 @@ else:
     b1, b2 = st.columns([1, 3])
     b1.metric("AUC", f"{bt.auc:.2f}", border=True,
               help="The chance that a retained account scores higher than a churned one (ties count half).")
-    b2.caption(f"0.5 = chance, 1.0 = perfect. Over {bt.n:,} scored accounts with a known status, {bt.n_churned:,} "
-               f"churned. {basis.note}")
+    b2.caption(f"0.5 = chance, 1.0 = perfect; 95% interval {bt.auc_low:.2f} to {bt.auc_high:.2f}. Over {bt.n:,} "
+               f"scored accounts with a known status, {bt.n_churned:,} churned. {basis.note}")
+    if bt.flag:
+        st.warning(bt.flag)
     left, right = st.columns(2)
     left.dataframe(bt.by_band, hide_index=True, width="stretch", column_config={
         "band": "Band", "accounts": "Accounts", "churned": "Churned", "churn_share": st.column_config.NumberColumn(

@@ -99,15 +99,25 @@ def churn_share(accounts: pd.DataFrame, as_of: Any = None) -> Share:
     return Share("share of accounts churned", k, n, k / n if n else None)
 
 
-def summary_accounts(accounts: pd.DataFrame, as_of: Any) -> dict[str, Any]:
+def summary_accounts(accounts: pd.DataFrame, as_of: Any = None) -> dict[str, Any]:
     """Headline counts: accounts, churned (known), churn_share (churned / accounts with known status).
+
+    ``churned`` and ``churn_share`` are None (unknown, not 0) when no account's churn is known: no churn
+    flag, status or end date. ``as_of`` is needed only where end dates exist.
 
     >>> summary_accounts(pd.DataFrame({"churned": [True, False]}), "2024-01-01")
     {'count': 2, 'churned': 1, 'churn_share': 0.5}
+    >>> summary_accounts(pd.DataFrame({"plan": ["a"]}))
+    {'count': 1, 'churned': None, 'churn_share': None}
     """
-    flags = churn_flags(accounts, as_of)["churned"].dropna()
+    dated = "end_date" in accounts.columns and accounts["end_date"].notna().any()
+    if dated and as_of is None:
+        raise ValueError("The accounts have end dates: give an as-of date to decide who has churned.")
+    flags = churn_flags(accounts, as_of if as_of is not None else pd.Timestamp.max)["churned"].dropna()
+    if flags.empty:
+        return {"count": len(accounts), "churned": None, "churn_share": None}
     k = int(flags.sum())
-    return {"count": len(accounts), "churned": k, "churn_share": k / len(flags) if len(flags) else None}
+    return {"count": len(accounts), "churned": k, "churn_share": k / len(flags)}
 
 
 # ------------------------------------------------------------------------------------------ logo churn
