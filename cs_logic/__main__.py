@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from cs_logic.core.settings import Settings, loads
+from cs_logic.core.unknown import note
 from cs_logic.read.ingest import IngestError
 from cs_logic.read.store import Store
 from cs_logic.read.workspace import LoadedFile, combine, load_file
 from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
 from cs_logic.scoring.portfolio import backtest, measure_frame, resolver, score_portfolio
-from cs_logic.core.unknown import note
 from cs_logic.views.summary import SECTIONS, as_of_date, summary
 
 

@@ -28,6 +28,7 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.core.settings import Settings
+from cs_logic.core.unknown import as_of_from
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
 from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
@@ -244,10 +245,18 @@ def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:
 
 
 def as_of_default() -> dt.date:
-    """The as-of date pages use unless the manager picks one: the latest date in the data."""
+    """The as-of date pages use unless the manager picks one: the latest date in the data.
+
+    With no date in any file it is unknown (cs_logic.core.unknown.as_of_from, never today): the page
+    asks for one and stops until it is given.
+    """
     store = current_store()
-    if store is not None:
-        dates = store.filter_options().get("dates")
-        if dates:
-            return dates[1]
-    return dt.date.today()
+    found = as_of_from([(store.filter_options().get("dates") or (None, None))[1]] if store is not None else [])
+    if found.value is not None:
+        return found.value
+    if st.session_state.get("as_of_chosen") is None:
+        st.info(found.reason)
+        st.date_input("As-of date", value=None, key="as_of_ask", on_change=lambda: st.session_state.update(
+            as_of_chosen=st.session_state.get("as_of_ask")))
+        st.stop()
+    return st.session_state["as_of_chosen"]

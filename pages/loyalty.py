@@ -100,9 +100,12 @@ else:
     if not s["revenue"]:
         st.caption("Add a subscriptions export (start, end and MRR per subscription) to see GRR and NRR.")
 
+    history_gap = section(KEY, "history_unknown", ("accounts",), (as_of,), store)
     st.subheader("Cohorts")
     if not has("accounts", "start_date"):
         st.info("Add start dates to the accounts export to see cohorts.")
+    elif history_gap:
+        st.info(history_gap)
     else:
         months = st.selectbox("Cohorts that started in the last", [12, 24, 36], index=1,
                               key="loy_cohort_months", format_func=lambda m: f"{m} months")
@@ -115,6 +118,8 @@ else:
     st.subheader("Survival")
     if not (has("accounts", "start_date") or has("accounts", "tenure")):
         st.info("Add start dates (or a tenure column) to the accounts export to see how long accounts stay.")
+    elif history_gap and has("accounts", "start_date"):
+        st.info(history_gap)
     else:
         by = st.selectbox("Curves by", [None, *s["groups"]], key="loy_surv_by",
                           format_func=lambda c: "All accounts" if c is None else lv.GROUP_LABELS[c])

@@ -119,9 +119,10 @@ with results:
     if missing := health.missing_columns(frame, sc, resolve):
         st.warning(pf.md_escape("Not in the loaded data, so scored as blank: " + ", ".join(missing)))
     baseline = st.session_state.get("sc_baseline")
-    k = pf.kpis(scored, frame, as_of, churned)
-    b = pf.kpis(baseline["scored"], frame, as_of, churned) if baseline else None
-    cmp = pf.compare(baseline["scored"], scored, frame, as_of, churned) if baseline else None
+    revenue = pf.revenue_basis(frame, store.frame("subscriptions") if "subscriptions" in store.tables else None, as_of)
+    k = pf.kpis(scored, frame, as_of, churned, revenue)
+    b = pf.kpis(baseline["scored"], frame, as_of, churned, revenue) if baseline else None
+    cmp = pf.compare(baseline["scored"], scored, frame, as_of, churned, revenue) if baseline else None
     result = remembered("backtest", (DATA_KEY, health.dump_scorecard(sc)), lambda: pf.backtest(
         pf.rescore_portfolio(past, sc), basis.frame, as_of, past_churned))
     auc = result.auc
@@ -134,7 +135,8 @@ with results:
               f"{100 * (k.red_share - b.red_share):+.1f} pts", help=f"{k.red:,} red of {k.scored:,} active accounts.")
     t3.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenue_at_risk:,.0f}", border=True,
               delta=None if not cmp or cmp.revenue_at_risk_change is None else f"{cmp.revenue_at_risk_change:+,.0f}",
-              delta_color="inverse", help="Revenue of red active accounts.")
+              delta_color="inverse", help="Revenue of red active accounts" + (
+                  f", from {k.revenue_source}." if k.revenue_at_risk is not None else f". Unknown: {k.revenue_reason}."))
     t4.metric("AUC", "–" if auc is None else f"{auc:.2f}", border=True,
               delta=None if not baseline or auc is None or baseline.get("auc") is None else f"{auc - baseline['auc']:+.3f}",
               help="How well the score separates churned from retained accounts: 0.5 = chance, 1.0 = perfect. "
@@ -160,8 +162,8 @@ with results:
     if not cmp:
         st.caption("No baseline pinned yet: pin the current scores, then change weights to see who moves.")
     else:
-        st.caption(pf.md_escape(f"Baseline: {baseline['scorecard'].name}. Rows: band in the baseline; "
-                                "columns: band now."))
+        st.caption(pf.md_escape(f"Baseline: {baseline['scorecard'].name}. Active accounts only, as the tiles. Rows: "
+                                "band in the baseline; columns: band now."))
         st.altair_chart(charts.migration_heatmap(cmp.matrix), width="stretch")
         st.dataframe(cmp.matrix.reset_index(), hide_index=True, width="stretch")
         st.markdown(f"**{len(cmp.moved):,} accounts changed band** (biggest drops first)")

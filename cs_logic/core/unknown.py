@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import pandas as pd
+
 T = TypeVar("T")
 
 NO_DATE = ("No loaded file has a date, so the as-of date is unknown: set one (the command line's --as-of); "
@@ -70,7 +72,7 @@ def as_of_from(dates: Iterable[Any]) -> Figure[dt.date]:
     >>> as_of_from([dt.date(2024, 1, 2), None, dt.date(2024, 3, 4)]).value
     datetime.date(2024, 3, 4)
     """
-    found = [d for d in dates if d is not None and d == d]  # d == d drops NaT / NaN
+    found = [d for d in dates if d is not None and not pd.isna(d)]
     if not found:
         return Figure.unknown(NO_DATE)
     latest = max(found)

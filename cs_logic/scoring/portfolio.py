@@ -14,8 +14,8 @@ import pandas as pd
 
 from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.core.stats import wilson_interval
-from cs_logic.metrics.measures import derived_measures
 from cs_logic.core.unknown import NOTHING_SCORED
+from cs_logic.metrics.measures import derived_measures
 from cs_logic.metrics.retention import churn_flags, mrr_at
 from cs_logic.scoring import backtest as bt
 from cs_logic.scoring import health
