@@ -244,16 +244,19 @@ def health_inputs(store: Store) -> tuple[dt.date, str, Any, Any, Any, Any]:
     return as_of, key, frame, churned, resolve, remembered("default", key, lambda: pf.starting_scorecard(frame))
 
 
-def as_of_default() -> dt.date:
+def as_of_default(required: bool = True) -> dt.date | None:
     """The as-of date pages use unless the manager picks one: the latest date in the data.
 
     With no date in any file it is unknown (cs_logic.core.unknown.as_of_from, never today): the page
-    asks for one and stops until it is given.
+    asks for one and stops until it is given; with ``required=False`` it gets None (a page whose own
+    "As of" input asks, and whose figures need no date when no file has one).
     """
     store = current_store()
     found = as_of_from([(store.filter_options().get("dates") or (None, None))[1]] if store is not None else [])
     if found.value is not None:
         return found.value
+    if st.session_state.get("as_of_chosen") is None and not required:
+        return None
     if st.session_state.get("as_of_chosen") is None:
         st.info(found.reason)
         st.date_input("As-of date", value=None, key="as_of_ask", on_change=lambda: st.session_state.update(

@@ -11,8 +11,10 @@ init_state()
 st.title("Loyalty")
 store = require_data("surveys", "accounts")
 settings = st.session_state["settings"]
-as_of = st.columns(4)[0].date_input("As of", value=as_of_default(), key="loy_as_of",
+as_of = st.columns(4)[0].date_input("As of", value=as_of_default(required=False), key="loy_as_of",
                                     help="Churn is decided on this date; periods after it are not counted.")
+if as_of is None:
+    st.caption("No loaded file has a date: pick an as-of date above for figures that need one (never today).")
 KEY = repr((st.session_state["loaded_key"], store.filters))  # what is loaded and filtered: a cheap cache key
 
 

@@ -335,3 +335,27 @@ def test_saas_usage_starting_score_flag_matches_its_auc(shared_data):
     assert result.auc is not None and result.auc_low <= result.auc <= result.auc_high
     assert (result.flag is not None) == (result.auc < 0.5 or result.auc_low <= 0.5)
     assert np.isfinite(result.auc_high)
+
+
+# ---------------------------------------------------------------- a page with no date anywhere
+
+
+def test_overview_with_no_date_in_any_file_asks_for_the_as_of_date_then_shows_figures():
+    """Accounts with a churn flag and no date: the Overview says the as-of date is unknown and asks for it,
+    showing no figure (it used today); once 2024-06-30 is picked, the share churned (1 of 4 = 25%) appears."""
+    from streamlit.testing.v1 import AppTest
+
+    from cs_logic.read.store import Store
+
+    store = Store(memory_limit="256MB")
+    store.load({"accounts": pd.DataFrame({"account_id": list("abcd"),
+                                          "churned": pd.array([True, False, False, False], "boolean")})})
+    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60)
+    at.session_state["store"] = store
+    at.session_state["loaded_key"] = ("undated", ("accounts",))
+    at.run()
+    assert not at.exception
+    assert any("No loaded file has a date" in i.value for i in at.info) and not at.metric
+    at.date_input(key="as_of_ask").set_value(dt.date(2024, 6, 30)).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Share of accounts churned"] == "25.0%"
