@@ -114,6 +114,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     else:
         for section in SECTIONS:
             print(f"{section}: {result[section]}")
+        for line in result["notes"]:
+            print(f"unknown: {line}")
     return 0
 
 

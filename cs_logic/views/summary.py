@@ -128,7 +128,7 @@ def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> di
     notes: list[str] = []
     day = as_of_date(tables, as_of)
     note(notes, "as_of", day.reason)
-    out = {
+    out: dict[str, Any] = {
         "as_of": None if day.value is None else day.value.isoformat(),
         "accounts": _accounts(tables, day.value, notes),
         "nps": _nps(tables, notes),
