@@ -6,6 +6,8 @@
                              [--as-of DATE] -o OUT.csv [--json]
 
 Exit code 0 when the command worked; 2 with a one-line reason on stderr when it could not.
+``--json`` prints full precision (rounding is for display) and ``null`` for a figure the data cannot
+support, with the reasons under ``notes`` (cs_logic.core.unknown).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from cs_logic.core.settings import Settings, loads
+from cs_logic.core.unknown import note
 from cs_logic.read.ingest import IngestError
 from cs_logic.read.workspace import LoadedFile, combine, load_file
 from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
 from cs_logic.scoring.portfolio import backtest, resolver, score_tables
-from cs_logic.views.summary import SECTIONS, latest_date, summary
+from cs_logic.views.summary import SECTIONS, as_of_date, summary
 
 
 class CliError(Exception):
@@ -110,6 +113,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     else:
         for section in SECTIONS:
             print(f"{section}: {result[section]}")
+        for line in result["notes"]:
+            print(f"unknown: {line}")
     return 0
 
 
@@ -123,17 +128,25 @@ def _scorecard(path: str) -> Scorecard:
 
 
 def score_accounts(files: list[LoadedFile], sc: Scorecard, as_of: dt.date | None) -> tuple[Any, Any, Any]:
-    """(scored accounts, their measure frame, as-of date) for loaded files, the first being the accounts."""
+    """(scored accounts, their measure frame, as-of date or None) for loaded files, the first being the accounts.
+
+    With no date in any file (and no ``--as-of``) the as-of date is unknown: only the accounts' own
+    columns can be scored then, so any other file is refused with the reason.
+    """
     tables, _ = combine(files)
     if "accounts" not in tables:
         raise CliError(f"{files[0].name} is not an accounts file ({files[0].detection.reason})")
-    as_of = as_of or latest_date(tables) or dt.date(1970, 1, 1)
+    day = as_of_date(tables, as_of)
+    if day.value is None and set(tables) != {"accounts"}:
+        raise CliError(str(day.reason))
     mapping = next(f.mapping for f in files if f.table == "accounts")
-    scored = score_tables(tables, as_of, sc, mapping)  # the same scoring as the app's pages and report
+    # The same scoring as the app's pages and report. No date anywhere: only the accounts' own columns
+    # count, and date.max is a bound parameter no row is compared with, never a figure's as-of date.
+    scored = score_tables(tables, day.value or dt.date.max, sc, mapping)
     missing = missing_columns(scored.frame, sc, resolver(mapping))
     if missing:
         raise CliError("the scorecard names columns the accounts file does not have: " + ", ".join(missing))
-    return scored.scored, scored.frame, as_of
+    return scored.scored, scored.frame, day.value
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -149,12 +162,22 @@ def _cmd_score(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
     if args.json:
         bands = scored["health_band"].value_counts()
-        result = backtest(scored, frame, as_of)
+        result = backtest(scored, frame, as_of if as_of is not None else dt.date.max)
+        has_score = scored["health_score"].notna()
+        notes: list[str] = []
+        note(notes, "as_of", None if as_of is not None else "no file has a date")
+        note(notes, "mean", None if has_score.any() else "n = 0: no account has a score")
+        note(notes, "auc", result.reason)
         print(json.dumps({
-            "scored": int(scored["health_score"].notna().sum()),
-            "mean": round(float(scored["health_score"].mean()), 4) if scored["health_score"].notna().any() else None,
+            "as_of": None if as_of is None else as_of.isoformat(),
+            "scored": int(has_score.sum()),
+            "mean": float(scored["health_score"].mean()) if has_score.any() else None,
             "bands": {b: int(bands.get(b, 0)) for b in ("red", "yellow", "green")},
-            "auc": round(result.auc, 6) if result.auc is not None else None,
+            "auc": result.auc,
+            "auc_low": result.auc_low,
+            "auc_high": result.auc_high,
+            "auc_flag": result.flag,
+            "notes": notes,
         }))
     return 0
 

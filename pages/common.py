@@ -15,6 +15,7 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.core.settings import Settings, loads
+from cs_logic.core.unknown import as_of_from
 from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
@@ -122,7 +123,7 @@ def reset_data() -> None:
     store = st.session_state.get("store")
     if store is not None:
         store.close()
-    reset("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "memo")
+    reset("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "memo", "as_of_chosen")
 
 
 def current_store() -> Store | None:
@@ -255,14 +256,25 @@ def load_settings(data: bytes) -> tuple[str, str]:
     return "success", "Settings loaded: remembered mappings now apply to files with the same headers." + problem
 
 
-def as_of_default() -> dt.date:
-    """The as-of date pages use unless the manager picks one: the latest date in the data."""
+def as_of_default(required: bool = True) -> dt.date | None:
+    """The as-of date pages use unless the manager picks one: the latest date in the data.
+
+    With no date in any file it is unknown (cs_logic.core.unknown.as_of_from, never today): the page
+    asks for one and stops until it is given; with ``required=False`` it gets None (a page whose own
+    "As of" input asks, and whose figures need no date when no file has one).
+    """
     store = current_store()
-    if store is not None:
-        dates = store.filter_options().get("dates")
-        if dates:
-            return dates[1]
-    return dt.date.today()
+    found = as_of_from([(store.filter_options().get("dates") or (None, None))[1]] if store is not None else [])
+    if found.value is not None:
+        return found.value
+    if st.session_state.get("as_of_chosen") is None and not required:
+        return None
+    if st.session_state.get("as_of_chosen") is None:
+        st.info(found.reason)
+        st.date_input("As-of date", value=None, key="as_of_ask", on_change=lambda: st.session_state.update(
+            as_of_chosen=st.session_state.get("as_of_ask")))
+        st.stop()
+    return st.session_state["as_of_chosen"]
 
 
 def measure_editors(measures: tuple[health.Measure, ...], resolve: Any) -> tuple[list[health.Measure], str | None]:

@@ -9,8 +9,10 @@ from pages.common import as_of_default, data_key, init_state, memo, require_data
 init_state()
 st.title("Loyalty")
 store = require_data("surveys", "accounts")
-as_of = st.columns(4)[0].date_input("As of", value=as_of_default(), key="loy_as_of",
+as_of = st.columns(4)[0].date_input("As of", value=as_of_default(required=False), key="loy_as_of",
                                     help="Churn is decided on this date; periods after it are not counted.")
+if as_of is None:
+    st.caption("No loaded file has a date: pick an as-of date above for figures that need one (never today).")
 KEY = data_key(store)
 
 
@@ -90,9 +92,12 @@ else:
     if not s.revenue:
         st.caption("Add a subscriptions export (start, end and MRR per subscription) to see GRR and NRR.")
 
+    history_gap = section("history_unknown", ("accounts",), (as_of,))
     st.subheader("Cohorts")
     if not s.cohorts:
         st.info("Add start dates to the accounts export to see cohorts.")
+    elif history_gap:
+        st.info(history_gap)
     else:
         months = st.selectbox("Cohorts that started in the last", [12, 24, 36], index=1,
                               key="loy_cohort_months", format_func=lambda m: f"{m} months")
@@ -105,6 +110,8 @@ else:
     st.subheader("Survival")
     if not s.survival:
         st.info("Add start dates (or a tenure column) to the accounts export to see how long accounts stay.")
+    elif history_gap and s.cohorts:
+        st.info(history_gap)
     else:
         by = st.selectbox("Curves by", [None, *s.groups], key="loy_surv_by",
                           format_func=lambda c: "All accounts" if c is None else lv.GROUP_LABELS[c])

@@ -74,7 +74,7 @@ if current != sc:
     port = scored_portfolio(store)
 sc = port.scorecard
 past = backtest(store, port)  # accounts scored as they were before the outcome (portfolio.backtest_basis)
-view = sv.build(port, past, st.session_state.get("sc_baseline"))
+view = sv.build(port, past, st.session_state.get("sc_baseline"), store.tables.get("subscriptions"))
 
 # ---------------------------------------------------------------------------------------------- the results
 with results:

@@ -9,6 +9,7 @@ keyed on exactly what the result uses, so what a page shows never depends on whi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from types import NoneType
@@ -47,6 +48,8 @@ KEYS: tuple[Key, ...] = (
     Key("seen_uploads", set, set, "uploader file ids already taken in (kept across resets)"),
     Key("upload_round", int, int, "how many times the Data page's uploader was emptied (its key)"),
     Key("memo", dict, dict, "name -> {key: result}: the session's derived results (see memo)"),
+    Key("as_of_chosen", (dt.date, NoneType), lambda: None,
+        "the as-of date the manager gave when no file has a date (None: not given; never today)"),
 )
 SPEC = {k.name: k for k in KEYS}
 # Memo names that hold a file's parsed upload: they survive a reload of the store (they are its input).

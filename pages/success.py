@@ -40,17 +40,19 @@ if frame.empty:
     st.stop()
 
 # ---------------------------------------------------------------------------------------- portfolio tiles
-k = memo("suc_kpis", SCORE_KEY, lambda: pf.kpis(scored, frame, as_of, churned))
+k = memo("suc_kpis", SCORE_KEY, lambda: pf.kpis(scored, frame, as_of, churned, pf.revenue_basis(
+    frame, store.frame("subscriptions") if "subscriptions" in store.tables else None, as_of)))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Accounts", f"{k.accounts:,}", border=True, help="Accounts not churned by the as-of date.")
 c2.metric("Mean health", "–" if k.mean_health is None else f"{k.mean_health:.1f}", border=True,
           help=f"Mean score of the {k.scored:,} active accounts with a score (0-100).")
 c3.metric("Share red", "–" if k.red_share is None else f"{k.red_share:.1%}", border=True,
-          help=f"{k.red:,} of {k.scored:,} scored active accounts are red.")
+          help=f"{k.red:,} of {k.scored:,} scored active accounts are red." if k.red_share is not None
+          else f"Unknown: {k.red_reason}.")
 c4.metric("Revenue at risk", "–" if k.revenue_at_risk is None else f"{k.revenue_at_risk:,.0f}", border=True,
-          help="Revenue of red active accounts, as exported (MRR/ARR/monthly charges)."
-          + (f" {k.revenue_n:,} red accounts have a revenue figure." if k.revenue_at_risk is not None else
-             " The accounts have no revenue column."))
+          help="Revenue of red active accounts."
+          + (f" {k.revenue_n:,} red accounts have a revenue figure, from {k.revenue_source}."
+             if k.revenue_at_risk is not None else f" Unknown: {k.revenue_reason}."))
 active = memo("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
     scored.index, fill_value=True).to_numpy(bool)])
 left, right = st.columns(2)
@@ -129,8 +131,10 @@ else:
     b1, b2 = st.columns([1, 3])
     b1.metric("AUC", f"{bt.auc:.2f}", border=True,
               help="The chance that a retained account scores higher than a churned one (ties count half).")
-    b2.caption(f"0.5 = chance, 1.0 = perfect. Over {bt.n:,} scored accounts with a known status, {bt.n_churned:,} "
-               f"churned. {basis.note}")
+    b2.caption(f"0.5 = chance, 1.0 = perfect; 95% interval {bt.auc_low:.2f} to {bt.auc_high:.2f}. Over {bt.n:,} "
+               f"scored accounts with a known status, {bt.n_churned:,} churned. {basis.note}")
+    if bt.flag:
+        st.warning(bt.flag)
     left, right = st.columns(2)
     left.dataframe(bt.by_band, hide_index=True, width="stretch", column_config={
         "band": "Band", "accounts": "Accounts", "churned": "Churned", "churn_share": st.column_config.NumberColumn(

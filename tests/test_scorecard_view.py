@@ -49,7 +49,8 @@ def test_tiles_count_active_accounts_only():
     assert view.tiles[-1].help.endswith("in sample")
     assert [t.lower_is_better for t in view.tiles] == [False, True, True, False]
     assert view.comparison is None and view.migration is None and view.baseline_note is None
-    assert view.warnings == ()
+    # 4 accounts: the AUC's 95% interval (Hanley-McNeil) spans 0.5, so the score is flagged (issue 14.6).
+    assert len(view.warnings) == 1 and view.warnings[0].startswith("This score does not predict churn")
 
 
 def test_a_pinned_baseline_gives_each_tile_its_change_and_lists_who_moved():
@@ -65,7 +66,8 @@ def test_a_pinned_baseline_gives_each_tile_its_change_and_lists_who_moved():
                             "Revenue at risk": ("100", "-200"), "AUC": ("0.67", "+0.167")}
     assert view.comparison.moved["account_id"].tolist() == ["B"]
     assert int(view.comparison.matrix.loc["red", "yellow"]) == 1
-    assert view.baseline_note == "Baseline: base. Rows: band in the baseline; columns: band now."
+    assert view.baseline_note == ("Baseline: base. Active accounts only, as the tiles. Rows: band in the baseline; "
+                                  "columns: band now.")
     assert view.migration is not None
 
 
@@ -79,7 +81,7 @@ def test_pinning_keeps_the_scores_the_scorecard_and_the_auc():
 
 def test_a_measure_the_data_lacks_and_a_scorecard_that_scores_nothing_are_warnings():
     port, past = _scored(Scorecard("s", Bands(), (TENURE, Measure("seats", 1.0, "percentile"))))
-    assert sv.build(port, past, None).warnings == ("Not in the loaded data, so scored as blank: seats",)
+    assert sv.build(port, past, None).warnings[0] == "Not in the loaded data, so scored as blank: seats"
     port, past = _scored(Scorecard("s", Bands(), (Measure("tenure", 0.0, "linear", worst=0.0, best=10.0),)))
     warnings = sv.build(port, past, None).warnings
     assert len(warnings) == 1 and "weight" in warnings[0]

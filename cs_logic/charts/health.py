@@ -11,8 +11,10 @@ from cs_logic.scoring.health import BAND_COLOURS, BANDS
 _BAND_SCALE = alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS])
 
 
-def band_distribution_chart(scores: pd.DataFrame) -> alt.Chart:
+def band_distribution_chart(scores: pd.DataFrame, title: str = "Active accounts by health band") -> alt.Chart:
     """Bar per band (red, yellow, green) with the number and share of scored accounts.
+
+    Give it the active accounts only (``portfolio.active_scores``), as the tiles beside it count.
 
     Examples
     --------
@@ -24,7 +26,7 @@ def band_distribution_chart(scores: pd.DataFrame) -> alt.Chart:
     data = pd.DataFrame({"band": list(BANDS), "accounts": counts.to_numpy(int)})
     data["share"] = data["accounts"] / total if total else 0.0
     return (
-        alt.Chart(data, title="Accounts by health band")
+        alt.Chart(data, title=title)
         .mark_bar()
         .encode(
             x=alt.X("band:N", title="Band", sort=list(BANDS)),

@@ -39,12 +39,13 @@ def nps_distribution_chart(dist: pd.DataFrame, title: str = "Answers 0-10") -> a
 def nps_trend_chart(
     trend: pd.DataFrame, title: str = "NPS over time (band: 95% adjusted-Wald interval)"
 ) -> alt.LayerChart | alt.FacetChart:
-    """NPS per period (``nps.nps_trend``): a line, the interval as a band, diamonds on significant changes.
+    """NPS per period (``nps.nps_trend``): a line, the interval as a band, diamonds on significant changes,
+    and periods under 30 answers drawn as grey points (``small_sample``; never marked significant).
 
     >>> from cs_logic.metrics.nps import nps_trend
     >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-01-05", "2024-02-05"]), "nps": [10, 0]})
     >>> len(nps_trend_chart(nps_trend(df)).to_dict()["layer"])
-    3
+    4
     """
     cols = ["period", "n", "nps", "moe95", "ci_low", "ci_high", "small_sample", "significant_change"]
     base = alt.Chart(trend[cols]).encode(x=alt.X("period:T", title="Period"))
@@ -64,7 +65,10 @@ def nps_trend_chart(
     marks = (base.transform_filter(alt.datum.significant_change)
              .mark_point(shape="diamond", size=140, filled=True, color="#d62728")
              .encode(y="nps:Q", tooltip=tooltip))
-    return alt.layer(band, line, marks, title=title)
+    small = (base.transform_filter(alt.datum.small_sample)
+             .mark_point(shape="circle", size=90, filled=True, color="#bdbdbd", opacity=1)
+             .encode(y="nps:Q", tooltip=tooltip))
+    return alt.layer(band, line, marks, small, title=title)
 
 
 def cohort_heatmap(matrix: pd.DataFrame, title: str = "Cohort retention (share active)") -> alt.Chart:

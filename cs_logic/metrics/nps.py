@@ -128,6 +128,21 @@ def nps_differs(a: NpsResult, b: NpsResult) -> bool:
     return abs(a.nps - b.nps) / denom > Z95
 
 
+def change_is_significant(before: NpsResult, after: NpsResult) -> bool:
+    """The one rule for marking a change between two periods (the app's trend and the report use it).
+
+    A period with fewer than ``SMALL_SAMPLE`` answers is never part of a significant change (METRICS.md:
+    drawn greyed, never flagged); otherwise :func:`nps_differs`. A 2-answer quarter at +100 followed by
+    40 answers at +10: z would be large, but the first period is small, so False.
+
+    >>> change_is_significant(nps([10, 10]), nps([10] * 20 + [0] * 16 + [8] * 4))
+    False
+    """
+    if before.small_sample or after.small_sample:
+        return False
+    return nps_differs(before, after)
+
+
 def _row(r: NpsResult) -> dict[str, Any]:
     pct = (lambda k: 100 * k / r.n) if r.n else (lambda k: None)
     return {
@@ -170,6 +185,8 @@ def nps_trend(
     """NPS per calendar period (``M``, ``Q`` or ``Y``) with ``significant_change`` against the period before.
 
     Only periods with at least one valid answer are listed; answers without a date are left out.
+    ``small_sample`` marks periods under ``SMALL_SAMPLE`` answers; :func:`change_is_significant` decides
+    ``significant_change``, so a small period is never flagged (nor the period after it).
     Columns: period (its first day), n, the ``nps_by`` columns, significant_change.
 
     >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-01-05", "2024-02-05"]), "nps": [10, 0]})
@@ -182,7 +199,7 @@ def nps_trend(
     out = nps_by(frame, "period", score_col=score_col, min_n=1)
     changes = [False]
     for prev, cur in zip(out.itertuples(), out.iloc[1:].itertuples()):
-        changes.append(nps_differs(_result_of(prev), _result_of(cur)))
+        changes.append(change_is_significant(_result_of(prev), _result_of(cur)))
     out["significant_change"] = changes[: len(out)]
     return out
 
@@ -277,7 +294,7 @@ def _revenue_weighted(
 
 
 def summary_nps(df: pd.DataFrame, score_col: str = "nps") -> dict[str, Any]:
-    """The headline NPS of a surveys table as plain values (NPS and moe95 in points, 2 decimals).
+    """The headline NPS of a surveys table as plain values (NPS and moe95 in points, full precision).
 
     >>> summary_nps(pd.DataFrame({"nps": [10, 9, 7, 3]}))["nps"]
     25.0
@@ -288,7 +305,7 @@ def summary_nps(df: pd.DataFrame, score_col: str = "nps") -> dict[str, Any]:
         "promoters": r.promoters,
         "passives": r.passives,
         "detractors": r.detractors,
-        "nps": None if r.nps is None else round(r.nps, 2),
-        "moe95": None if r.moe95 is None else round(r.moe95, 2),
+        "nps": r.nps,
+        "moe95": r.moe95,
         "invalid": r.invalid,
     }

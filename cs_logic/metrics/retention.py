@@ -74,6 +74,27 @@ def churn_flags(accounts: pd.DataFrame, as_of: Any) -> pd.DataFrame:
     return out
 
 
+def undated_churn(accounts: pd.DataFrame, as_of: Any = None) -> str | None:
+    """Why cohorts and survival cannot be drawn from these accounts, or None when they can.
+
+    An account flagged churned (flag or status) with no end date left at some unknown time: counting it
+    as active for ever (cohorts at 100%) or as ending on the as-of date (survival) would invent a date.
+    METRICS.md: the matrix and the curve then cannot be drawn from that file, and the app says so.
+
+    >>> a = pd.DataFrame({"start_date": pd.to_datetime(["2024-01-05"]), "churned": [True]})
+    >>> undated_churn(a)[:48]
+    '1 account is flagged churned with no end date, s'
+    """
+    flags = churn_flags(accounts, as_of if as_of is not None else pd.Timestamp.max)
+    k = int((flags["churned"].fillna(False).astype(bool) & (flags["rule"] == "churned flag")).sum())
+    if not k:
+        return None
+    who = "1 account is" if k == 1 else f"{k:,} accounts are"
+    return (f"{who} flagged churned with no end date, so when they left is unknown: cohort retention and "
+            "survival cannot be drawn from this file (an end date is never assumed). Add the accounts' end "
+            "(cancellation) dates to see them.")
+
+
 @dataclass(frozen=True)
 class Share:
     """A labelled share: ``value = numerator / denominator`` (None when the denominator is 0)."""
@@ -99,15 +120,25 @@ def churn_share(accounts: pd.DataFrame, as_of: Any = None) -> Share:
     return Share("share of accounts churned", k, n, k / n if n else None)
 
 
-def summary_accounts(accounts: pd.DataFrame, as_of: Any) -> dict[str, Any]:
+def summary_accounts(accounts: pd.DataFrame, as_of: Any = None) -> dict[str, Any]:
     """Headline counts: accounts, churned (known), churn_share (churned / accounts with known status).
+
+    ``churned`` and ``churn_share`` are None (unknown, not 0) when no account's churn is known: no churn
+    flag, status or end date. ``as_of`` is needed only where end dates exist.
 
     >>> summary_accounts(pd.DataFrame({"churned": [True, False]}), "2024-01-01")
     {'count': 2, 'churned': 1, 'churn_share': 0.5}
+    >>> summary_accounts(pd.DataFrame({"plan": ["a"]}))
+    {'count': 1, 'churned': None, 'churn_share': None}
     """
-    flags = churn_flags(accounts, as_of)["churned"].dropna()
+    dated = "end_date" in accounts.columns and accounts["end_date"].notna().any()
+    if dated and as_of is None:
+        raise ValueError("The accounts have end dates: give an as-of date to decide who has churned.")
+    flags = churn_flags(accounts, as_of if as_of is not None else pd.Timestamp.max)["churned"].dropna()
+    if flags.empty:
+        return {"count": len(accounts), "churned": None, "churn_share": None}
     k = int(flags.sum())
-    return {"count": len(accounts), "churned": k, "churn_share": k / len(flags) if len(flags) else None}
+    return {"count": len(accounts), "churned": k, "churn_share": k / len(flags)}
 
 
 # ------------------------------------------------------------------------------------------ logo churn
@@ -347,6 +378,8 @@ def cohort_matrix(
         reach = min(observable_to(c) - c, n_cols - 1)
         for k in range(reach + 1):
             num = float(active(c, c + k))
+            if math.isnan(num):
+                continue  # unknown: an undated churn in the cohort
             table.loc[c, k] = num / size[c] if size[c] else np.nan
             pooled_num[k] += num
             pooled_den[k] += size[c]
@@ -367,12 +400,16 @@ def _account_cells(df: pd.DataFrame, id_col: str, start_col: str, end_col: str, 
             else pd.Series(pd.NA, index=accounts.index, dtype="Int64")).fillna(10**9)
     w = (pd.to_numeric(accounts[value_col or "revenue"], errors="coerce").fillna(0.0) if by == "revenue"
          else pd.Series(1.0, index=accounts.index))
-    frame = pd.DataFrame({"cohort": cohort, "end": ends, "w": w})
+    flags = churn_flags(accounts, as_of)
+    undated = (flags["rule"] == "churned flag") & flags["churned"].fillna(False).astype(bool)
+    frame = pd.DataFrame({"cohort": cohort, "end": ends, "w": w, "undated": undated})
     weights = frame.groupby(["cohort", "end"])["w"].sum()
 
     def active(c: int, m: int) -> float:
         part = frame[frame["cohort"] == c]
-        return float(part["w"].sum()) if m == c else float(part.loc[part["end"] >= m, "w"].sum())
+        if m == c:
+            return float(part["w"].sum())
+        return math.nan if part["undated"].any() else float(part.loc[part["end"] >= m, "w"].sum())
 
     return weights, active, lambda c: last_month
 

@@ -175,8 +175,9 @@ def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
     Columns: ``col``, tickets, median_first_response_hours, p90_first_response_hours,
     median_resolution_hours, answered_share / resolved_share (the export's answered/resolved flags over
     the tickets that have one; without a flag, the share with a first-response / resolution time; None
-    when the export has neither), csat (% of 4-5), csat_n, small_sample (csat_n < 30). Blank values of
-    ``col`` form a group of their own. Sorted by volume.
+    when the export has neither), csat (% of 4-5), csat_n, small_sample (csat_n < 30). Without a CSAT
+    column the three are unknown (blank), never "0 answers". Blank values of ``col`` form a group of
+    their own. Sorted by volume.
 
     >>> by_dim(pd.DataFrame({"agent": ["a", "a", "b"], "csat": [5, 2, 4]}), "agent")[["agent", "tickets", "csat"]].values.tolist()
     [['a', 2, 50.0], ['b', 1, 100.0]]
@@ -195,10 +196,11 @@ def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
             "median_resolution_hours": _quantile(group["_res"], 0.5),
             "answered_share": _share_with(group, "answered", ("first_response_at", "first_response_hours")),
             "resolved_share": _share_with(group, "resolved", ("resolved_at", "resolution_hours")),
-            "csat": c.csat if c else None, "csat_n": c.n if c else 0,
+            "csat": c.csat if c else None, "csat_n": c.n if c else None,
         })
     out = pd.DataFrame(rows)
-    out["small_sample"] = out["csat_n"] < SMALL_SAMPLE
+    out["csat_n"] = out["csat_n"].astype("Int64")
+    out["small_sample"] = (out["csat_n"] < SMALL_SAMPLE).astype("boolean")
     return out.sort_values(["tickets", col], ascending=[False, True], ignore_index=True)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cs_logic.metrics.retention import DAYS_PER_MONTH, churn_flags, day_start, day_starts
+from cs_logic.metrics.retention import DAYS_PER_MONTH, churn_flags, day_start, day_starts, undated_churn
 
 
 def kaplan_meier(durations: Sequence[float] | pd.Series, events: Sequence[Any] | pd.Series) -> pd.DataFrame:
@@ -43,7 +43,9 @@ def kaplan_meier(durations: Sequence[float] | pd.Series, events: Sequence[Any] |
 def survival_by(accounts: pd.DataFrame, group_col: str | None, as_of: Any) -> pd.DataFrame:
     """Kaplan-Meier curves per group, lifetime in months (days / 30.4375), censored at ``as_of``.
 
-    With start dates: duration runs from start_date to end_date (churned by as_of) or to as_of (active).
+    With start dates: duration runs from start_date to end_date (churned by as_of) or to as_of (active);
+    an account flagged churned without an end date has no known duration, so the curves cannot be drawn
+    (ValueError with :func:`cs_logic.metrics.retention.undated_churn`'s reason; never an end on as_of).
     Without start dates but with ``tenure`` and a churn flag (e.g. the Telco export), the tenure as
     exported is the duration. Columns: group then the ``kaplan_meier`` columns.
 
@@ -52,6 +54,8 @@ def survival_by(accounts: pd.DataFrame, group_col: str | None, as_of: Any) -> pd
     [1.0, 0.667, 0.667, 0.0]
     """
     flags = churn_flags(accounts, as_of)["churned"]
+    if "start_date" in accounts.columns and (reason := undated_churn(accounts, as_of)):
+        raise ValueError(reason)
     if "start_date" in accounts.columns:
         start = day_starts(accounts["start_date"])
         end = (day_starts(accounts["end_date"]) if "end_date" in accounts.columns

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cs_logic.core.stats import wilson_interval
+from cs_logic.core.stats import Z95, wilson_interval
 from cs_logic.scoring.health import BANDS, Bands, Measure, Scorecard, health_scores  # noqa: F401 - Bands, Measure: doctests
 
 
@@ -40,6 +40,54 @@ def auc(scores: Any, churned: Any) -> float | None:
     ranks = pd.Series(np.round(s, 9)).rank(method="average").to_numpy()
     u = ranks[~c].sum() - n_keep * (n_keep + 1) / 2.0
     return float(u / (n_keep * n_churn))
+
+
+NO_BETTER_THAN_CHANCE = (
+    "This score does not predict churn on this data: AUC {auc:.2f} (95% interval {low:.2f} to {high:.2f}, "
+    "Hanley-McNeil, {n_keep:,} retained and {n_churn:,} churned accounts){why}. Do not rank accounts by it yet: "
+    "try the suggested weights on the Scorecard page, drop or reverse the measures that do not move with "
+    "churn, and check the backtest again.")
+
+
+def auc_interval(auc_value: float, n_keep: int, n_churn: int) -> tuple[float, float]:
+    """The 95% interval of an AUC by Hanley & McNeil (1982), clipped to 0-1.
+
+    With A the AUC, Q1 = A / (2 - A), Q2 = 2A^2 / (1 + A) and
+    se^2 = (A(1 - A) + (n_keep - 1)(Q1 - A^2) + (n_churn - 1)(Q2 - A^2)) / (n_keep n_churn)
+    (retained accounts are the class expected to score higher). A = 0.8, 10 retained, 5 churned:
+    Q1 = 0.6667, Q2 = 0.7111, se^2 = (0.16 + 9 x 0.02667 + 4 x 0.07111) / 50 = 0.013689, se = 0.1170,
+    interval 0.8 -+ 1.96 x 0.1170 = 0.5707 to 1 (clipped).
+
+    Examples
+    --------
+    >>> tuple(round(x, 4) for x in auc_interval(0.8, 10, 5))
+    (0.5707, 1.0)
+    """
+    a = auc_value
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_keep - 1) * (q1 - a * a) + (n_churn - 1) * (q2 - a * a)) / (n_keep * n_churn)
+    half = Z95 * float(np.sqrt(max(var, 0.0)))
+    return (max(0.0, a - half), min(1.0, a + half))
+
+
+def auc_flag(auc_value: float | None, low: float | None, high: float | None, n_keep: int = 0,
+             n_churn: int = 0) -> str | None:
+    """The warning to show beside an AUC below 0.5 or whose interval includes 0.5 (None when it predicts).
+
+    Examples
+    --------
+    >>> auc_flag(0.9, 0.8, 1.0) is None
+    True
+    >>> auc_flag(0.47, 0.41, 0.53, 300, 90)[:44]
+    'This score does not predict churn on this da'
+    """
+    if auc_value is None or low is None or high is None:
+        return None
+    if auc_value >= 0.5 and low > 0.5:
+        return None
+    why = " (below 0.5: it ranks churned accounts above retained ones)" if auc_value < 0.5 else \
+        " (the interval includes 0.5, no better than chance)"
+    return NO_BETTER_THAN_CHANCE.format(auc=auc_value, low=low, high=high, n_keep=n_keep, n_churn=n_churn, why=why)
 
 
 def churn_by_band(scores_df: pd.DataFrame, churned: pd.Series) -> pd.DataFrame:

@@ -15,8 +15,9 @@ import pandas as pd
 
 from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.core.stats import wilson_interval
+from cs_logic.core.unknown import NOTHING_SCORED
 from cs_logic.metrics.measures import derived_measures
-from cs_logic.metrics.retention import churn_flags
+from cs_logic.metrics.retention import churn_flags, mrr_at
 from cs_logic.read.store import Store
 from cs_logic.scoring import backtest as bt
 from cs_logic.scoring import health
@@ -261,8 +262,69 @@ def active_mask(frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = Non
     return ~churned.fillna(False).astype(bool)
 
 
-def _revenue(frame: pd.DataFrame) -> pd.Series | None:
-    return pd.to_numeric(frame["revenue"], errors="coerce") if "revenue" in frame.columns else None
+ACTIVE_POPULATION = ("active accounts (not churned on the as-of date): bands, revenue at risk, the band chart "
+                     "and the band-migration matrix all count these, on every page and in the report")
+
+
+def active_scores(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None,
+                  churned: pd.Series | None = None) -> pd.DataFrame:
+    """The rows of ``scored`` for active accounts (METRICS.md: bands and charts count active accounts only).
+
+    Without ``as_of`` and ``churned`` every account counts (nothing says who has churned).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"health_band": ["red", "green"]}, index=pd.Index(["A", "B"], name="account_id"))
+    >>> f = pd.DataFrame({"churned": pd.array([True, False], "boolean")}, index=s.index)
+    >>> active_scores(s, f, "2024-01-01").index.tolist()
+    ['B']
+    """
+    if as_of is None and churned is None:
+        return scored
+    keep = active_mask(frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)
+    return scored[keep]
+
+
+@dataclass(frozen=True, eq=False)
+class RevenueBasis:
+    """The revenue figure per account that revenue at risk sums (index account_id), and where it comes from.
+
+    ``values`` is None with ``reason`` when no loaded table has a revenue figure.
+    """
+
+    values: pd.Series | None
+    source: str | None
+    reason: str | None = None
+
+
+NO_REVENUE = "no revenue figure: the accounts have no revenue column and no subscriptions with MRR are loaded"
+
+
+def revenue_basis(frame: pd.DataFrame, subscriptions: pd.DataFrame | None = None, as_of: Any = None) -> RevenueBasis:
+    """The accounts' own revenue column; else each account's MRR on ``as_of`` from the subscriptions.
+
+    MRR on a day follows cs_logic.metrics.retention (subscriptions active that day; ARR / 12 where only
+    ARR exists). An account with no subscription has no figure (blank, not 0).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame(index=pd.Index(["a", "b"], name="account_id"))
+    >>> s = pd.DataFrame({"account_id": ["a"], "start_date": pd.to_datetime(["2024-01-01"]),
+    ...                   "end_date": pd.to_datetime([None]), "mrr": [100.0]})
+    >>> r = revenue_basis(f, s, "2024-06-30"); (r.values.tolist(), r.source)
+    ([100.0, nan], 'MRR on 2024-06-30 from the subscriptions (the accounts have no revenue column)')
+    """
+    if "revenue" in frame.columns:
+        return RevenueBasis(pd.to_numeric(frame["revenue"], errors="coerce"), "the accounts' revenue column")
+    subs = subscriptions
+    if (subs is None or as_of is None or "account_id" not in subs.columns
+            or not ({"mrr", "arr"} & set(subs.columns)) or not ({"start_date", "date"} & set(subs.columns))):
+        return RevenueBasis(None, None, NO_REVENUE)
+    day = pd.Timestamp(as_of).normalize()
+    subs = subs[subs["account_id"].notna()].assign(account_id=lambda d: d["account_id"].astype(str))
+    mrr = mrr_at(subs, [day])[day]
+    return RevenueBasis(mrr.reindex(frame.index.astype(str)).set_axis(frame.index),
+                        f"MRR on {day:%Y-%m-%d} from the subscriptions (the accounts have no revenue column)")
 
 
 def _aligned(values: pd.Series, index: pd.Index) -> pd.Series:
@@ -273,7 +335,10 @@ def _aligned(values: pd.Series, index: pd.Index) -> pd.Series:
 
 @dataclass(frozen=True)
 class Kpis:
-    """The Success tiles. ``scored`` accounts have a score; ``revenue_n`` red accounts have a revenue figure."""
+    """The Success tiles over active accounts. ``scored`` accounts have a score; ``revenue_n`` red accounts
+    have a revenue figure, taken from ``revenue_source``. A figure that cannot be known is None with its
+    reason: ``red_reason`` (nothing scored) for ``red_share`` and ``mean_health``, ``revenue_reason`` for
+    ``revenue_at_risk`` (nothing scored, or no revenue figure)."""
 
     accounts: int
     scored: int
@@ -282,14 +347,19 @@ class Kpis:
     red_share: float | None
     revenue_at_risk: float | None
     revenue_n: int
+    red_reason: str | None = None
+    revenue_reason: str | None = None
+    revenue_source: str | None = None
 
 
-def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: pd.Series | None = None) -> Kpis:
+def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: pd.Series | None = None,
+         revenue: RevenueBasis | None = None) -> Kpis:
     """Accounts, mean health, share red (of scored accounts) and revenue at risk (revenue of red accounts).
 
     With ``as_of``, accounts churned by then are left out (their revenue is lost, not at risk);
-    ``churned`` (:func:`churn_status` at ``as_of``) saves computing it again.
-    ``revenue_at_risk`` is None when there is no revenue column.
+    ``churned`` (:func:`churn_status` at ``as_of``) saves computing it again. ``revenue`` is
+    :func:`revenue_basis` (default: the frame's own revenue column). With no account scored (every
+    weight 0, or no measure with a value) the share red and revenue at risk are unknown, not 0.
 
     Examples
     --------
@@ -305,14 +375,16 @@ def kpis(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None, churned: 
     score = score[~np.isnan(score)]
     red = (scored["health_band"] == "red").to_numpy(dtype=bool)[keep]
     n_red = int(red.sum())
-    revenue = _revenue(frame)
-    at_risk, rev_n = None, 0
-    if revenue is not None:
-        red_revenue = _aligned(revenue, scored.index).to_numpy(dtype=float)[keep][red]
-        red_revenue = red_revenue[~np.isnan(red_revenue)]
-        at_risk, rev_n = float(red_revenue.sum()), len(red_revenue)
-    return Kpis(int(keep.sum()), len(score), float(score.mean()) if len(score) else None, n_red,
-                float(n_red / len(score)) if len(score) else None, at_risk, rev_n)
+    basis = revenue if revenue is not None else revenue_basis(frame)
+    if not len(score):
+        return Kpis(int(keep.sum()), 0, None, 0, None, None, 0, NOTHING_SCORED, NOTHING_SCORED, basis.source)
+    if basis.values is None:
+        return Kpis(int(keep.sum()), len(score), float(score.mean()), n_red, float(n_red / len(score)), None, 0,
+                    None, basis.reason, None)
+    red_revenue = _aligned(basis.values, scored.index).to_numpy(dtype=float)[keep][red]
+    red_revenue = red_revenue[~np.isnan(red_revenue)]
+    return Kpis(int(keep.sum()), len(score), float(score.mean()), n_red, float(n_red / len(score)),
+                float(red_revenue.sum()), len(red_revenue), None, None, basis.source)
 
 
 def _weakest(scored: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -423,7 +495,7 @@ def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any,
 
     churned = by_position(churn_status(frame, as_of) if churned is None else churned)
     active = ~churned.fillna(False).astype(bool)
-    revenue = _revenue(frame)
+    revenue = revenue_basis(frame).values
     score = by_position(scored["health_score"])
     red = (by_position(scored["health_band"]) == "red") & active
     df = pd.DataFrame({
@@ -450,7 +522,11 @@ def rep_portfolio(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any,
 
 @dataclass(frozen=True)
 class Backtest:
-    """How well the scores separate churned from retained accounts; ``reason`` says why not when they cannot."""
+    """How well the scores separate churned from retained accounts; ``reason`` says why not when they cannot.
+
+    ``auc_low``..``auc_high`` is the Hanley-McNeil 95% interval; ``flag`` is the warning to show wherever
+    the AUC is shown when it is below 0.5 or its interval includes 0.5 (None when the score predicts).
+    """
 
     auc: float | None
     n: int
@@ -458,6 +534,9 @@ class Backtest:
     by_band: pd.DataFrame | None
     lift: pd.DataFrame | None
     reason: str | None = None
+    auc_low: float | None = None
+    auc_high: float | None = None
+    flag: str | None = None
 
 
 def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any, churned: pd.Series | None = None) -> Backtest:
@@ -479,8 +558,10 @@ def backtest(scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any, churned: pd.
     if k in (0, n):
         return Backtest(None, n, k, None, None, ONE_CLASS)
     score, flag = scored.loc[known, "health_score"], churned[known].astype(bool)
-    return Backtest(bt.auc(score, flag), n, k, bt.churn_by_band(scored[known], flag),
-                    bt.lift_by_decile(score, flag))
+    value = bt.auc(score, flag)
+    low, high = bt.auc_interval(value, n - k, k) if value is not None else (None, None)
+    return Backtest(value, n, k, bt.churn_by_band(scored[known], flag), bt.lift_by_decile(score, flag),
+                    auc_low=low, auc_high=high, flag=bt.auc_flag(value, low, high, n - k, k))
 
 
 BACKTEST_HORIZON_DAYS = 90
@@ -561,10 +642,12 @@ class Comparison:
 
 
 def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataFrame, as_of: Any = None,
-            churned: pd.Series | None = None) -> Comparison:
+            churned: pd.Series | None = None, revenue: RevenueBasis | None = None) -> Comparison:
     """Band migration (rows = baseline band), moved accounts, revenue at risk and AUC before and after.
 
-    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it.
+    ``churned``: :func:`churn_status` of ``frame`` at ``as_of``, when the caller has it. With ``as_of``
+    the matrix and the moved accounts count active accounts only, as the tiles do (AUC needs the
+    churned ones and uses every account).
 
     Examples
     --------
@@ -573,16 +656,18 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
     >>> int(compare(b, a, pd.DataFrame(index=b.index)).matrix.loc["red", "yellow"])
     1
     """
-    moved = bt.moved_accounts(baseline_scored, scored)
+    active_by = churned if as_of is not None else None  # without as_of the tiles count every account
+    pop_before, pop_after = (active_scores(s, frame, as_of, active_by) if as_of is not None else s
+                             for s in (baseline_scored, scored))
+    moved = bt.moved_accounts(pop_before, pop_after)
     for col in ("owner", "account_name"):
         if col in frame.columns:
             moved.insert(1, col, frame[col].reindex(moved["account_id"]).to_numpy())
     if churned is None:
         churned = churn_status(frame, as_of if as_of is not None else pd.Timestamp.max)
-    active_by = churned if as_of is not None else None  # without as_of the tiles count every account
-    before, after = kpis(baseline_scored, frame, as_of, active_by), kpis(scored, frame, as_of, active_by)
+    before, after = (kpis(s, frame, as_of, active_by, revenue) for s in (baseline_scored, scored))
     auc_before, auc_after = (bt.auc(s["health_score"], churned.reindex(s.index)) for s in (baseline_scored, scored))
-    return Comparison(bt.band_migration(baseline_scored, scored), moved,
+    return Comparison(bt.band_migration(pop_before, pop_after), moved,
                       before.revenue_at_risk, after.revenue_at_risk, auc_before, auc_after)
 
 

@@ -15,7 +15,8 @@ class Kpi:
     """One headline tile: ``delta = value - previous`` and ``gap = value - target``, both in ``unit``.
 
     ``unit`` is "pts" (NPS), "%" (0-100), "h" (hours), "accounts" or "money"; ``period`` and
-    ``previous_period`` name what was compared; ``note`` says how it was computed.
+    ``previous_period`` name what was compared; ``note`` says how it was computed; ``reason`` says why
+    ``value`` is None (unknown, shown as "–" with the reason: cs_logic.core.unknown).
     """
 
     name: str
@@ -30,16 +31,25 @@ class Kpi:
     note: str
     period: str = ""
     previous_period: str = ""
+    reason: str | None = None
 
 
 def new_kpi(name: str, unit: str, now: tuple[float | None, int | None], before: float | None, *,
          lower: bool = False, target: float | None = None, note: str = "", period: str = "",
-         previous_period: str = "") -> Kpi:
-    """A tile from its value and n now, the previous period's value and the target (delta and gap worked out)."""
+         previous_period: str = "", reason: str | None = None) -> Kpi:
+    """A tile from its value and n now, the previous period's value and the target (delta and gap worked out).
+
+    A None value without a ``reason`` gets "n = 0" when n is 0 (a figure over nothing is unknown).
+    """
     value, n = now
+    if value is not None and pd.isna(value):
+        value = None
+    if value is None and reason is None:
+        reason = "n = 0" if n == 0 else "not computable from the loaded data"
     delta = value - before if value is not None and before is not None else None
     gap = value - target if value is not None and target is not None else None
-    return Kpi(name, value, unit, n, before, delta, lower, target, gap, note, period, previous_period)
+    return Kpi(name, value, unit, n, before, delta, lower, target, gap, note, period, previous_period,
+               None if value is not None else reason)
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -101,7 +111,8 @@ def caption(k: Kpi) -> str:
     '2026 Q4 to date · n = 363 · target +30.0: 10.0 pts worse'
     """
     n = f"n = {k.n:,}" if k.n is not None and k.unit not in ("accounts", "money") else ""
-    return " · ".join(p for p in (k.period, n, target_text(k)) if p)
+    why = f"unknown: {k.reason}" if k.value is None and k.reason else ""
+    return " · ".join(p for p in (k.period, n, why, target_text(k)) if p)
 
 
 def kpi_table(kpis: Iterable[Kpi]) -> pd.DataFrame:
@@ -129,5 +140,6 @@ def sentence(k: Kpi) -> str:
     n = f" (n = {k.n:,})" if k.n is not None and k.unit not in ("accounts", "money") else ""
     first = f"{k.name}: {fmt(k.value, k.unit)} ({k.period})" if k.unit in ("accounts", "money") \
         else f"{k.name}, {k.period}: {fmt(k.value, k.unit)}{n}"
-    parts = [first, change_text(k), target_text(k)]
+    why = f"unknown: {k.reason}" if k.value is None and k.reason else ""
+    parts = [first, why, change_text(k), target_text(k)]
     return "; ".join(p for p in parts if p) + "."

@@ -12,7 +12,13 @@ from cs_logic.metrics.feedback import csat
 from cs_logic.metrics.nps import SMALL_SAMPLE, account_nps, distribution, nps, nps_by, nps_differs, nps_trend
 from cs_logic.metrics.owner_churn import churn_by_owner
 from cs_logic.metrics.repeat import repeat_purchase
-from cs_logic.metrics.retention import churn_share, cohort_matrix, logo_churn, revenue_retention
+from cs_logic.metrics.retention import (
+    churn_share,
+    cohort_matrix,
+    logo_churn,
+    revenue_retention,
+    undated_churn,
+)
 from cs_logic.metrics.survival import median_lifetime, survival_by
 from cs_logic.metrics.targets import delta_colour, delta_text, format_value, gaps_frame_rows, headline_gap
 
@@ -181,8 +187,12 @@ def revenue_tiles(subscriptions: pd.DataFrame, as_of: Any) -> list[Tile]:
     as_of = pd.Timestamp(as_of).normalize()
     current = as_of.to_period("Q")
     last = current if as_of == current.end_time.normalize() else current - 1
-    r = revenue_retention(subscriptions, last.start_time, last.end_time.normalize())
     name = f"{last.year} Q{last.quarter}"
+    if reason := revenue_unknown(subscriptions):
+        return [Tile(None, f"{label} · {name}", None, "–", reason, formula) for label, formula in (
+            ("Gross revenue retention", "GRR = (start MRR − contraction − churned MRR) / start MRR"),
+            ("Net revenue retention", "NRR = (start MRR + expansion − contraction − churned MRR) / start MRR"))]
+    r = revenue_retention(subscriptions, last.start_time, last.end_time.normalize())
     detail = f"{r.accounts:,} accounts with MRR at the start ({r.start_mrr:,.0f})"
     return [
         Tile(None, f"Gross revenue retention · {name}", None if r.grr is None else 100 * r.grr,
@@ -192,6 +202,26 @@ def revenue_tiles(subscriptions: pd.DataFrame, as_of: Any) -> list[Tile]:
              _pct(r.nrr), detail,
              "NRR = (start MRR + expansion − contraction − churned MRR) / start MRR"),
     ]
+
+
+def revenue_unknown(subscriptions: pd.DataFrame) -> str | None:
+    """Why GRR and NRR cannot be known from these subscriptions (None when they can).
+
+    They need to know when MRR stopped: without any end date every subscription would look alive, and
+    GRR would read 100% by assumption (METRICS.md: otherwise they are unknown).
+
+    >>> revenue_unknown(pd.DataFrame({"start_date": pd.to_datetime(["2024-01-01"]), "mrr": [10.0]}))[:31]
+    'Unknown: the subscriptions have'
+    """
+    if "end_date" in subscriptions.columns and subscriptions["end_date"].notna().any():
+        return None
+    return ("Unknown: the subscriptions have no end dates, so churned and lost MRR cannot be placed in time "
+            "(100% would be an assumption). Add the subscriptions' end (cancellation) dates.")
+
+
+def history_unknown(accounts: pd.DataFrame, as_of: Any) -> str | None:
+    """Why the cohort matrix and survival curves cannot be drawn from the accounts (None when they can)."""
+    return undated_churn(accounts, as_of)
 
 
 def _pct(share: float | None) -> str:

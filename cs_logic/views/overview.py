@@ -151,20 +151,24 @@ def _win_kpi(deals: pd.DataFrame, as_of: dt.date) -> Kpi | None:
                 note=f"Deals closed in {period}: {closed:,}. " + DEFINITIONS["Win rate"])
 
 
-def _health_kpis(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date) -> list[Kpi]:
+def _health_kpis(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date,
+                 subscriptions: pd.DataFrame | None = None) -> list[Kpi]:
+    """Accounts in the red and revenue at risk, over active accounts; unknown (with the reason) when
+    nothing is scored or no table has a revenue figure (revenue then comes from subscriptions' MRR)."""
     frame = _by_id(accounts)
-    k = portfolio.kpis(scores[scores.index.isin(frame.index)], frame, as_of)
-    red = new_kpi("Accounts in the red", "accounts", (float(k.red), k.scored), None, lower=True,
-               period=f"of {k.scored:,} active accounts scored",
-               note=f"{k.red:,} of {k.scored:,} scored active accounts ("
-               + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
-               + DEFINITIONS["Health score"])
-    out = [red]
-    if k.revenue_at_risk is not None:
-        out.append(new_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
-                        period=f"revenue of the {k.red:,} red accounts",
-                        note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."))
-    return out
+    revenue = portfolio.revenue_basis(frame, subscriptions, as_of)
+    k = portfolio.kpis(scores[scores.index.isin(frame.index)], frame, as_of, revenue=revenue)
+    red = new_kpi("Accounts in the red", "accounts", (float(k.red) if k.scored else None, k.scored), None,
+                  lower=True, period=f"of {k.scored:,} active accounts scored", reason=k.red_reason,
+                  note=f"{k.red:,} of {k.scored:,} scored active accounts ("
+                  + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
+                  + DEFINITIONS["Health score"])
+    source = f" Revenue: {k.revenue_source}." if k.revenue_source else ""
+    risk = new_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
+                   period=f"revenue of the {k.red:,} red active accounts", reason=k.revenue_reason,
+                   note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."
+                   + source)
+    return [red, risk]
 
 
 def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -233,7 +237,7 @@ def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Setti
     if accounts is not None and "account_id" in accounts.columns and len(accounts):
         scored = scores_frame(scores) if scores is not None else portfolio.score_tables(
             tables, as_of, settings_scorecard(settings)).scored
-        out += _health_kpis(scored, accounts, as_of)
+        out += _health_kpis(scored, accounts, as_of, tables.get("subscriptions"))
     return [k for k in out if k is not None]
 
 
@@ -311,11 +315,11 @@ def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date,
     surveys = tables.get("surveys")
     if surveys is not None and {"nps", "date"} <= set(surveys.columns):
         dated = surveys[pd.to_datetime(surveys["date"]).dt.normalize() <= pd.Timestamp(as_of)]
+        # Every quarter, as the Loyalty page draws it: small ones greyed and never flagged (nps.change_is_significant).
         trend = nps.nps_trend(rows_with(dated, "nps"), freq="Q")
-        trend = trend[~trend["small_sample"]].reset_index(drop=True)  # a 2-answer quarter is noise on a slide
         if len(trend):
-            trend.loc[0, "significant_change"] = False  # its previous quarter may have been left out
-            charts["NPS by quarter"] = nps_trend_chart(trend, title="NPS by quarter (band: 95% interval)")
+            charts["NPS by quarter"] = nps_trend_chart(trend, title="NPS by quarter (band: 95% interval; grey: "
+                                                       f"under {nps.SMALL_SAMPLE} answers)")
         terms = theme_terms(surveys, as_of)
         if (terms["z"] > 0).any() and (terms["z"] < 0).any():
             charts["Detractor themes"] = distinctive_terms_chart(terms, top=10)
@@ -340,7 +344,9 @@ def report_sections(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
                                tables=[kpi_table(kpis).drop(columns="shown").rename(columns=LABELS)] if kpis else [])]
     if "NPS by quarter" in charts:
         sections.append(report.Section("NPS by quarter", [DEFINITIONS["NPS"] + f" Quarters with fewer than "
-                                       f"{nps.SMALL_SAMPLE} answers are left out."], charts=[charts["NPS by quarter"]]))
+                                       f"{nps.SMALL_SAMPLE} answers are drawn grey and never marked as a significant "
+                                       "change (the app's Loyalty page uses the same rule)."],
+                                       charts=[charts["NPS by quarter"]]))
     if len(risks) or "Health bands" in charts:
         sections.append(report.Section(
             "Top risks", ["Red accounts still active, largest revenue first, with their weakest measure. "

@@ -124,39 +124,46 @@ def tiles(k: pf.Kpis, before: pf.Kpis | None, comparison: pf.Comparison | None, 
         Tile("Mean health", _fmt(k.mean_health, ".1f"), _change(k.mean_health, before.mean_health, "+.1f"),
              f"Active accounts with a score: {k.scored:,}."),
         Tile("Share red", _fmt(k.red_share, ".1%"), _change(k.red_share, before.red_share, "+.1f", 100, " pts"),
-             f"{k.red:,} red of {k.scored:,} active accounts.", lower_is_better=True),
+             f"{k.red:,} red of {k.scored:,} active accounts." if k.red_share is not None
+             else f"Unknown: {k.red_reason}.", lower_is_better=True),
         Tile("Revenue at risk", _fmt(k.revenue_at_risk, ",.0f"),
              None if comparison is None else _fmt_or_none(comparison.revenue_at_risk_change, "+,.0f"),
-             "Revenue of red active accounts.", lower_is_better=True),
+             "Revenue of red active accounts" + (f", from {k.revenue_source}." if k.revenue_at_risk is not None
+                                                 else f". Unknown: {k.revenue_reason}."), lower_is_better=True),
         Tile("AUC", _fmt(auc, ".2f"), _change(auc, baseline_auc, "+.3f"), AUC_HELP + basis_note),
     )
 
 
-def build(port: pf.ScoredPortfolio, past: Past, baseline: Baseline | None) -> WhatIf:
+def build(port: pf.ScoredPortfolio, past: Past, baseline: Baseline | None,
+          subscriptions: pd.DataFrame | None = None) -> WhatIf:
     """The :class:`WhatIf` of THE scored portfolio, its backtest (``past``) and the pinned ``baseline`` (or None).
 
-    Tiles count active accounts at the portfolio's as-of date (METRICS.md: churned revenue is lost, not
-    at risk); the comparison moves every account from its baseline band to its band now.
+    Tiles, the band chart and the migration count active accounts at the portfolio's as-of date
+    (METRICS.md: churned revenue is lost, not at risk; one population everywhere); revenue comes from
+    the accounts, else from ``subscriptions``' MRR at the as-of date (``portfolio.revenue_basis``).
     """
     sc, scored, frame, as_of, churned = port.scorecard, port.scored, port.frame, port.as_of, port.churned
     auc = past.result.auc
-    k = pf.kpis(scored, frame, as_of, churned)
+    revenue = pf.revenue_basis(frame, subscriptions, as_of)
+    k = pf.kpis(scored, frame, as_of, churned, revenue)
     before = cmp = None
     if baseline is not None:
-        before = pf.kpis(baseline.scored, frame, as_of, churned)
-        cmp = pf.compare(baseline.scored, scored, frame, as_of, churned)
+        before = pf.kpis(baseline.scored, frame, as_of, churned, revenue)
+        cmp = pf.compare(baseline.scored, scored, frame, as_of, churned, revenue)
     warnings = [port.reason] if port.reason else []
     if missing := health.missing_columns(frame, sc, port.measured.resolve):
         warnings.append("Not in the loaded data, so scored as blank: " + ", ".join(missing))
+    if past.result.flag:
+        warnings.append(past.result.flag)
     return WhatIf(
         tiles(k, before, cmp, auc, None if baseline is None else baseline.auc, past.basis.note),
         tuple(warnings),
-        charts.band_distribution_chart(scored),
+        charts.band_distribution_chart(pf.active_scores(scored, frame, as_of, churned)),
         se.weight_table(sc),
         cmp,
         None if cmp is None else charts.migration_heatmap(cmp.matrix),
-        None if baseline is None else (f"Baseline: {baseline.scorecard.name}. Rows: band in the baseline; "
-                                       "columns: band now."),
+        None if baseline is None else (f"Baseline: {baseline.scorecard.name}. Active accounts only, as the tiles. "
+                                       "Rows: band in the baseline; columns: band now."),
         Baseline(scored[["health_score", "health_band"]].copy(), sc, auc),
     )
 

@@ -1,12 +1,18 @@
-"""The headline figures of every loaded table, as the `summary` command prints them."""
+"""The headline figures of every loaded table, as the `summary` command prints them.
+
+Figures are at full precision (rounding is for display only). A figure the data cannot support is
+``None`` and its reason is listed under ``notes`` (cs_logic.core.unknown's convention).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
 
+from cs_logic.core.unknown import NO_CHURN_FIELD, Figure, as_of_from, note
 from cs_logic.metrics import feedback, funnel, nps, repeat, retention, support
 from cs_logic.read.workspace import rows_with
 
@@ -19,94 +25,124 @@ def latest_date(tables: dict[str, pd.DataFrame]) -> dt.date | None:
     >>> latest_date({"t": pd.DataFrame({"d": pd.to_datetime(["2024-01-02", "2024-03-04"])})})
     datetime.date(2024, 3, 4)
     """
-    latest = None
-    for frame in tables.values():
-        for col in frame.columns:
-            if pd.api.types.is_datetime64_any_dtype(frame[col]):
-                value = frame[col].max()
-                if pd.notna(value) and (latest is None or value > latest):
-                    latest = value
-    return latest.date() if latest is not None else None
+    return as_of_date(tables).value
 
 
-def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date) -> dict[str, Any] | None:
+def as_of_date(tables: dict[str, pd.DataFrame], given: dt.date | None = None) -> Figure[dt.date]:
+    """``given``, else the latest date in any date column; unknown (with the reason) when no file has one.
+
+    >>> as_of_date({"accounts": pd.DataFrame({"churned": [True]})}).value is None
+    True
+    """
+    if given is not None:
+        return Figure.known(given)
+    return as_of_from(frame[col].max() for frame in tables.values() for col in frame.columns
+                      if pd.api.types.is_datetime64_any_dtype(frame[col]))
+
+
+def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
     accounts = tables.get("accounts")
     if accounts is None:
         return None
-    return retention.summary_accounts(accounts, as_of)
+    out = retention.summary_accounts(accounts, as_of)
+    if out["churned"] is None:
+        note(notes, "accounts.churned", NO_CHURN_FIELD)
+    return out
 
 
-def _nps(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def _nps(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
     surveys = tables.get("surveys")
     if surveys is None or "nps" not in surveys.columns:
         return None
-    return nps.summary_nps(rows_with(surveys, "nps"))
+    out = nps.summary_nps(rows_with(surveys, "nps"))
+    if out["nps"] is None:
+        note(notes, "nps.nps", "n = 0: no valid 0-10 answer")
+    return out
 
 
-def _csat(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def _csat(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
     """CSAT from survey answers where they carry it, else from tickets' satisfaction ratings."""
     for name in ("surveys", "tickets"):
         frame = tables.get(name)
         if frame is not None and "csat" in frame.columns and frame["csat"].notna().any():
             r = feedback.csat(rows_with(frame, "csat")["csat"])
-            return {"n": r.n, "csat": _round(r.csat), "mean_rating": _round(r.mean_rating)}
+            if r.csat is None:
+                note(notes, "csat", f"n = 0: no valid 1-5 answer in the {name}' satisfaction column")
+            return {"n": r.n, "csat": r.csat, "mean_rating": r.mean_rating}
     return None
 
 
-def _tickets(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def _tickets(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
     tickets = tables.get("tickets")
     if tickets is None:
         return None
     s = support.support_summary(tickets)
-    return {k: _round(s.get(k)) for k in ("count", "median_first_response_hours",
+    for key, n in (("median_first_response_hours", "n_first_response"), ("median_resolution_hours", "n_resolution")):
+        if s.get(key) is None:
+            note(notes, f"tickets.{key}", "n = 0: no ticket has this time")
+    return {k: _plain(s.get(k)) for k in ("count", "median_first_response_hours",
                                           "p90_first_response_hours", "median_resolution_hours")}
 
 
-def _orders(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def _orders(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
     orders = tables.get("orders")
     if orders is None or "account_id" not in orders.columns:
         return None
     r = repeat.repeat_purchase(orders, tables.get("accounts"))
     n_orders = int(orders["order_id"].nunique()) if "order_id" in orders.columns else len(orders)
-    return {"customers": r.customers, "orders": n_orders, "repeat_purchase_rate": _round(r.rate, 4)}
+    if r.rate is None:
+        note(notes, "orders.repeat_purchase_rate", "n = 0: no customer with an order")
+    return {"customers": r.customers, "orders": n_orders, "repeat_purchase_rate": _plain(r.rate)}
 
 
-def _deals(tables: dict[str, pd.DataFrame]) -> dict[str, Any] | None:
+def _deals(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
     deals = tables.get("deals")
     if deals is None or "stage" not in deals.columns:
         return None
-    s = funnel.summary_deals(deals)
+    s = {k: _plain(v) for k, v in funnel.summary_deals(deals).items()}
+    if s.get("win_rate") is None:
+        note(notes, "deals.win_rate", "n = 0: no closed (won or lost) deal")
     order = funnel.stage_order(deals)
     forecast = funnel.weighted_forecast(deals, order)
     # METRICS.md: a figure resting on imputed amounts says so; a pipeline with no amount is unknown.
-    return {**s, "win_rate": _round(s.get("win_rate"), 4), "weighted_forecast": _round(forecast.total),
-            "forecast_imputed_share": _round(forecast.imputed_share, 4),
-            "pipeline_value": _round(funnel.pipeline_value(deals, order))}
+    s.update(weighted_forecast=_plain(forecast.total), forecast_imputed_share=_plain(forecast.imputed_share),
+             pipeline_value=_plain(funnel.pipeline_value(deals, order)))
+    if s["pipeline_value"] is None:
+        note(notes, "deals.pipeline_value", "unknown: no open deal has an amount")
+    return s
 
 
-def _round(value: Any, digits: int = 2) -> Any:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+def _plain(value: Any) -> Any:
+    """``value`` as JSON takes it: NaN and NA become None, numpy numbers plain ones; never rounded."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    return round(float(value), digits) if isinstance(value, float) else value
+    if hasattr(value, "item"):
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> dict[str, Any]:
     """One object with a section per area, each ``None`` where the loaded tables do not allow it.
 
     NPS and CSAT are in points (NPS -100..100, CSAT 0..100); every ``*_rate`` and ``*_share`` is a
-    fraction from 0 to 1.
+    fraction from 0 to 1. Full precision; a figure the data cannot support is None, and ``notes``
+    lists why (``as_of`` is None when no file has a date).
 
     >>> s = summary({"surveys": pd.DataFrame({"nps": [10, 9, 7, 3]})})
-    >>> s["nps"]["nps"], s["accounts"]
-    (25.0, None)
+    >>> s["nps"]["nps"], s["accounts"], s["as_of"], len(s["notes"])
+    (25.0, None, None, 1)
     """
-    as_of = as_of or latest_date(tables) or dt.date(1970, 1, 1)
-    return {
-        "as_of": as_of.isoformat(),
-        "accounts": _accounts(tables, as_of),
-        "nps": _nps(tables),
-        "csat": _csat(tables),
-        "tickets": _tickets(tables),
-        "orders": _orders(tables),
-        "deals": _deals(tables),
+    notes: list[str] = []
+    day = as_of_date(tables, as_of)
+    note(notes, "as_of", day.reason)
+    out: dict[str, Any] = {
+        "as_of": None if day.value is None else day.value.isoformat(),
+        "accounts": _accounts(tables, day.value, notes),
+        "nps": _nps(tables, notes),
+        "csat": _csat(tables, notes),
+        "tickets": _tickets(tables, notes),
+        "orders": _orders(tables, notes),
+        "deals": _deals(tables, notes),
     }
+    out["notes"] = notes
+    return out
