@@ -440,3 +440,43 @@ def test_telco_scores_match_an_independent_row_by_row_computation():
     assert scored["health_score"].mean() == pytest.approx(float(np.mean(expected_arr)))
     assert scored["health_band"].value_counts().to_dict() == {k: v for k, v in bands.items() if v}
     assert bt.auc(scored["health_score"], churned) == pytest.approx(expected_auc, abs=1e-12)
+
+
+# ---------------------------------------------------------------- the scoring-method registry
+
+@pytest.mark.parametrize(("measure", "values", "expected", "words"), [
+    # linear 0 -> 72: 36 is halfway (50), beyond the ends clip to 0 and 100, a blank stays blank
+    (h.Measure("t", 1, "linear", worst=0, best=72), [-5, 36, 90, None], [0.0, 50.0, 100.0, None],
+     "linear: 0 → 72 (higher is better)"),
+    # linear 90 -> 10 (lower is better): 50 is halfway
+    (h.Measure("t", 1, "linear", worst=90, best=10), [50, 10], [50.0, 100.0], "linear: 90 → 10 (lower is better)"),
+    # points: exact text, then case and spaces ignored; an unknown category is blank
+    (h.Measure("p", 1, "points", points=(("Pro", 100), ("Free", 20))), [" pro", "Free", "Other"], [100.0, 20.0, None],
+     "points: Pro 100 · Free 20"),
+    # percentile: ranks 1, 2, 3 of n = 3 -> 33.3, 66.7, 100; lower is better: (3 - rank + 1) / 3
+    (h.Measure("q", 1, "percentile"), [5, 1, 9], [200 / 3, 100 / 3, 100.0], "percentile (higher is better)"),
+    (h.Measure("q", 1, "percentile", higher_is_better=False), [5, 1, 9], [200 / 3, 100.0, 100 / 3],
+     "percentile (lower is better)"),
+])
+def test_each_registered_method_scores_and_describes_its_rule(measure, values, expected, words):
+    """Every scoring method is one registry entry: points from values (blank stays blank) and its rule in words."""
+    got = h.measure_points(pd.Series(values, dtype=object), measure).tolist()
+    assert [None if np.isnan(g) else pytest.approx(g) for g in got] == expected
+    assert h.METHOD[measure.method].describe(measure) == words
+
+
+def test_the_registry_is_the_list_of_methods_the_app_offers():
+    """The Scorecard page offers, and a scorecard file may name, exactly the registered methods."""
+    assert h.METHODS == tuple(h.METHOD) == ("linear", "points", "percentile")
+    with pytest.raises(ValueError, match="choose linear, points or percentile"):
+        h.Measure("t", 1, "cubic")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"method": "linear", "worst": 0}, "needs both a 'worst' and a 'best'"),
+    ({"method": "linear", "worst": 5, "best": 5}, "same worst and best"),
+    ({"method": "points"}, "the table is empty"),
+])
+def test_a_method_checks_the_settings_it_needs(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        h.Measure("t", 1, **kwargs)

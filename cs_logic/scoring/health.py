@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-METHODS = ("linear", "points", "percentile")
 BANDS = ("red", "yellow", "green")
 BAND_COLOURS = {"red": "#d62728", "yellow": "#ffbf00", "green": "#2ca02c"}
 NO_WEIGHT_REASON = (
@@ -71,17 +70,9 @@ class Measure:
         if self.method not in METHODS:
             raise ValueError(
                 f"Measure '{name}' uses the scoring method '{self.method}', which the app does not know; "
-                "choose linear, points or percentile."
+                f"choose {', '.join(METHODS[:-1])} or {METHODS[-1]}."
             )
-        if self.method == "linear":
-            if not (_is_number(self.worst) and _is_number(self.best)):
-                raise ValueError(
-                    f"Measure '{name}' is scored linearly and needs both a 'worst' and a 'best' value (numbers)."
-                )
-            if self.worst == self.best:
-                raise ValueError(f"Measure '{name}' has the same worst and best value ({self.worst}); they must differ.")
-        if self.method == "points" and not self.points:
-            raise ValueError(f"Measure '{name}' is scored from a points table, but the table is empty.")
+        METHOD[self.method].check(self, name)
         for cat, pts in self.points:
             if not _is_number(pts):
                 raise ValueError(f"Measure '{name}' gives category '{cat}' the points {pts!r}; points must be numbers.")
@@ -272,19 +263,7 @@ def measure_points(values: pd.Series, measure: Measure) -> pd.Series:
     >>> measure_points(pd.Series([0, 36, 100]), Measure("t", 1, "linear", worst=0, best=72)).tolist()
     [0.0, 50.0, 100.0]
     """
-    # In numpy, not on the Series: pandas aligned the text index on every step (clip alone was 8 ms per 100k).
-    if measure.method == "points":
-        return _blank_as(_category_points(values, measure), measure)
-    with np.errstate(divide="ignore", invalid="ignore"):  # a span of 0 or no values: NaN, as pandas gave
-        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if measure.method == "linear":
-            span = float(measure.best) - float(measure.worst)  # type: ignore[arg-type]
-            pts = 100.0 * np.clip((x - float(measure.worst)) / span, 0.0, 1.0)  # type: ignore[arg-type]
-        else:
-            rank = pd.Series(x).rank(method="average").to_numpy(dtype=float)
-            n = float((~np.isnan(x)).sum())
-            pts = 100.0 * rank / n if measure.higher_is_better else 100.0 * (n - rank + 1.0) / n
-    return _blank_as(pd.Series(pts, index=values.index, dtype=float), measure)
+    return _blank_as(METHOD[measure.method].points(values, measure), measure)
 
 
 def _blank_as(pts: pd.Series, measure: Measure) -> pd.Series:
@@ -292,6 +271,81 @@ def _blank_as(pts: pd.Series, measure: Measure) -> pd.Series:
     if measure.missing_points is None:
         return pts
     return pd.Series(np.where(np.isnan(pts.to_numpy()), float(measure.missing_points), pts.to_numpy()), index=pts.index)
+
+
+# ---------------------------------------------------------------- the scoring methods, as a registry
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """The values as floats, blanks and text as NaN (in numpy: pandas aligned the index on every step)."""
+    return np.asarray(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _linear_points(values: pd.Series, m: Measure) -> pd.Series:
+    """``100*clip((x-worst)/(best-worst), 0, 1)``: worst > best means lower is better."""
+    x = _numbers(values)
+    span = float(m.best) - float(m.worst)  # type: ignore[arg-type]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pts = 100.0 * np.clip((x - float(m.worst)) / span, 0.0, 1.0)  # type: ignore[arg-type]
+    return pd.Series(pts, index=values.index, dtype=float)
+
+
+def _percentile_points(values: pd.Series, m: Measure) -> pd.Series:
+    """``100*rank/n`` (average rank for ties, n = accounts with a value); lower is better: ``100*(n-rank+1)/n``."""
+    x = _numbers(values)
+    rank = pd.Series(x).rank(method="average").to_numpy(dtype=float)
+    n = float((~np.isnan(x)).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):  # no value at all: NaN, as pandas gave
+        pts = 100.0 * rank / n if m.higher_is_better else 100.0 * (n - rank + 1.0) / n
+    return pd.Series(pts, index=values.index, dtype=float)
+
+
+def _check_linear(m: Measure, name: str) -> None:
+    if not (_is_number(m.worst) and _is_number(m.best)):
+        raise ValueError(f"Measure '{name}' is scored linearly and needs both a 'worst' and a 'best' value (numbers).")
+    if m.worst == m.best:
+        raise ValueError(f"Measure '{name}' has the same worst and best value ({m.worst}); they must differ.")
+
+
+def _check_points(m: Measure, name: str) -> None:
+    if not m.points:
+        raise ValueError(f"Measure '{name}' is scored from a points table, but the table is empty.")
+
+
+def _no_check(m: Measure, name: str) -> None:
+    """Percentile needs no setting of its own."""
+
+
+def _describe_linear(m: Measure) -> str:
+    direction = "higher" if float(m.best) > float(m.worst) else "lower"  # type: ignore[arg-type]
+    return f"linear: {m.worst:g} → {m.best:g} ({direction} is better)"
+
+
+def _describe_points(m: Measure) -> str:
+    shown = " · ".join(f"{cat} {pts:g}" for cat, pts in m.points[:6])
+    return f"points: {shown}" + (" …" if len(m.points) > 6 else "")
+
+
+def _describe_percentile(m: Measure) -> str:
+    return f"percentile ({'higher' if m.higher_is_better else 'lower'} is better)"
+
+
+@dataclass(frozen=True)
+class Method:
+    """One scoring method (METRICS.md "Scoring methods"): how values become 0-100 points (blanks NaN),
+    what a measure using it must set (``check`` raises ValueError naming the measure), and its rule in words."""
+
+    name: str
+    points: Callable[[pd.Series, Measure], pd.Series]
+    check: Callable[[Measure, str], None]
+    describe: Callable[[Measure], str]
+
+
+METHOD: dict[str, Method] = {m.name: m for m in (
+    Method("linear", _linear_points, _check_linear, _describe_linear),
+    Method("points", _category_points, _check_points, _describe_points),
+    Method("percentile", _percentile_points, _no_check, _describe_percentile),
+)}
+METHODS = tuple(METHOD)  # the names, in the order the Scorecard page offers them
 
 
 def points_matrix(

@@ -140,14 +140,7 @@ def describe_measure(m: health.Measure) -> str:
     >>> describe_measure(health.Measure("t", 1, "linear", worst=90, best=10))
     'linear: 90 → 10 (lower is better)'
     """
-    if m.method == "linear":
-        direction = "higher" if float(m.best) > float(m.worst) else "lower"  # type: ignore[arg-type]
-        text = f"linear: {m.worst:g} → {m.best:g} ({direction} is better)"
-    elif m.method == "points":
-        shown = " · ".join(f"{cat} {pts:g}" for cat, pts in m.points[:6])
-        text = f"points: {shown}" + (" …" if len(m.points) > 6 else "")
-    else:
-        text = f"percentile ({'higher' if m.higher_is_better else 'lower'} is better)"
+    text = health.METHOD[m.method].describe(m)
     return text + ("" if m.missing_points is None else f"; blank = {m.missing_points:g} points")
 
 
