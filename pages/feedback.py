@@ -38,6 +38,8 @@ def surveys(key, _store):
 @st.cache_data(**CACHE)
 def faq_groups(key, source, _store):
     tickets = _store.frame("tickets") if "tickets" in _store.tables else None
+    if source is None:  # no comment column and no ticket text: nothing to group
+        return faq_candidates(pd.Series([], dtype=object))
     if source == "survey comments":
         sv = surveys(key, _store)
         return faq_candidates(sv["comment"], sv.get("date"), questions_only=True)
@@ -239,7 +241,8 @@ listed = st.file_uploader("Your current FAQ (.txt or .csv, one question per line
 if listed is not None and listed.size <= 5_000_000:
     faq = mark_covered(faq, fv.faq_lines(listed.getvalue(), listed.name))
 if faq.empty:
-    st.info("No question is asked three times or more in this source.")
+    st.info("No question is asked three times or more in this source." if source else "No text to find questions "
+            "in: the surveys have no comment column and no tickets with a subject or body are loaded.")
 else:
     st.altair_chart(charts.faq_chart(faq), width="stretch")
     table_faq = fv.faq_table(faq)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.core.problems import Problem
+from cs_logic.core.problems import Problem, clip_value
 from cs_logic.read.arrowtext import object_frame, parse_csv_arrow
 from cs_logic.read.csvtext import (
     BOM_NOTE,
@@ -32,7 +32,14 @@ from cs_logic.read.csvtext import (
     utf16_without_bom,
 )
 from cs_logic.read.parse import is_arrow_text
-from cs_logic.read.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
+from cs_logic.read.spreadsheet import (
+    IngestError,
+    check_zip,
+    list_sheets,
+    read_parquet_frame,
+    read_sheet_grid,
+    uncalculated_formulas,
+)
 from cs_logic.read.tableshape import Rows, decimal_comma_notes, note, shape, shape_body
 
 __all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
@@ -176,7 +183,38 @@ def _read(data: bytes, name: str, sheet: str | None) -> ReadResult:
     sheets = list_sheets(data)
     chosen, grid, notes = _choose_sheet(data, sheets, sheet, name)
     body, header_row, rows, shape_notes = shape(grid, name)
+    if kind == "xlsx":
+        notes += _formula_notes(data, chosen, grid, header_row, name)
     return _result(body, kind, None, None, header_row, rows, chosen, sheets, notes + shape_notes)
+
+
+def _formula_notes(data: bytes, sheet: str, grid: pd.DataFrame, header_row: int, name: str) -> list[Problem]:
+    """One note per column holding formulas that were never calculated: every reader sees them as blank."""
+    count, cells = uncalculated_formulas(data, sheet)
+    if not count:
+        return []
+    by_column: dict[str, list[tuple[int, str]]] = {}
+    for ref, formula in cells:
+        letters, row = re.match(r"([A-Z]+)(\d+)", ref).groups()  # type: ignore[union-attr]
+        by_column.setdefault(letters, []).append((int(row), formula))
+    notes = []
+    for letters, found in by_column.items():
+        position = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(letters))) - 1
+        header = grid.iat[header_row - 1, position] if position < grid.shape[1] and header_row <= len(grid) else None
+        row, formula = found[0]
+        more = f" ({len(found)} cells in the column)" if len(found) > 1 else ""
+        notes.append(note(
+            name,
+            "formulas that were never calculated (the file holds no result for them): they read as blank" + more,
+            column=str(header) if header is not None else f"column {letters}",
+            row=row,
+            value=clip_value("=" + formula),
+            action="left them blank; open the file in Excel or LibreOffice, let it calculate, save and upload again",
+        ))
+    if count > len(cells):
+        notes.append(note(name, f"{count - len(cells):,} more formula cells were never calculated",
+                          action="left them blank"))
+    return notes
 
 
 def _result(frame: pd.DataFrame, kind: str, encoding: str | None, delimiter: str | None, header_row: int,
