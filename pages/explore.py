@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_logic.charts.explore import group_chart
+from cs_logic.core.escape import shown_frame
 from cs_logic.metrics import explore
 from cs_logic.read.store import QUERY_TIMEOUT_MS
 from pages.common import require_data, table_downloads
@@ -99,5 +100,5 @@ if result is None and message:
 elif result is not None:
     if message:
         st.info(message)
-    st.dataframe(result, hide_index=True, width="stretch", key="explore_sql_rows")
+    st.dataframe(shown_frame(result), hide_index=True, width="stretch", key="explore_sql_rows")
     downloads("explore_query", result)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_logic.charts import feedback as charts
+from cs_logic.core.escape import shown_frame
 from cs_logic.metrics import feedback as fb
 from cs_logic.metrics.drivers import operational_drivers, relative_weights
 from cs_logic.metrics.faq import faq_candidates, mark_covered
@@ -145,8 +146,10 @@ else:
     # The comment comes second so its column stays in view: the grid right-aligns Persian text.
     shown = [c for c in ("response_id", "comment", "group", "nps", "csat", "date", "segment", "owner", "agent")
              if c in found.columns]
-    st.dataframe(found[shown], hide_index=True, width="stretch", column_config={
+    st.dataframe(shown_frame(found[shown]), hide_index=True, width="stretch", column_config={
         "comment": TEXT("Comment", width=560), "date": st.column_config.DateColumn("Date")})
+    d1, d2, _ = st.columns([1, 1, 4])  # the one way out for comments: Streamlit's own table download is off
+    table_downloads(d1, d2, found[shown], "comments", key="fb_comments", sheet="Comments")
     st.caption(f"{found.attrs['matches']:,} answers match; the newest {len(found):,} are listed (blank comments "
                "included when no words are searched).")
     if len(found):

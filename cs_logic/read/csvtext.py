@@ -203,7 +203,7 @@ def layout(text: str) -> Layout:
         eligible = quote is not None or delimiter != ","
         trials.append(((eligible, freq, freq / max(len(counts), 1), -rank), dialect, records, width))
     trials.sort(key=lambda trial: trial[0], reverse=True)
-    (key, dialect, records, width), others = trials[0], trials[1:]
+    (_, dialect, records, width), others = trials[0], trials[1:]
     alternative = next(((d, len(r)) for k, d, r, w in others
                         if w == width and k[2] >= 0.9 and len(r) != len(records) and d.quote != dialect.quote), None)
     head = records[:HEAD_RECORDS]
@@ -226,9 +226,9 @@ def _head_records(text: str, delimiter: str, limit: int | None = HEAD_RECORDS, q
     options = {"quoting": csv.QUOTE_NONE} if quote is None else {"quotechar": quote, "escapechar": escape,
                                                                    "doublequote": escape is None}
     rows: list[list[str]] = []
-    try:
+    try:  # row by row: a csv.Error keeps the records read before it
         for row in islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter, **options), limit):
-            rows.append(row)
+            rows.append(row)  # noqa: PERF402
     except csv.Error:
         pass
     if len(text) > chars and (limit is None or len(rows) < limit) and len(rows) > 1:

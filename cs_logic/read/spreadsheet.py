@@ -178,7 +178,7 @@ def _sheet_part(workbook: bytes, rels: bytes, sheet: str) -> str | None:
     """The zip member of the sheet named ``sheet`` (xl/worksheets/sheet1.xml), from workbook.xml and its rels."""
     rid = None
     for tag in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
-        attrs = dict((k.split(b":")[-1], v) for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag.group(0)))
+        attrs = {k.split(b":")[-1]: v for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag.group(0))}
         if html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace")) == sheet:
             rid = next((v for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag.group(0)) if k.endswith(b":id")), None)
             break
