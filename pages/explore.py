@@ -93,7 +93,8 @@ with st.expander("Tables and their columns"):
 sql = st.text_area("Query", key="explore_sql", height=120,
                    placeholder="One SELECT or WITH statement, e.g. " + explore.EXAMPLE_SQL)
 if st.button("Run", key="explore_run", type="primary"):
-    st.session_state["explore_sql_result"] = explore.run_readonly_sql(store.con, sql, row_limit=SQL_ROW_LIMIT)
+    with store.query_cursor() as cursor:  # its own connection: the other pages keep working while it runs
+        st.session_state["explore_sql_result"] = explore.run_readonly_sql(cursor, sql, row_limit=SQL_ROW_LIMIT)
 result, message = st.session_state.get("explore_sql_result", (None, None))
 if result is None and message:
     refused(message)
