@@ -217,3 +217,11 @@ def test_data_page_preview_shows_a_bidi_override_as_its_code():
     assert not at.exception
     cells = {v for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()}
     assert "gnp\\u202Eexe.png" in cells and not any("\u202e" in c for c in cells)
+
+
+def test_data_page_loads_a_revenue_above_2_53_without_an_error_box():
+    at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+    name, data = hf.over_2_53_csv()
+    at.file_uploader(key="data_upload").set_value([(name, data, "text/csv")]).run()
+    assert not at.exception and not at.error
+    assert any(name in e.label and "3 rows" in e.label for e in at.expander)
