@@ -264,7 +264,7 @@ def run_readonly_sql(
     finally:
         if timer is not None:
             timer.cancel()
-    if cut and frame is None:
+    if frame is None:
         return None, (f"Not shown: the first {SQL_BATCH_ROWS} rows of the result are already over the "
                       f"{byte_limit / 2**20:,.0f} MB the page can show. Select fewer or shorter columns "
                       "(left(text, 200)), or aggregate.")

@@ -273,7 +273,7 @@ def remove_stale_temp(root: str | None = None) -> list[str]:
     """Remove the spill folders of processes that have ended (a server stopped without cleaning up); the names
     of those removed. A folder's name carries its process id: cs_duckdb_<pid>_<random>."""
     root = root or tempfile.gettempdir()
-    removed = []
+    removed: list[str] = []
     try:
         names = [n for n in os.listdir(root) if n.startswith(TEMP_PREFIX)]
     except OSError:
