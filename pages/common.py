@@ -201,6 +201,14 @@ def table_downloads(csv_slot: Any, xlsx_slot: Any, table: Any, file_stem: str, k
                                   mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
+def download_row(table: Any, file_stem: str, key: str, sheet: str | None = None,
+                 labels: tuple[str, str] = ("Download CSV", "Download XLSX")) -> None:
+    """:func:`table_downloads` in a row of its own under a table: the one way a table leaves the app
+    (Streamlit's own table download is off in .streamlit/config.toml: it would bypass the formula-safe export)."""
+    csv_slot, xlsx_slot, _ = st.columns([1, 1, 4])
+    table_downloads(csv_slot, xlsx_slot, table, file_stem, key, sheet, labels)
+
+
 def accounts_mapping() -> dict[str, str]:
     """The accounts files' mapping (canonical field -> file header), so a scorecard naming raw headers resolves."""
     return {k: v for f in st.session_state["files"] if f.table == "accounts" for k, v in f.mapping.items()}

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from cs_logic.core.escape import md_escape
+from cs_logic.core.escape import md_escape, shown_frame
 from cs_logic.core.schema import TABLES
 from cs_logic.core.settings import dumps
 from cs_logic.read.validate import problems_frame
@@ -104,7 +104,7 @@ for digest, up in list(st.session_state["uploads"].items()):
             if lf.prepared is not None and lf.prepared.notes:
                 st.caption(md_escape("Read as: " + "; ".join(lf.prepared.notes)))
         st.markdown("**Preview** (first 20 rows, as read)")
-        st.dataframe(lf.read.frame.head(20), width="stretch", hide_index=True)
+        st.dataframe(shown_frame(lf.read.frame.head(20)), width="stretch", hide_index=True)
         st.markdown("**Problems**" if len(problems) else "**Problems:** none found.")
         if len(problems):
             st.dataframe(problems, width="stretch", hide_index=True)

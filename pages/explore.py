@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from cs_logic.charts.explore import group_chart
+from cs_logic.core.escape import shown_frame
 from cs_logic.metrics import explore
 from cs_logic.read.store import QUERY_TIMEOUT_MS
 from pages.common import require_data, table_downloads
@@ -92,12 +93,13 @@ with st.expander("Tables and their columns"):
 sql = st.text_area("Query", key="explore_sql", height=120,
                    placeholder="One SELECT or WITH statement, e.g. " + explore.EXAMPLE_SQL)
 if st.button("Run", key="explore_run", type="primary"):
-    st.session_state["explore_sql_result"] = explore.run_readonly_sql(store.con, sql, row_limit=SQL_ROW_LIMIT)
+    with store.query_cursor() as cursor:  # its own connection: the other pages keep working while it runs
+        st.session_state["explore_sql_result"] = explore.run_readonly_sql(cursor, sql, row_limit=SQL_ROW_LIMIT)
 result, message = st.session_state.get("explore_sql_result", (None, None))
 if result is None and message:
     refused(message)
 elif result is not None:
     if message:
         st.info(message)
-    st.dataframe(result, hide_index=True, width="stretch", key="explore_sql_rows")
+    st.dataframe(shown_frame(result), hide_index=True, width="stretch", key="explore_sql_rows")
     downloads("explore_query", result)

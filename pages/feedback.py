@@ -6,6 +6,7 @@ Reads the session memo (``fb_`` names) and THE scored portfolio; other ``fb_`` k
 import streamlit as st
 
 from cs_logic.charts import feedback as charts
+from cs_logic.core.escape import shown_frame
 from cs_logic.metrics import feedback as fb
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.views import feedback_view as fv
@@ -15,11 +16,11 @@ from pages.common import (
     comment_filters,
     comment_index,
     data_key,
+    download_row,
     init_state,
     memo,
     require_data,
     scored_portfolio,
-    table_downloads,
 )
 
 init_state()
@@ -55,8 +56,9 @@ else:
     where = fv.search_filters(store.filters, chosen)
     found = memo("fb_found", (KEY, query, repr(where)), lambda: voice.found(
         fb.search_comments(store.con, table, query, where, index=index), v))
-    st.dataframe(found.table, hide_index=True, width="stretch", column_config={
+    st.dataframe(shown_frame(found.table), hide_index=True, width="stretch", column_config={
         "comment": TEXT("Comment", width=560), "date": st.column_config.DateColumn("Date")})
+    download_row(found.table, "comments", key="fb_comments", sheet="Comments")
     st.caption(found.caption)
     if len(found.table):
         pick = st.selectbox("Read one comment in full", range(len(found.table)), key="fb_detail",
@@ -107,8 +109,7 @@ ops = memo("fb_ops", (KEY, as_of, port and port.scorecard), lambda: voice.operat
 if not ops.outcomes or not ops.candidates:
     st.info("Operational drivers need accounts with NPS answers or churn, and tickets or usage per account.")
 else:
-    op = st.selectbox("Outcome per account", ops.outcomes, key="fb_op_outcome",
-                      format_func=voice.ACCOUNT_OUTCOMES.get)
+    op = st.selectbox("Outcome per account", ops.outcomes, key="fb_op_outcome", format_func=voice.ACCOUNT_OUTCOMES.get)
     od, summary = memo("fb_op_drivers", (KEY, as_of, port and port.scorecard, op),
                        lambda: voice.operational_result(ops, op))
     st.dataframe(od, hide_index=True, width="stretch", column_config={
@@ -126,7 +127,7 @@ listed = st.file_uploader("Your current FAQ (.txt or .csv, one question per line
                           key="fb_faq_upload")
 faq = voice.faq(memo("fb_faq", (KEY, source), lambda: voice.faq_groups(v, source, tickets)), listed)
 if faq.groups.empty:
-    st.info("No question is asked three times or more in this source.")
+    st.info("No question is asked three times or more in this source." if source else voice.NO_TEXT)
 else:
     st.altair_chart(charts.faq_chart(faq.groups), width="stretch")
     st.dataframe(faq.table, hide_index=True, width="stretch", column_config={
@@ -134,8 +135,7 @@ else:
         "share": NUM("Share", format="percent"), "last_90": "Last 90 days",
         "prior_90": "90 days before", "change": "Change", "covered_by": TEXT("Covered by")})
     st.caption(voice.NOTES["faq"])
-    d1, d2, _ = st.columns([1, 1, 4])
-    table_downloads(d1, d2, faq.table, "faq_candidates", key="fb_faq", sheet="FAQ candidates")
+    download_row(faq.table, "faq_candidates", key="fb_faq", sheet="FAQ candidates")
 
 # -------------------------------------------------------------------------------------- feature interest
 st.header("Feature interest")

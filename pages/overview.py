@@ -4,6 +4,7 @@ import functools
 
 import streamlit as st
 
+from cs_logic.core.escape import shown_frame
 from cs_logic.output.exports import chart_png, chart_svg
 from cs_logic.views import kpi
 from cs_logic.views import overview as ov
@@ -44,7 +45,7 @@ with left:
         st.info("No red accounts." if "no accounts" not in view.scores_from else "Load an accounts export "
                 "to see the accounts at risk.")
     else:
-        st.dataframe(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks,
+        st.dataframe(shown_frame(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks),
                      hide_index=True, width="stretch", column_config={
                          "account_id": "Account", "account_name": "Account", "owner": "Rep",
                          "revenue": st.column_config.NumberColumn("Revenue", format="compact"),

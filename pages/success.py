@@ -6,6 +6,7 @@ Reads THE scored portfolio (pages.common.scored_portfolio) and the session memo;
 import streamlit as st
 
 from cs_logic.charts import health as charts
+from cs_logic.core.escape import shown_frame
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
 from pages.common import data_key, init_state, memo, require_data, scored_portfolio, table_downloads
@@ -68,7 +69,7 @@ band = st.segmented_control("Band", list(health.BANDS), default="red", key="suc_
 text = st.text_input("Search by account id or name", key="suc_search", placeholder="e.g. ACC-0042 or Lakeshore")
 table = pf.search(memo("suc_at_risk", (SCORE_KEY, band), lambda: pf.at_risk(scored, frame, band, sc, as_of,
                                                                                     churned)), text)
-st.dataframe(table, hide_index=True, width="stretch", column_config={
+st.dataframe(shown_frame(table), hide_index=True, width="stretch", column_config={
     "account_id": "Account", "account_name": "Name", "owner": "Rep / owner", "revenue": MONEY,
     "health_score": SCORE, "health_band": "Band", "weakest_measure": "Weakest measure"})
 st.caption(f"{len(table):,} {band} accounts, lowest score first (click a header to sort). Weakest measure: the "

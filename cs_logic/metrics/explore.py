@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 MAX_GROUPS = 5_000
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "contains")
@@ -178,7 +179,7 @@ def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
 def _tree_problem(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
     """Refuse table functions outside the allowed list and tables that are not in the database
     (a quoted file name, or a Python variable DuckDB would otherwise find by replacement scan)."""
-    row = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()
+    row = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchall()[0]
     tree = json.loads(row[0]) if row else {"error": True}
     if tree.get("error"):
         return "This query could not be checked, so it was not run. Use a plain SELECT."
@@ -216,13 +217,24 @@ def _check(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[str | None, str | 
 EXAMPLE_SQL = "SELECT owner, count(*) AS deals FROM f_deals GROUP BY owner ORDER BY deals DESC"
 
 
+# Bytes of result the SQL box hands to the page: Streamlit builds the whole message in memory before it checks
+# server.maxMessageSize, and SELECT repeat('x', 100000) FROM range(10000) took the server from 2.3 to 7.8 GB.
+SQL_BYTE_LIMIT = 32 * 1024 * 1024
+# Rows per batch read from DuckDB while the budget is counted: a batch is at most this many rows over budget.
+SQL_BATCH_ROWS = 64
+
+
 def run_readonly_sql(
-    con: duckdb.DuckDBPyConnection, sql: str, row_limit: int = 10_000, timeout_s: float = 10
+    con: duckdb.DuckDBPyConnection, sql: str, row_limit: int = 10_000, timeout_s: float | None = None,
+    byte_limit: int = SQL_BYTE_LIMIT,
 ) -> tuple[pd.DataFrame | None, str | None]:
     """Run one read-only SELECT; return (rows, note) or (None, error message). Never raises.
 
-    The note says when the rows were cut at ``row_limit``. The time limit is the connection's
-    ``max_execution_time`` when the app set one; otherwise ``con.interrupt()`` fires after ``timeout_s``.
+    The note says when the rows were cut at ``row_limit`` or at ``byte_limit`` bytes of result (read from DuckDB
+    SQL_BATCH_ROWS rows at a time, so no more than a batch past the budget is ever held). The time limit is the
+    connection's ``max_execution_time`` when the app set one, or ``timeout_s`` when given and shorter
+    (``con.interrupt()`` fires then); a connection with no limit gets 10 s. Pass a cursor of the session's
+    database (cs_logic.read.store.Store.query_cursor) so a long query does not keep the pages' connection busy.
 
     >>> run_readonly_sql(duckdb.connect(), "SELECT 1 AS x")[0]["x"].tolist()
     [1]
@@ -239,12 +251,15 @@ def run_readonly_sql(
         wrapped = f"SELECT * FROM (\n{query}\n) LIMIT {int(row_limit) + 1}"
         if _check(con, wrapped)[0] is None:
             return None, "The query could not be limited safely; remove trailing semicolons or comments."
-        setting = con.execute("SELECT current_setting('max_execution_time')").fetchone()
-        limit_ms = int(setting[0] or 0) if setting is not None else 0
-        if limit_ms <= 0:
-            timer = threading.Timer(timeout_s, con.interrupt)
+        # fetchall, not fetchone: DuckDB 2.0 keeps a partly fetched result open, and the streamed query
+        # below then fails with "connection has an unfinished result".
+        setting = con.execute("SELECT current_setting('max_execution_time')").fetchall()
+        limit_ms = int(setting[0][0] or 0) if setting else 0
+        own_s = timeout_s if timeout_s is not None else (None if limit_ms > 0 else 10.0)
+        if own_s is not None and (limit_ms <= 0 or own_s * 1000 < limit_ms):
+            timer = threading.Timer(own_s, con.interrupt)
             timer.start()
-        frame = con.execute(wrapped).df()
+        frame, cut = _fetch_within(con, wrapped, byte_limit)
     except duckdb.InterruptException:
         return None, "The query took too long and was stopped. Try a smaller query or add filters."
     except (duckdb.Error, ValueError, TypeError, OverflowError) as exc:  # DuckDB's errors and pandas' conversions
@@ -252,6 +267,40 @@ def run_readonly_sql(
     finally:
         if timer is not None:
             timer.cancel()
+    if frame is None:
+        return None, (f"Not shown: the first {SQL_BATCH_ROWS} rows of the result are already over the "
+                      f"{byte_limit / 2**20:,.0f} MB the page can show. Select fewer or shorter columns "
+                      "(left(text, 200)), or aggregate.")
+    if cut:
+        return frame, (f"Showing the first {len(frame):,} rows: the result passed the {byte_limit / 2**20:,.0f} MB "
+                       "the page can show. Select fewer or shorter columns, or aggregate.")
     if len(frame) > row_limit:
         return frame.head(row_limit), f"Showing the first {row_limit:,} rows; the query returned more."
     return frame, None
+
+
+def _fetch_within(con: duckdb.DuckDBPyConnection, query: str, byte_limit: int) -> tuple[pd.DataFrame | None, bool]:
+    """The query's rows up to ``byte_limit`` bytes (Arrow's count) and whether it was cut there; None when not
+    even the first batch fits. A result cut short is closed, so the connection is free for the next query.
+
+    Read as a stream of Arrow batches (``con.sql``: a DB-API result would be copied whole first), then typed as
+    DuckDB's ``.df()`` types them: dates as datetime64, decimals as floats.
+    """
+    reader = con.sql(query).to_arrow_reader(SQL_BATCH_ROWS)
+    batches, size, cut = [], 0, False
+    try:
+        for batch in reader:
+            size += batch.nbytes
+            if size > byte_limit:
+                cut = True
+                break
+            batches.append(batch)
+    finally:
+        reader.close()
+    if cut and not batches:
+        return None, True
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    for i, kind in enumerate(table.schema.types):
+        if pa.types.is_decimal(kind):
+            table = table.set_column(i, table.schema.names[i], table.column(i).cast(pa.float64()))
+    return table.to_pandas(date_as_object=False), cut

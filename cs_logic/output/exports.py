@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,8 @@ def neutralise(value: Any) -> Any:
     """A cell made safe for spreadsheets; anything that is not text is returned unchanged.
 
     Text loses XML-illegal control characters (NUL and friends), gains a leading ``'`` when it
-    starts with = + - @ tab CR or LF, and is cut to 32,767 characters ending in "…".
+    starts with = + - @ tab CR or LF, or with one of those after spaces or invisible marks, or with a look-alike
+    (full-width ＝, the minus sign −), and is cut to 32,767 characters ending in "…".
 
     >>> neutralise("=1+1"), neutralise(-1), neutralise("سلام")
     ("'=1+1", -1, 'سلام')
@@ -33,9 +35,28 @@ def neutralise(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = _XML_ILLEGAL.sub("", value)
-    if text.startswith(FORMULA_STARTS):
+    if text.startswith(FORMULA_STARTS) or _formula_like(text):
         text = "'" + text
     return text if len(text) <= EXCEL_MAX_CELL else text[: EXCEL_MAX_CELL - 1] + "…"
+
+
+# Characters a spreadsheet may skip before a formula (spaces, invisible and direction marks), and look-alikes it may
+# fold into = + - @ (full-width ＝ and small ﹦ by NFKC; the minus sign − and the dashes by their meaning).
+_SKIPPED = " \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u200c\u200d\u200e\u200f" \
+    "\u202a\u202b\u202c\u202d\u202e\u202f\u205f\u2060\u2066\u2067\u2068\u2069\u3000\ufeff"
+_MINUS_LIKE = frozenset("\u2212\u2010\u2011\u2012\u2013\u2014\u2015\ufe58\u02d7\u2796")
+
+
+def _formula_like(text: str) -> bool:
+    """Whether the text starts, after skippable spaces and marks, with = + - @ or a look-alike of one.
+
+    >>> _formula_like("\uff1d1+1"), _formula_like(" =1"), _formula_like("\u2212cmd"), _formula_like("é")
+    (True, True, True, False)
+    """
+    first = text.lstrip(_SKIPPED)[:1]
+    if not first:
+        return False
+    return first in "=+-@" or unicodedata.normalize("NFKC", first)[:1] in ("=", "+", "-", "@") or first in _MINUS_LIKE
 
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 from altair.utils.schemapi import SchemaValidationError
 
+from cs_logic.core.escape import show_controls
 from cs_logic.output.exports import chart_svg
 
 MAX_TABLE_ROWS = 500
@@ -64,7 +65,13 @@ def _cell(value: Any) -> tuple[str, bool]:
         return f"{value:,.3f}".rstrip("0").rstrip("."), True
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         return html.escape(value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()), False
-    return html.escape(str(value)), False
+    return _text(value), False
+
+
+def _text(value: Any) -> str:
+    """Text from a file for the report: bidirectional controls shown as their codes (U+202E in a name made
+    "gnp.exe" read as "exe.png"), then HTML-escaped."""
+    return html.escape(show_controls(str(value)))
 
 
 def table_html(df: pd.DataFrame, max_rows: int = MAX_TABLE_ROWS) -> str:
@@ -73,7 +80,7 @@ def table_html(df: pd.DataFrame, max_rows: int = MAX_TABLE_ROWS) -> str:
     >>> table_html(pd.DataFrame({"c": ["<b>"]}))
     '<table><thead><tr><th>c</th></tr></thead><tbody><tr><td dir="auto">&lt;b&gt;</td></tr></tbody></table>'
     """
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    head = "".join(f"<th>{_text(c)}</th>" for c in df.columns)
     rows = []
     for record in df.head(max_rows).itertuples(index=False, name=None):
         cells = []
@@ -107,8 +114,8 @@ def chart_html(chart: alt.TopLevelMixin, prefix: str = "c0-") -> str:
 
 
 def _section_html(section: Section, number: int) -> str:
-    parts = [f"<section><h2>{html.escape(section.heading)}</h2>"]
-    parts += [f'<p dir="auto">{html.escape(p)}</p>' for p in section.paragraphs]
+    parts = [f"<section><h2>{_text(section.heading)}</h2>"]
+    parts += [f'<p dir="auto">{_text(p)}</p>' for p in section.paragraphs]
     parts += [chart_html(c, f"s{number}c{i}-") for i, c in enumerate(section.charts)]
     parts += [table_html(t) for t in section.tables]
     return "".join(parts) + "</section>"

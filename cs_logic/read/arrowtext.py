@@ -26,7 +26,8 @@ PARALLEL_BYTES = 32 << 20
 ARROW_BLOCK_BYTES = 4 << 20
 
 
-def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> pd.DataFrame | None:
+def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int, quote: str | None = '"',
+                    escape: str | None = None) -> pd.DataFrame | None:
     """All records as trimmed Arrow text columns 0..n-1 (blank cells null), or None when the file is not regular.
 
     Arrow's reader is several times faster than pandas' and never makes a Python string per cell (15 million
@@ -37,7 +38,12 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
 
     Arrow's ``string`` (32-bit offsets), not ``large_string``: a 200 MB upload is far from 2 GB a column, and
     the offsets of 5M cells take 20 MB instead of 40.
+
+    ``quote`` None reads quote marks as plain characters (see cs_logic.read.csvtext.Dialect); a file with an
+    escape character inside quotes goes to pandas' reader (None here).
     """
+    if escape is not None:
+        return None
     ragged: list[object] = []
 
     def on_ragged(row: object) -> str:
@@ -47,10 +53,10 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int) -> p
     names = [f"f{i}" for i in range(width)]
     whole = source.obj if isinstance(source, memoryview) and isinstance(source.obj, bytes) else bytes(source)
     large = len(whole) >= PARALLEL_BYTES
-    quoted = whole.find(b'"') >= 0  # a quoted value may hold a line break
+    quoted = quote is not None and whole.find(b'"') >= 0  # a quoted value may hold a line break
     if quoted and whole.count(b'"') % 2:  # a quote never closed (or a stray one): Arrow would read on to the end
         return None
-    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+    parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote or False, double_quote=True, escape_char=False,
                                newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_ragged)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
                                    strings_can_be_null=True)

@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from itertools import islice
 
 from cs_logic.read.spreadsheet import IngestError
@@ -136,25 +137,111 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _head_records(text: str, delimiter: str, limit: int = HEAD_RECORDS) -> list[list[str]]:
-    """The first records of the text, quotes respected; a record cut by the sample's end is dropped."""
-    head = text[:HEAD_CHARS]
+@dataclass(frozen=True)
+class Dialect:
+    """How a CSV's text is split: the delimiter, the quote character (None: quotes are plain characters) and the
+    escape character inside quotes (None: a quote inside quotes is doubled, as Excel writes it)."""
+
+    delimiter: str = ","
+    quote: str | None = '"'
+    escape: str | None = None
+
+    def describe(self) -> str:
+        """How the quotes were read, in the manager's words."""
+        if self.quote is None:
+            return "quote marks taken as plain characters (the file does not use them for quoting)"
+        if self.escape:
+            return f"quoted values with {self.escape}\" for a quote mark inside them"
+        return "quoted values with \"\" for a quote mark inside them"
+
+
+# The quoting candidates tried for the chosen delimiter, in the order preferred on a tie (DuckDB's sniffer tries
+# quote and escape characters the same way and keeps the candidate whose records have consistent columns).
+QUOTINGS = (('"', None), ('"', "\\"), (None, None))
+# Text over which the quoting is decided: quotes can be rare (27 rows in 3,993), so more than the delimiter's sample.
+QUOTING_CHARS = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A CSV's dialect, the widest of its first records, and the other plausible reading when one exists."""
+
+    dialect: Dialect
+    width: int
+    records: int  # records in the sample under ``dialect``
+    alternative: tuple[Dialect, int] | None = None  # another consistent dialect and its records in the sample
+
+
+def layout(text: str) -> Layout:
+    """The dialect (delimiter, quote, escape) and the widest of the first records.
+
+    The delimiter is the one with the most consistent field count over the first records; then each way of
+    reading quotes is tried on up to QUOTING_CHARS of text and the one giving the most records of the usual width
+    is kept (ties go to Excel's own quoting; a comma file is always read with quotes). A second quoting that is as consistent but gives a different number
+    of records is kept as ``alternative`` so the manager can be told.
+
+    >>> found = layout('id\\tcomment\\n1\\t"Best ever\\n2\\tok\\n3\\t5" screen\\n4\\tfine\\n')
+    >>> found.dialect.quote, found.width, found.records, found.alternative[1]
+    (None, 2, 5, 3)
+    """
+    delimiter = sniff_delimiter(text)
+    if '"' not in text[:QUOTING_CHARS]:
+        dialect = Dialect(delimiter)
+        records = _head_records(text, delimiter)
+        return Layout(dialect, max((len(row) for row in records), default=1), len(records))
+    trials = []
+    for rank, (quote, escape) in enumerate(QUOTINGS):
+        if escape and "\\" + (quote or "") not in text[:QUOTING_CHARS]:
+            continue
+        dialect = Dialect(delimiter, quote, escape)
+        records = _head_records(text, delimiter, limit=None, quote=quote, escape=escape, chars=QUOTING_CHARS)
+        counts = [len(row) for row in records if any(cell.strip() for cell in row)]
+        width, freq = Counter(counts).most_common(1)[0] if counts else (1, 0)
+        # A comma file without quoting is never chosen (Excel and every CSV writer quote with "; a quote there that
+        # never closes is damage, refused naming its row), only reported as the other reading. Tab-separated text
+        # (IANA's format has no quoting) and other delimiters are read either way.
+        eligible = quote is not None or delimiter != ","
+        trials.append(((eligible, freq, freq / max(len(counts), 1), -rank), dialect, records, width))
+    trials.sort(key=lambda trial: trial[0], reverse=True)
+    (_, dialect, records, width), others = trials[0], trials[1:]
+    alternative = next(((d, len(r)) for k, d, r, w in others
+                        if w == width and k[2] >= 0.9 and len(r) != len(records) and d.quote != dialect.quote), None)
+    head = records[:HEAD_RECORDS]
+    return Layout(dialect, max((len(row) for row in head), default=1), len(records), alternative)
+
+
+def field_limit() -> None:
+    """Let Python's csv reader take fields of any length (its default limit, 131,072 characters, made a field of
+    300,000 characters end the sample, and the file was read as one column)."""
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+
+
+def _head_records(text: str, delimiter: str, limit: int | None = HEAD_RECORDS, quote: str | None = '"',
+                  escape: str | None = None, chars: int = HEAD_CHARS) -> list[list[str]]:
+    """The first records of the text, quotes read as ``quote``/``escape`` say; a record cut by the sample's end is
+    dropped (never the only one: a first data row longer than the sample leaves the header to go by)."""
+    field_limit()
+    head = text[:chars]
+    options = {"quoting": csv.QUOTE_NONE} if quote is None else {"quotechar": quote, "escapechar": escape,
+                                                                   "doublequote": escape is None}
     rows: list[list[str]] = []
-    try:
-        rows.extend(islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), limit))
+    try:  # row by row: a csv.Error keeps the records read before it
+        for row in islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter, **options), limit):
+            rows.append(row)  # noqa: PERF402
     except csv.Error:
         pass
-    if len(text) > HEAD_CHARS and len(rows) < limit and rows:
+    if len(text) > chars and (limit is None or len(rows) < limit) and len(rows) > 1:
         rows.pop()
     return rows
 
 
 def utf8_head(data: bytes) -> str | None:
-    """The first HEAD_CHARS bytes as text when the file has no byte-order mark and they are UTF-8 (a character
+    """The first QUOTING_CHARS bytes as text when the file has no byte-order mark and they are UTF-8 (a character
     cut by the end is dropped); None otherwise. Decoding a 100 MB file whole took longer than Arrow reading it."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(data):
         return None
-    head = data[3:HEAD_CHARS] if data.startswith(b"\xef\xbb\xbf") else data[:HEAD_CHARS]
+    head = data[3:QUOTING_CHARS] if data.startswith(b"\xef\xbb\xbf") else data[:QUOTING_CHARS]
     for cut in range(4):
         try:
             return head[:len(head) - cut].decode("utf-8")
@@ -162,9 +249,3 @@ def utf8_head(data: bytes) -> str | None:
             if exc.start < len(head) - 4:
                 return None
     return None
-
-
-def layout(text: str) -> tuple[str, int]:
-    """The delimiter and the widest of the first records."""
-    delimiter = sniff_delimiter(text)
-    return delimiter, max((len(row) for row in _head_records(text, delimiter)), default=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,21 +15,31 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.core.problems import Problem
+from cs_logic.core.problems import Problem, clip_value
 from cs_logic.read.arrowtext import object_frame, parse_csv_arrow
 from cs_logic.read.csvtext import (
     BOM_NOTE,
     DELIMITER_NAMES,
     RESAVE,
+    Dialect,
+    Layout,
     decode,
     decode_text,
+    field_limit,
     layout,
     sniff_delimiter,
     utf8_head,
     utf16_without_bom,
 )
 from cs_logic.read.parse import is_arrow_text
-from cs_logic.read.spreadsheet import IngestError, check_zip, list_sheets, read_parquet_frame, read_sheet_grid
+from cs_logic.read.spreadsheet import (
+    IngestError,
+    check_zip,
+    list_sheets,
+    read_parquet_frame,
+    read_sheet_grid,
+    uncalculated_formulas,
+)
 from cs_logic.read.tableshape import Rows, decimal_comma_notes, note, shape, shape_body
 
 __all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
@@ -172,7 +183,38 @@ def _read(data: bytes, name: str, sheet: str | None) -> ReadResult:
     sheets = list_sheets(data)
     chosen, grid, notes = _choose_sheet(data, sheets, sheet, name)
     body, header_row, rows, shape_notes = shape(grid, name)
+    if kind == "xlsx":
+        notes += _formula_notes(data, chosen, grid, header_row, name)
     return _result(body, kind, None, None, header_row, rows, chosen, sheets, notes + shape_notes)
+
+
+def _formula_notes(data: bytes, sheet: str, grid: pd.DataFrame, header_row: int, name: str) -> list[Problem]:
+    """One note per column holding formulas that were never calculated: every reader sees them as blank."""
+    count, cells = uncalculated_formulas(data, sheet)
+    if not count:
+        return []
+    by_column: dict[str, list[tuple[int, str]]] = {}
+    for ref, formula in cells:
+        letters, row = re.match(r"([A-Z]+)(\d+)", ref).groups()  # type: ignore[union-attr]
+        by_column.setdefault(letters, []).append((int(row), formula))
+    notes = []
+    for letters, found in by_column.items():
+        position = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(letters))) - 1
+        header = grid.iat[header_row - 1, position] if position < grid.shape[1] and header_row <= len(grid) else None
+        row, formula = found[0]
+        more = f" ({len(found)} cells in the column)" if len(found) > 1 else ""
+        notes.append(note(
+            name,
+            "formulas that were never calculated (the file holds no result for them): they read as blank" + more,
+            column=str(header) if header is not None else f"column {letters}",
+            row=row,
+            value=clip_value("=" + formula),
+            action="left them blank; open the file in Excel or LibreOffice, let it calculate, save and upload again",
+        ))
+    if count > len(cells):
+        notes.append(note(name, f"{count - len(cells):,} more formula cells were never calculated",
+                          action="left them blank"))
+    return notes
 
 
 def _result(frame: pd.DataFrame, kind: str, encoding: str | None, delimiter: str | None, header_row: int,
@@ -207,25 +249,30 @@ def _choose_sheet(data: bytes, sheets: tuple[str, ...], sheet: str | None, name:
 def _read_csv(data: bytes, name: str) -> ReadResult:
     head = utf8_head(data) if len(data) >= ARROW_MIN_BYTES else None
     if head is not None:  # a large file starting as UTF-8: Arrow's reader checks the rest as it reads
-        delimiter, width = layout(head)
+        found = layout(head)
         bom = data.startswith(b"\xef\xbb\xbf")
-        grid = parse_csv_arrow(memoryview(data)[3:] if bom else data, delimiter, width) if width > 1 else None
+        grid = (parse_csv_arrow(memoryview(data)[3:] if bom else data, found.dialect.delimiter, found.width,
+                                found.dialect.quote, found.dialect.escape) if found.width > 1 else None)
         if grid is not None:
             encoding = "utf-8-sig" if bom else "utf-8"
-            return _csv_result(grid, name, encoding, BOM_NOTE.format(encoding=encoding.upper()), delimiter)
+            return _csv_result(grid, name, encoding, BOM_NOTE.format(encoding=encoding.upper()), found, [])
     text, encoding, why = decode(data)
-    delimiter, width = layout(text)
+    found = layout(text)
     source = data if encoding == "utf-8" else data[3:] if encoding == "utf-8-sig" else text.encode("utf-8")
     del text
     grid = None
-    if len(source) >= ARROW_MIN_BYTES and width > 1 and not (head is not None and encoding.startswith("utf-8")):
-        grid = parse_csv_arrow(source, delimiter, width)
+    if len(source) >= ARROW_MIN_BYTES and found.width > 1 and not (head is not None and encoding.startswith("utf-8")):
+        grid = parse_csv_arrow(source, found.dialect.delimiter, found.width, found.dialect.quote, found.dialect.escape)
+    reader_notes: list[Problem] = []
     if grid is None:
-        grid = _clean_cells(_parse_csv(source, delimiter, width))
-    return _csv_result(grid, name, encoding, why, delimiter)
+        raw, reader_notes = _parse_csv(source, found.dialect, found.width, name)
+        grid = _clean_cells(raw)
+    return _csv_result(grid, name, encoding, why, found, reader_notes)
 
 
-def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, delimiter: str) -> ReadResult:
+def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, found: Layout,
+                reader_notes: list[Problem]) -> ReadResult:
+    delimiter = found.dialect.delimiter
     # Plain UTF-8 is what every tool should write: only other encodings are worth a note.
     notes = [] if encoding == "utf-8" else [
         note(name, f"the text was {why}", value=encoding, action="used this encoding", severity="info")]
@@ -236,19 +283,42 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, delimite
             action="split the columns there",
             severity="info",
         ))
+    if found.dialect != Dialect(delimiter):
+        notes.append(note(name, "the file " + ("does not use quote marks for quoting" if found.dialect.quote is None
+                                               else f"escapes quote marks with {found.dialect.escape}"),
+                          action="read it with " + found.dialect.describe(), severity="info"))
+    if found.alternative is not None:
+        other, count = found.alternative
+        notes.append(note(
+            name,
+            f"the file can be read two ways: with {found.dialect.describe()} ({found.records:,} records in its "
+            f"first part) or with {other.describe()} ({count:,} records)",
+            action="read it the first way, whose rows have a consistent number of columns; check the rows "
+                   "that hold quote marks",
+        ))
     body, header_row, rows, shape_notes = shape(grid, name, csv_extras=True)
-    notes += shape_notes + decimal_comma_notes(body, name)
+    notes += reader_notes + shape_notes + decimal_comma_notes(body, name)
     return _result(body, "csv", encoding, delimiter, header_row, rows, None, (), notes)
 
 
-def _parse_csv(source: bytes, delimiter: str, width: int) -> pd.DataFrame:
-    """All records as raw text columns 0..n-1, widening when a later record has more fields."""
+def _parse_csv(source: bytes, dialect: Dialect, width: int, name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """All records as raw text columns 0..n-1, widening when a later record has more fields; and notes.
+
+    A warning from pandas' reader is never let through: its C parser drops every column after the first
+    in some buffer layouts once a field passes 131,072 characters, saying so only in a ParserWarning. On any
+    warning the file is read again with Python's csv reader, which has no such limit (slower, so only then).
+    """
+    quoting = ({"quoting": csv.QUOTE_NONE} if dialect.quote is None
+               else {"quotechar": dialect.quote, "escapechar": dialect.escape, "doublequote": dialect.escape is None})
     for _ in range(4):
         try:
-            return pd.read_csv(
-                io.BytesIO(source), sep=delimiter, header=None, names=range(width), index_col=False, dtype=object,
-                keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c", encoding="utf-8",
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                return pd.read_csv(
+                    io.BytesIO(source), sep=dialect.delimiter, header=None, names=range(width), index_col=False,
+                    dtype=object, keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                    encoding="utf-8", **quoting,
+                ), []
         except pd.errors.ParserError as exc:
             if unclosed := re.search(r"EOF inside string starting at row (\d+)", str(exc)):
                 row = int(unclosed.group(1)) + 1
@@ -257,8 +327,29 @@ def _parse_csv(source: bytes, delimiter: str, width: int) -> pd.DataFrame:
             if not seen:
                 raise
             width = max(width + 1, int(seen.group(1)))
-    reader = csv.reader(io.StringIO(source.decode("utf-8"), newline=""), delimiter=delimiter)
-    return _parse_csv(source, delimiter, max(len(row) for row in reader))
+        except Warning as warning:
+            return _parse_csv_python(source, dialect, name, str(warning))
+    return _parse_csv_python(source, dialect, name, None)
+
+
+def _parse_csv_python(source: bytes, dialect: Dialect, name: str, warning: str | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Every record with Python's csv reader (no field-length limit), padded to the widest; a note says why."""
+    field_limit()
+    quoting = ({"quoting": csv.QUOTE_NONE} if dialect.quote is None
+               else {"quotechar": dialect.quote, "escapechar": dialect.escape, "doublequote": dialect.escape is None})
+    records = list(csv.reader(io.StringIO(source.decode("utf-8"), newline=""), delimiter=dialect.delimiter,
+                              **quoting))
+    width = max((len(r) for r in records), default=1)
+    columns = [np.array([r[j] if j < len(r) else "" for r in records] + [None], dtype=object)[:-1]
+               for j in range(width)]
+    grid = pd.DataFrame({j: pd.Series(col, dtype=object) for j, col in enumerate(columns)})
+    notes = [] if warning is None else [note(
+        name,
+        "the fast CSV reader warned that it would lose data (" + " ".join(warning.split())[:120] + ")",
+        action="read the file again with a reader that keeps every field whole",
+        severity="info",
+    )]
+    return grid, notes
 
 
 def _clean_cells(grid: pd.DataFrame) -> pd.DataFrame:

@@ -186,10 +186,24 @@ def parse_numbers(s: pd.Series) -> Parsed:
         distinct, codes = encoded
         plain = _only_plain(_trimmed(distinct)[0])
         if plain is not None:  # no value needed a column-wide decision, so reading distinct values is the same
-            return _result(s, _spread(plain[0], codes, np.nan), np.zeros(len(s), bool), plain[1])
+            return _result(s, _spread(plain[0], codes, np.nan), np.zeros(len(s), bool), [*plain[1], _inexact_note(plain[0])])
     text, _ = _text(s)
     values, bad, notes = _read_numbers(text)
-    return _result(s, values, bad, notes)
+    return _result(s, values, bad, [*notes, _inexact_note(values)])
+
+
+# 2^53: beyond it float64 cannot hold every whole number (9007199254740993 is read as ...992).
+EXACT_LIMIT = 2.0**53
+
+
+def _inexact_note(values: np.ndarray) -> str:
+    """A note when some values are too large to be held exactly as numbers (an id column read as numbers)."""
+    with np.errstate(invalid="ignore"):
+        large = np.abs(values) >= EXACT_LIMIT
+    if not large.any():
+        return ""
+    return (f"{int(large.sum()):,} value(s) from 9,007,199,254,740,992 (2^53) up may be rounded when read as numbers "
+            f"(e.g. {values[large][0]:,.0f}); if the column is an id, map it as one")
 
 
 def _only_plain(text: pa.Array) -> tuple[np.ndarray, list[str]] | None:
@@ -237,8 +251,11 @@ def _plain_numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray, int, bool] |
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         whole_numbers = None
     if whole_numbers is not None and whole_numbers.null_count < len(whole_numbers):
-        return (np.asarray(whole_numbers.cast(pa.float64()).fill_null(np.nan)), np.asarray(whole_numbers.is_valid()),
-                0, False)
+        # safe=False: a whole number beyond 2^53 has no exact float64 and Arrow's checked cast raised (a traceback on
+        # the command line, an error box on the Data page); it is rounded as every float reading rounds it, and
+        # parse_numbers says so.
+        return (np.asarray(pc.cast(whole_numbers, pa.float64(), safe=False).fill_null(np.nan)),
+                np.asarray(whole_numbers.is_valid()), 0, False)
     core = pc.utf8_ltrim(text, characters="+-")
     eligible = np.asarray(pc.ascii_is_decimal(pc.replace_substring(core, ".", "", max_replacements=1)).fill_null(False))
     if not eligible.any():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import html
 import io
 import math
+import re
 import zipfile
 
 import numpy as np
@@ -141,6 +143,53 @@ def read_sheet_grid(data: bytes, sheet: str) -> pd.DataFrame:
     except Exception as exc:  # any parser failure on a bad workbook must reach the manager as one line
         raise IngestError(f"the sheet {sheet!r} cannot be read ({_short(exc)}); {RESAVE}") from exc
     return _fill_merged(text_frame(raw), data, sheet)
+
+
+# A formula cell with no saved result: <c r="D2"><f>B2*C2</f></c> or an empty <v/>. Excel always saves the result;
+# files written by scripts (openpyxl, some exporters) often do not, and every reader then sees a blank.
+_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>(.*?)</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>',
+                           re.DOTALL)
+
+
+def uncalculated_formulas(data: bytes, sheet: str, limit: int = 1000) -> tuple[int, list[tuple[str, str]]]:
+    """Formula cells of an XLSX sheet that hold no calculated value: (how many, the first ``limit`` as (cell,
+    formula)). Blank for every reader, so the manager must hear of them. (0, []) for other workbooks.
+
+    The sheet's part is found through the workbook's relationships; the zip was checked before (check_zip).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names:
+                return 0, []
+            part = _sheet_part(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
+                               if "xl/_rels/workbook.xml.rels" in names else b"", sheet)
+            if part is None or part not in names:
+                return 0, []
+            xml = archive.read(part)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError):
+        return 0, []
+    found = [(m.group(1).decode("ascii"), html.unescape((m.group(2) or b"").decode("utf-8", "replace")))
+             for m in _FORMULA_CELL.finditer(xml)]
+    return len(found), found[:limit]
+
+
+def _sheet_part(workbook: bytes, rels: bytes, sheet: str) -> str | None:
+    """The zip member of the sheet named ``sheet`` (xl/worksheets/sheet1.xml), from workbook.xml and its rels."""
+    rid = None
+    for tag in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        attrs = {k.split(b":")[-1]: v for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag.group(0))}
+        if html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace")) == sheet:
+            rid = next((v for k, v in re.findall(rb'([\w:]+)="([^"]*)"', tag.group(0)) if k.endswith(b":id")), None)
+            break
+    if rid is None:
+        return None
+    for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
+        attrs = dict(re.findall(rb'(\w+)="([^"]*)"', rel.group(0)))
+        if attrs.get(b"Id") == rid:
+            target = str(attrs.get(b"Target", b"").decode("utf-8", "replace"))
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
 
 
 def _fill_merged(grid: pd.DataFrame, data: bytes, sheet: str) -> pd.DataFrame:

@@ -9,9 +9,15 @@ query (the SQL box included) can read or write the disk, load extensions or chan
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import tempfile
+import time
+import uuid
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,14 +70,15 @@ def connect(memory_limit: str = MEMORY_LIMIT, temp_dir: str | None = None,
         "autoload_known_extensions": "false",
         "autoinstall_known_extensions": "false",
         "max_temp_directory_size": MAX_TEMP,
+        # Set at connect, not by SET: a SET is this connection's only, and a cursor (the SQL box's own
+        # connection to the same database) had no time limit and Python replacement scans on.
+        "python_enable_replacements": "false",
+        "max_execution_time": str(int(timeout_ms)),
     }
     if temp_dir:
         config["temp_directory"] = temp_dir
     con = duckdb.connect(config=config)
     con.execute("SET enable_progress_bar = false")
-    # A query must not reach Python variables by name (DuckDB scans a DataFrame it finds in scope).
-    con.execute("SET python_enable_replacements = false")
-    con.execute(f"SET max_execution_time = {int(timeout_ms)}")
     con.execute("SET lock_configuration = true")
     return con
 
@@ -121,17 +128,36 @@ class Store:
     filters: Filters = field(default_factory=Filters, init=False)
     _temp: str = field(default="", init=False)
     _options: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _release: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._temp = tempfile.mkdtemp(prefix="cs_duckdb_")
+        remove_stale_temp()
+        # Named, not created: DuckDB makes the folder only when a query spills, so most sessions leave none.
+        self._temp = os.path.join(tempfile.gettempdir(), f"{TEMP_PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}")
         self.con = connect(self.memory_limit, self._temp)
+        # Streamlit has no end-of-session hook: when the session's state is let go (the session ended), the store is
+        # collected and this closes the database and removes its folder; at exit too.
+        self._release = weakref.finalize(self, _release, self.con, self._temp)
 
     def close(self) -> None:
         """Close the database and remove its spill folder."""
+        self._release()
+
+    @contextlib.contextmanager
+    def query_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the session's database for one long query (the SQL box), closed afterwards.
+
+        A cursor is its own connection to the same database: a query running on it does not make the pages'
+        connection answer "connection is busy". Registered frames are per connection, so the loaded tables are
+        registered on it too (no copy); the f_ views, the filters and the locked settings are shared.
+        """
+        cursor = self.con.cursor()
         try:
-            self.con.close()
+            for name, frame in self.tables.items():
+                cursor.register(name, frame)
+            yield cursor
         finally:
-            shutil.rmtree(self._temp, ignore_errors=True)
+            cursor.close()
 
     def load(self, tables: dict[str, pd.DataFrame]) -> None:
         """Replace every table with ``tables`` (canonical name -> typed frame) and clear filters."""
@@ -231,6 +257,53 @@ class Store:
         if lows:
             options["dates"] = (min(lows).date(), max(highs).date())
         return options
+
+
+TEMP_PREFIX = "cs_duckdb_"
+
+
+def _release(con: duckdb.DuckDBPyConnection, folder: str) -> None:
+    try:
+        con.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_temp(root: str | None = None) -> list[str]:
+    """Remove the spill folders of processes that have ended (a server stopped without cleaning up); the names
+    of those removed. A folder's name carries its process id: cs_duckdb_<pid>_<random>."""
+    root = root or tempfile.gettempdir()
+    removed: list[str] = []
+    try:
+        names = [n for n in os.listdir(root) if n.startswith(TEMP_PREFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        pid = name[len(TEMP_PREFIX):].split("_", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+            removed.append(name)
+        elif not pid.isdigit():  # an older version's folder (cs_duckdb_<random>), empty and long untouched
+            path = os.path.join(root, name)
+            with contextlib.suppress(OSError):
+                if not os.listdir(path) and time.time() - os.path.getmtime(path) > STALE_SECONDS:
+                    os.rmdir(path)
+                    removed.append(name)
+    return removed
+
+
+# A folder without a process id in its name is taken as left behind once untouched this long.
+STALE_SECONDS = 3600
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _dim_clause(dim: str) -> str:

@@ -43,7 +43,11 @@ def shape_body(body: pd.DataFrame, header: list[str | None], top: int, name: str
     rows: Rows = range(top + 2, top + 2 + len(body))  # an array only once a row is left out (5M rows: 40 MB)
     body, extra_notes = _unnamed_columns(body, header, rows, name, csv_extras)
     body.columns, header_notes = _clean_headers([header[i] for i in body.columns], top + 1, name)
+    footer_notes: list[Problem] = []
+    if totals:
+        body, rows, footer_notes = _drop_footer(body, rows, name)
     body, rows, blank_notes = _drop_blank_rows(body, rows, name)
+    blank_notes = footer_notes + blank_notes
     if totals:
         body, rows, total_notes = _drop_totals(body, rows, name)
         blank_notes += total_notes
@@ -65,7 +69,12 @@ def _find_header(head: list[list[str | None]]) -> int:
     if widest == 0:
         raise IngestError("the file has no values in its first rows; check the export and upload again")
     wide = [i for i, count in enumerate(counts) if count >= math.ceil(0.75 * widest)]
-    for i in wide:
+    # A header with a blank cell or two (an export's unnamed column) is still the header when it spans the table:
+    # without this, "account_id,,revenue" lost to the first data row, which became the header and was lost.
+    spans = [max((j + 1 for j, cell in enumerate(row) if cell is not None), default=0) for row in head]
+    gapped = [i for i, count in enumerate(counts)
+              if count >= max(2, math.ceil(0.5 * widest)) and spans[i] >= widest and i not in wide]
+    for i in sorted(wide + gapped):
         if _looks_like_header(head[i]) and _followed_by_rows(head, i):
             return i
     return wide[0]
@@ -254,6 +263,57 @@ def _text_cells(values: pd.Series | list[object]) -> list[str | None]:
     """:func:`python_cells` of a grid's row or column: the readers hand over text or None, so other values are
     made text here rather than met by a string method."""
     return [v if v is None or isinstance(v, str) else str(v) for v in python_cells(values)]
+
+
+# A footer is at most this many rows after the last blank row: an export's "Exported on", "Source:", "Page 1".
+FOOTER_ROWS = 3
+
+
+def _drop_footer(body: pd.DataFrame, rows: Rows, name: str) -> tuple[pd.DataFrame, Rows, list[Problem]]:
+    """Leave out a short block after a blank row at the end whose rows are not records: each fills at most half the
+    columns while the rows above fill more (an export footer such as "Exported 2025-10-01,"), or is labelled as a
+    total. The rows above the blank row are kept whole."""
+    tail = body.iloc[-(FOOTER_ROWS + 40):]
+    blank = _blank_rows(tail)
+    filled = np.flatnonzero(~blank)
+    if len(filled) < 2:
+        return body, rows, []
+    last = int(filled[-1])
+    gaps = np.flatnonzero(blank[:last])
+    if not len(gaps):
+        return body, rows, []
+    start = int(gaps[-1]) + 1  # the block: rows start..last of the tail
+    if last - start + 1 > FOOTER_ROWS or not (~blank[:start]).any():
+        return body, rows, []
+    width = body.shape[1]
+    counts = [sum(v is not None for v in python_cells(tail.iloc[i])) for i in range(len(tail))]
+    above = [counts[i] for i in range(start) if not blank[i]]
+    block = list(range(start, last + 1))
+    labelled = [_is_total_label(python_cells(tail.iloc[i])) for i in block]
+    sparse = [2 * counts[i] <= width for i in block]
+    if not all(s or lab for s, lab in zip(sparse, labelled)):
+        return body, rows, []
+    if not all(labelled) and np.median(above) <= max(counts[i] for i in block):
+        return body, rows, []
+    offset = len(body) - len(tail)
+    notes = []
+    for i in block:
+        values = [f"{c}={v}" for c, v in zip(body.columns, python_cells(tail.iloc[i])) if v is not None]
+        notes.append(note(
+            name,
+            "a line after the data, below a blank line, is not a record (an export footer or total)",
+            row=int(rows[offset + i]),
+            value=clip_value(", ".join(values)),
+            action="left it out",
+        ))
+    keep = offset + start
+    return body.iloc[:keep], rows[:keep], notes
+
+
+def _is_total_label(cells: list[object]) -> bool:
+    """Whether the row's first value says it is a total ("Total", "Grand total:", "Summe")."""
+    first = next((v for v in cells if v is not None), None)
+    return isinstance(first, str) and " ".join(first.lower().rstrip(":： ").split()) in TOTAL_LABELS
 
 
 def _is_totals(body: pd.DataFrame) -> bool:

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cs_logic.core.escape import show_controls
 from cs_logic.core.schema import TABLES
 from cs_logic.metrics.feedback import ces, csat, index_comments
 from cs_logic.metrics.measures import MEASURE_DOCS
@@ -291,7 +292,8 @@ def reading_text(text: object) -> str:
     """
     if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return "(no comment)"
-    return f"\u2067{text}\u2069" if is_rtl(text) else str(text)
+    shown = show_controls(str(text))  # a control inside the comment would reorder the text around it
+    return f"\u2067{shown}\u2069" if is_rtl(text) else shown
 
 
 def faq_table(groups: pd.DataFrame) -> pd.DataFrame:

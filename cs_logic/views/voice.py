@@ -84,8 +84,15 @@ def telling_terms(voice: Voice, pair: Comparison) -> pd.DataFrame:
     return fb.distinctive_terms(fv.group_texts(voice.surveys, score, pair.a), fv.group_texts(voice.surveys, score, pair.b))
 
 
-def faq_groups(voice: Voice, source: str, tickets: pd.DataFrame | None) -> pd.DataFrame:
-    """FAQ candidates from ``source``: ticket subjects and bodies count whole, survey comments only as questions."""
+NO_TEXT = ("No text to find questions in: the surveys have no comment column and no tickets with a subject or "
+           "body are loaded.")
+
+
+def faq_groups(voice: Voice, source: str | None, tickets: pd.DataFrame | None) -> pd.DataFrame:
+    """FAQ candidates from ``source``: ticket subjects and bodies count whole, survey comments only as questions;
+    none when there is no source (no comment column and no ticket text)."""
+    if source is None:
+        return faq_candidates(pd.Series([], dtype=object))
     if source == "survey comments":
         return faq_candidates(voice.surveys["comment"], voice.surveys.get("date"), questions_only=True)
     assert tickets is not None, "a ticket source is offered only with tickets"
