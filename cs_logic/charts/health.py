@@ -131,9 +131,10 @@ def rep_portfolio_scatter(
     )
     data["rep"] = data["rep"].astype(object).where(data["rep"].notna(), "(no rep)").astype(str)
     base = alt.Chart(data)
+    # Scales fit the reps (not 0-100): books of similar health sit close, and their names must not overlap.
     return alt.LayerChart(title="Portfolio health by rep", layer=[base.mark_circle(opacity=0.7).encode(
-        x=alt.X("accounts:Q", title="Accounts"),
-        y=alt.Y("mean_health:Q", title="Mean health score", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("accounts:Q", title="Accounts", scale=alt.Scale(zero=False, padding=30)),
+        y=alt.Y("mean_health:Q", title="Mean health score", scale=alt.Scale(zero=False, padding=30)),
         size=alt.Size("revenue_at_risk:Q", title="Revenue at risk (red accounts)"),
         tooltip=[alt.Tooltip("rep:N", title="Rep"), alt.Tooltip("accounts:Q", title="Accounts"),
                  alt.Tooltip("mean_health:Q", title="Mean health", format=".1f"),
