@@ -13,7 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from cs_logic.core.escape import md_escape
+from cs_logic.core.escape import md_escape, shown_frame
+from cs_logic.core.fmt import UNKNOWN
+from cs_logic.core.labels import label as field_label
 from cs_logic.core.settings import Settings, loads
 from cs_logic.core.unknown import as_of_from
 from cs_logic.metrics.measures import MEASURE_DOCS
@@ -303,7 +305,7 @@ def measure_editor(m: health.Measure, help_text: str | None) -> tuple[health.Mea
     and says why) and whether Remove was pressed. Keys: ``sc_w_``, ``sc_lo_``, ``sc_hi_``, ``sc_pts_``,
     ``sc_dir_``, ``sc_rm_`` + the measure's column.
     """
-    weight = st.slider(md_escape(m.label or m.column), 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0,
+    weight = st.slider(md_escape(m.label or field_label(m.column)), 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0,
                        key=f"sc_w_{m.column}", format="%g", help=help_text)
     with st.expander(md_escape(describe_measure(m)), expanded=False):
         changes: dict[str, Any] = {}
@@ -313,7 +315,8 @@ def measure_editor(m: health.Measure, help_text: str | None) -> tuple[health.Mea
             changes["best"] = c2.number_input("Best (100 points)", value=float(m.best), key=f"sc_hi_{m.column}")
         elif m.method == "points":
             table = st.data_editor({"category": [c for c, _ in m.points], "points": [p for _, p in m.points]},
-                                   disabled=["category"], key=f"sc_pts_{m.column}", width="stretch")
+                                   disabled=["category"], key=f"sc_pts_{m.column}", width="stretch",
+                                   column_config={"category": "Category", "points": "Points"})
             changes["points"] = tuple(zip(table["category"], table["points"]))
         else:
             changes["higher_is_better"] = st.toggle("Higher is better", m.higher_is_better, key=f"sc_dir_{m.column}")
@@ -366,3 +369,34 @@ def comment_filters(choices: dict[str, Any], chosen: dict[str, Any]) -> dict[str
         if isinstance(span, (tuple, list)) and len(span) == 2:
             chosen.update(date_from=span[0], date_to=span[1])
     return chosen
+
+
+def show_table(frame: Any, config: dict[str, Any] | None = None, *, where: Any = None, **kw: Any) -> Any:
+    """``st.dataframe`` as a manager reads it: every header a label (cs_logic.core.labels), "–" for a missing cell,
+    text direction controls shown visibly (cs_logic.core.escape.shown_frame).
+
+    ``config`` is a column_config keyed by the frame's code names; an entry without its own label gets
+    ``label(name)``, and a column with no entry gets one too. ``where`` is a column or container.
+    """
+    cfg: dict[str, Any] = dict(config or {})
+    for c in frame.columns:
+        given = cfg.get(c, ...)
+        if given is ...:
+            cfg[c] = field_label(c)
+        elif isinstance(given, dict) and not given.get("label"):
+            cfg[c] = {**given, "label": field_label(c)}
+    if not kw.get("hide_index", True) and getattr(frame.index, "name", None) and "_index" not in cfg:
+        cfg["_index"] = field_label(frame.index.name)
+    kw.setdefault("hide_index", True)
+    kw.setdefault("width", "stretch")
+    # Bidirectional controls in names and comments are shown as \u202E, never obeyed (gnp.exe is not exe.png).
+    return (where or st).dataframe(shown_frame(frame), column_config=cfg, placeholder=UNKNOWN, **kw)
+
+
+# One grid format per kind (cs_logic.core.fmt is the text twin): shares 0-1, percents 0-100, money, counts.
+SHARE = st.column_config.NumberColumn(format="percent")
+PERCENT = st.column_config.NumberColumn(format="%.1f%%")
+MONEY = st.column_config.NumberColumn(format="%,.0f")
+COUNT = st.column_config.NumberColumn(format="%,d")
+ONE_DECIMAL = st.column_config.NumberColumn(format="%.1f")
+DAYS = st.column_config.NumberColumn(format="%,.0f d")

@@ -19,6 +19,7 @@ from pages.common import (
     remove_upload,
     reset_data,
     settings_to_save,
+    show_table,
     sync_store,
 )
 
@@ -96,7 +97,8 @@ for digest, up in list(st.session_state["uploads"].items()):
             options = [dv.NONE, *[str(c) for c in lf.read.frame.columns]]
             edited = st.data_editor(
                 editor, key=f"data_map_{digest}", hide_index=True, disabled=["field"], width="stretch",
-                column_config={"column in your file": st.column_config.SelectboxColumn(options=options, required=True)})
+                column_config={"field": "Field", "column in your file": st.column_config.SelectboxColumn(
+                    "Column in your file", options=options, required=True)})
             new_map = dv.edited_mapping(lf, edited)
             if new_map != lf.mapping:
                 up.update(table=lf.table, mapping=new_map)
@@ -104,10 +106,11 @@ for digest, up in list(st.session_state["uploads"].items()):
             if lf.prepared is not None and lf.prepared.notes:
                 st.caption(md_escape("Read as: " + "; ".join(lf.prepared.notes)))
         st.markdown("**Preview** (first 20 rows, as read)")
-        st.dataframe(shown_frame(lf.read.frame.head(20)), width="stretch", hide_index=True)
+        st.dataframe(shown_frame(lf.read.frame.head(20)), width="stretch", hide_index=True,
+                     key=f"data_preview_{digest}")
         st.markdown("**Problems**" if len(problems) else "**Problems:** none found.")
         if len(problems):
-            st.dataframe(problems, width="stretch", hide_index=True)
+            show_table(problems)
         if st.button("Remove this file", key=f"data_remove_{digest}"):
             remove_upload(digest)
             st.rerun()
@@ -116,7 +119,7 @@ decided = dv.decisions_frame(st.session_state["files"])
 if len(decided):
     st.subheader("What the app decided", help="Every unit and meaning the app inferred, why, and how to change "
                  "it; your changes are saved with the mapping in the settings file.")
-    st.dataframe(decided, width="stretch", hide_index=True)
+    show_table(decided)
     for lf, d, key, label in dv.editable(st.session_state["files"]):
         picked = (st.multiselect(label, d.options, default=list(d.choice), key=key) if d.kind == "churn" else
                   [st.selectbox(label, d.options, index=d.options.index(d.choice[0]), key=key)])
@@ -127,7 +130,7 @@ if len(decided):
 cross = problems_frame(st.session_state["cross_problems"])
 if len(cross):
     st.subheader("Across files")
-    st.dataframe(cross, width="stretch", hide_index=True)
+    show_table(cross)
 
 st.subheader("Settings file")
 st.caption("Mappings, the health scorecard, targets and benchmarks in one JSON file: save it, share it, "

@@ -7,7 +7,7 @@ from cs_logic.charts.explore import group_chart
 from cs_logic.core.escape import shown_frame
 from cs_logic.metrics import explore
 from cs_logic.read.store import QUERY_TIMEOUT_MS
-from pages.common import require_data, table_downloads
+from pages.common import require_data, show_table, table_downloads
 
 SQL_ROW_LIMIT = 10_000
 # Which columns fit which measure: numbers for sum/mean/median, the survey scales for NPS and CSAT.
@@ -77,8 +77,8 @@ else:
             st.altair_chart(group_chart(summary, by, label), width="stretch")
         if summary.attrs.get("truncated"):
             st.caption(f"Showing the {explore.MAX_GROUPS:,} largest groups; there are more.")
-        st.caption("value: the measure picked above · n: the rows (or valid answers) each value rests on.")
-        st.dataframe(summary, hide_index=True, width="stretch", key="explore_summary")
+        st.caption("Rows or answers (n): what each value rests on.")
+        show_table(summary, {"value": label, "n": "Rows or answers (n)"}, key="explore_summary")
         downloads("explore_summary", summary)
 
 st.subheader("SQL (for analysts)")
@@ -87,9 +87,9 @@ st.caption(f"Read-only: one SELECT or WITH statement; at most {SQL_ROW_LIMIT:,} 
            "Table names are the loaded tables below; their f_ views (f_deals...) apply the sidebar filters. "
            "Quote column names with spaces in double quotes.")
 with st.expander("Tables and their columns"):
-    st.dataframe(pd.DataFrame([{"table": t, "filtered view": f"f_{t}", "rows": len(df),
+    show_table(pd.DataFrame([{"table": t, "filtered view": f"f_{t}", "rows": len(df),
                                 "columns": ", ".join(store.columns(t))} for t, df in store.tables.items()]),
-                 hide_index=True, width="stretch")
+               {"table": "Table (in SQL)", "filtered view": "Filtered view (in SQL)"})
 sql = st.text_area("Query", key="explore_sql", height=120,
                    placeholder="One SELECT or WITH statement, e.g. " + explore.EXAMPLE_SQL)
 if st.button("Run", key="explore_run", type="primary"):

@@ -4,12 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
+from cs_logic.core import fmt
 from cs_logic.metrics import funnel
-from pages.common import as_of_default, require_data, scored_portfolio, table_downloads
-
-PCT = st.column_config.NumberColumn(format="percent")
-DAYS = st.column_config.NumberColumn(format="%.0f")
-MONEY = st.column_config.NumberColumn(format="localized")
+from pages.common import (
+    DAYS,
+    MONEY,
+    ONE_DECIMAL,
+    SHARE,
+    as_of_default,
+    require_data,
+    scored_portfolio,
+    show_table,
+    table_downloads,
+)
 
 
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:
@@ -63,12 +70,12 @@ low, high = funnel.wilson_interval(won, won + lost)
 forecast = funnel.weighted_forecast(deals, order)
 
 k = st.columns(6)
-k[0].metric("Deals", f"{len(deals):,}")
-k[1].metric("Won", f"{won:,}")
-k[2].metric("Lost", f"{lost:,}")
-k[3].metric("Open", f"{counts['open']:,}")
+k[0].metric("Deals", fmt.count(len(deals)))
+k[1].metric("Won", fmt.count(won))
+k[2].metric("Lost", fmt.count(lost))
+k[3].metric("Open", fmt.count(counts["open"]))
 rate = funnel.win_rate(counts)
-k[4].metric("Win rate", f"{rate:.1%}" if rate is not None else "–",
+k[4].metric("Win rate", fmt.pct(rate),
             help="Won / (won + lost): closed deals only. The range is the 95% Wilson interval.")
 k[5].metric("Weighted forecast", forecast.label, help=forecast.method)
 k[5].caption(f"{forecast.n_open - forecast.n_skipped:,} of {forecast.n_open:,} open deals"
@@ -76,58 +83,51 @@ k[5].caption(f"{forecast.n_open - forecast.n_skipped:,} of {forecast.n_open:,} o
 if won + lost:
     st.caption(f"Win rate 95% interval: {low:.1%} to {high:.1%} ({won + lost:,} closed deals).")
 
-st.subheader("Conversion by stage")
-table = funnel.funnel_table(deals, order, as_of=pd.Timestamp(as_of_default()))
-st.altair_chart(funnel_chart(table), width="stretch")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "reached": "Reached", "at_stage_now": "At this stage now",
-    "step_conversion": st.column_config.NumberColumn(
-        "Step conversion", format="percent", help="Reached this stage / reached the previous stage"),
-    "overall_conversion": st.column_config.NumberColumn(
-        "From first stage", format="percent", help="Reached this stage / reached the first stage"),
-    "median_days": st.column_config.NumberColumn(
-        "Median days", format="%.0f", help="Won stage: created to close of won deals. Open stages: age today "
-        f"({as_of_default()}) of the deals there now.")})
-downloads("funnel_conversion", table, "Conversion table")
-st.caption("Days from created to close date, closed deals:")
-st.dataframe(funnel.days_to_close(deals, order), hide_index=True, column_config={"median_days": DAYS})
-st.caption(funnel.ASSUMPTION)
+conv, fc, by, after = st.tabs(["Conversion", "Weighted forecast", "By owner, product or segment", "Churn after the sale"])
+with conv:
+    table = funnel.funnel_table(deals, order, as_of=pd.Timestamp(as_of_default()))
+    st.altair_chart(funnel_chart(table), width="stretch")
+    show_table(table, {
+        "step_conversion": {**SHARE, "help": "Reached this stage / reached the previous stage"},
+        "overall_conversion": {**SHARE, "label": "From first stage", "help": "Reached this stage / reached the first stage"},
+        "median_days": {**DAYS, "help": "Won stage: created to close of won deals. Open stages: age today "
+                        f"({as_of_default()}) of the deals there now."}})
+    downloads("funnel_conversion", table, "Conversion table")
+    st.caption("Days from created to close date, closed deals:")
+    show_table(funnel.days_to_close(deals, order), {"n": "Deals", "median_days": DAYS}, width="content")
+    st.caption(funnel.ASSUMPTION)
 
-st.subheader("Weighted forecast")
-st.write(forecast.method)
-by_stage = funnel.forecast_by_stage(deals, order)
-st.altair_chart(forecast_chart(by_stage, order[:-1]), width="stretch")
-st.dataframe(by_stage, hide_index=True, width="stretch",
-             column_config={"p_won": PCT, "pipeline_value": MONEY, "weighted_forecast": MONEY})
-st.markdown("**P(won | reached stage)**, from the closed deals in this file")
-st.dataframe(funnel.win_probability_by_stage(deals, order), hide_index=True, column_config={"p_won": PCT})
+with fc:
+    st.write(forecast.method)
+    by_stage = funnel.forecast_by_stage(deals, order)
+    st.altair_chart(forecast_chart(by_stage, order[:-1]), width="stretch")
+    show_table(by_stage, {"p_won": SHARE, "pipeline_value": MONEY, "weighted_forecast": MONEY})
+    st.markdown("**Chance of winning from each stage** (won / closed deals that reached it), from this file")
+    show_table(funnel.win_probability_by_stage(deals, order), {"p_won": SHARE})
 
-st.subheader("By owner, product or segment")
-dims = [c for c in ("owner", "product", "segment") if c in deals.columns]
-if dims:
-    dim = st.selectbox("Break down by", dims, key="funnel_dim")
-    per = funnel.by_dim(deals, dim, order)
-    st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
-    st.dataframe(per, hide_index=True, width="stretch", column_config={
-        "win_rate": PCT, "win_rate_low": st.column_config.NumberColumn("95% from", format="percent"),
-        "win_rate_high": st.column_config.NumberColumn("95% to", format="percent"),
-        "pipeline_value": MONEY, "weighted_forecast": MONEY})
-    downloads(f"funnel_by_{dim}", per, f"Table by {dim}")
-else:
-    st.info("The deals table has no owner, product or segment column to break the funnel down by.")
-
-st.subheader("Do accounts sold by an owner churn more?")
-if "accounts" not in store.tables:
-    st.info("Load an accounts table (with account_id and churned) to follow won deals to churn.")
-else:
-    scores = scored_portfolio(store).scored["health_score"]  # THE scored portfolio, whichever page ran first
-    sold = funnel.owner_outcomes(deals, store.frame("accounts"), scores)
-    if sold.empty:
-        st.info("No won deal has an account_id found in the accounts table, so there is nothing to follow.")
+with by:
+    dims = [c for c in ("owner", "product", "segment") if c in deals.columns]
+    if dims:
+        dim = st.selectbox("Break down by", dims, key="funnel_dim")
+        per = funnel.by_dim(deals, dim, order)
+        st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
+        show_table(per, {"win_rate": SHARE, "win_rate_low": SHARE, "win_rate_high": SHARE,
+                         "pipeline_value": MONEY, "weighted_forecast": MONEY})
+        downloads(f"funnel_by_{dim}", per, f"Table by {dim}")
     else:
-        st.caption("Accounts with a won deal, by the deal's owner: how many have churned since. Mean health "
-                   "score: the accounts' scores with the scorecard in use (Success and Scorecard pages).")
-        st.dataframe(sold, hide_index=True, width="stretch", column_config={
-            "churn_share": PCT, "churn_low": st.column_config.NumberColumn("95% from", format="percent"),
-            "churn_high": st.column_config.NumberColumn("95% to", format="percent"),
-            "mean_health_score": st.column_config.NumberColumn(format="%.1f")})
+        st.info("The deals table has no owner, product or segment column to break the funnel down by.")
+
+with after:
+    st.markdown("**Do accounts sold by an owner churn more?**")
+    if "accounts" not in store.tables:
+        st.info("Load an accounts table (with account id and churned) to follow won deals to churn.")
+    else:
+        scores = scored_portfolio(store).scored["health_score"]  # THE scored portfolio, whichever page ran first
+        sold = funnel.owner_outcomes(deals, store.frame("accounts"), scores)
+        if sold.empty:
+            st.info("No won deal has an account id found in the accounts table, so there is nothing to follow.")
+        else:
+            st.caption("Accounts with a won deal, by the deal's owner: how many have churned since. Mean health "
+                       "score: the accounts' scores with the scorecard in use (Success and Scorecard pages).")
+            show_table(sold, {"churn_share": SHARE, "churn_low": SHARE, "churn_high": SHARE,
+                              "mean_health_score": ONE_DECIMAL})

@@ -16,7 +16,17 @@ from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
 from cs_logic.scoring import scorecard_edit as se
 from cs_logic.views import scorecard_view as sv
-from pages.common import backtest, data_key, init_state, measure_editors, memo, require_data, scored_portfolio
+from pages.common import (
+    ONE_DECIMAL,
+    backtest,
+    data_key,
+    init_state,
+    measure_editors,
+    memo,
+    require_data,
+    scored_portfolio,
+    show_table,
+)
 
 init_state()
 NUM = st.column_config.NumberColumn
@@ -42,8 +52,7 @@ st.caption("Move a weight and every account is rescored at once. Pin a baseline 
            f"Measures as of {as_of:%d %b %Y}.")
 
 edit, results = st.columns([2, 3], gap="large")
-# ---------------------------------------------------------------------------------------------- the editor
-with edit:
+with edit.container(height=720, border=False):  # the editor scrolls inside; the results stay in view
     st.subheader("Measures and weights")
     name = st.text_input("Scorecard name", sc.name, key="sc_name")
     bands = st.slider("Bands: red below · green from", 0.0, 100.0, (float(sc.bands.red_below),
@@ -62,7 +71,8 @@ with edit:
     method = a2.selectbox("Scored by", health.METHODS, key=f"sc_add_method_{column}",
                           index=health.METHODS.index(sv.default_method(kinds, column)))
     if column is not None and st.button("Add measure", key="sc_add"):
-        use(replace(sc, measures=(*measures, se.new_measure(frame, column, method))), from_outside=True)
+        use(replace(sc, measures=(*measures, se.new_measure(frame, column, method, churned=port.churned))),
+            from_outside=True)
         st.rerun()
 
 current, problem = sv.edited(sc, name, bands, tuple(measures))
@@ -76,7 +86,6 @@ sc = port.scorecard
 past = backtest(store, port)  # accounts scored as they were before the outcome (portfolio.backtest_basis)
 view = sv.build(port, past, st.session_state.get("sc_baseline"), store.tables.get("subscriptions"))
 
-# ---------------------------------------------------------------------------------------------- the results
 with results:
     st.subheader("What the portfolio looks like")
     for warning in view.warnings:
@@ -85,11 +94,6 @@ with results:
         slot.metric(tile.label, tile.shown, delta=tile.delta, help=tile.help, border=True,
                     delta_color="inverse" if tile.lower_is_better else "normal")
     st.altair_chart(view.bands, width="stretch")
-    st.dataframe(view.weights, hide_index=True, width="stretch", column_order=("measure", "weight_pct", "weight",
-                 "rule"), column_config={"measure": "Measure", "rule": "Points from", "weight": "Weight",
-                                         "weight_pct": NUM("Share of the score", format="%.1f%%")})
-
-    st.subheader("Against the baseline")
     p1, p2 = st.columns(2)
     if p1.button("Pin as baseline", key="sc_pin", type="primary", help="Keep these scores to compare changes with."):
         st.session_state["sc_baseline"] = view.pinned
@@ -103,47 +107,44 @@ with results:
         cmp = view.comparison
         st.caption(md_escape(view.baseline_note))
         st.altair_chart(view.migration, width="stretch")
-        st.dataframe(cmp.matrix.reset_index(), hide_index=True, width="stretch")
+        show_table(cmp.matrix.reset_index(), {"before": "Band before"})
         st.markdown(f"**{len(cmp.moved):,} accounts changed band** (biggest drops first)")
-        st.dataframe(cmp.moved, hide_index=True, width="stretch", column_config={
-            "account_id": "Account", "account_name": "Name", "owner": "Rep / owner",
-            "health_band_before": "Band before", "health_band_after": "Band now",
-            "health_score_before": NUM("Score before", format="%.1f"),
-            "health_score_after": NUM("Score now", format="%.1f"), "change": NUM("Change", format="%+.1f")})
+        show_table(cmp.moved, {"health_band_after": "Band now", "health_score_before": ONE_DECIMAL, "health_score_after":
+                               {**ONE_DECIMAL, "label": "Score now"}, "change": NUM(format="%+.1f")}, height=300)
+    show_table(view.weights, {"weight_pct": NUM("Share of the score", format="%.1f%%")}, column_order=(
+        "measure", "weight_pct", "weight", "rule"))
 
-# -------------------------------------------------------------------------------- suggestions, save and load
-st.header("Suggested weights")
-st.caption("A logistic regression of churn on each measure's points proposes weights that rank accounts the way "
-           "churn did. Nothing changes until you press Apply.")
-if st.button("Suggest weights from churn", key="sc_suggest"):
-    st.session_state["sc_suggestion"] = (pf.definition_key(sc), past.suggest(sc))
-suggestion = st.session_state.get("sc_suggestion")
-if suggestion and suggestion[0] == pf.definition_key(sc):
-    alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
-    proposal = sv.proposal(sc, suggestion[1], alpha, past.auc, past.result.auc)
-    st.dataframe(proposal.weights, hide_index=True, width="stretch", column_config={
-        "measure": "Measure", "rule": "Points from", "weight": "Weight now", "weight_pct": NUM(format="%.1f%%"),
-        "proposed_weight": NUM("Proposed weight", format="%.1f"), "proposed_pct": NUM(format="%.1f%%")})
-    st.caption(proposal.summary)
-    for note in proposal.notes:
-        st.text(note)
-    if st.button("Apply the proposed weights", key="sc_apply"):
-        use(proposal.scorecard, from_outside=True)
-        st.rerun()
-
-st.header("Save or load a scorecard")
-s1, s2 = st.columns(2)
-# Written on click (a callable): bytes held by the button were re-sent on every slider move.
-s1.download_button("Save scorecard", partial(health.dump_scorecard, sc), file_name="scorecard.json",
-                   mime="application/json", key="sc_save", on_click="ignore")
-s1.caption("A JSON file (the format in the app's metric definitions); “Save settings” on the Data page keeps it "
-           "too.")
-upload = s2.file_uploader("Load a scorecard", type=["json"], key="sc_load")
-if upload is not None and st.session_state.get("sc_loaded") != upload.file_id:
-    loaded, problem = sv.read_scorecard(upload.getvalue(), upload.name)
-    if problem:
-        s2.error(md_escape(problem))
-    else:
-        st.session_state["sc_loaded"] = upload.file_id
-        use(loaded, from_outside=True)
-        st.rerun()
+suggest_tab, file_tab = st.tabs(["Suggested weights", "Save or load a scorecard"])
+with suggest_tab:
+    st.caption("A logistic regression of churn on each measure's points proposes weights that rank accounts the way "
+               "churn did. Nothing changes until you press Apply.")
+    if st.button("Suggest weights from churn", key="sc_suggest"):
+        st.session_state["sc_suggestion"] = (pf.definition_key(sc), past.suggest(sc))
+    suggestion = st.session_state.get("sc_suggestion")
+    if suggestion and suggestion[0] == pf.definition_key(sc):
+        alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
+        proposal = sv.proposal(sc, suggestion[1], alpha, past.auc, past.result.auc)
+        show_table(proposal.weights, {"weight": "Weight now", "weight_pct": NUM("Share now", format="%.1f%%"),
+                                      "proposed_rule": "Proposed direction", "proposed_weight": ONE_DECIMAL,
+                                      "proposed_pct": NUM("Proposed share", format="%.1f%%")})
+        st.caption(proposal.summary)
+        for note in proposal.notes:
+            st.text(note)
+        if st.button("Apply the proposed weights", key="sc_apply"):
+            use(proposal.scorecard, from_outside=True)
+            st.rerun()
+with file_tab:
+    s1, s2 = st.columns(2)
+    # Written on click (a callable): bytes held by the button were re-sent on every slider move.
+    s1.download_button("Save scorecard", partial(health.dump_scorecard, sc), file_name="scorecard.json",
+                       mime="application/json", key="sc_save", on_click="ignore")
+    s1.caption("A JSON file (the format in METRICS.md); “Save settings” on the Data page keeps it too.")
+    upload = s2.file_uploader("Load a scorecard", type=["json"], key="sc_load")
+    if upload is not None and st.session_state.get("sc_loaded") != upload.file_id:
+        loaded, problem = sv.read_scorecard(upload.getvalue(), upload.name)
+        if problem:
+            s2.error(md_escape(problem))
+        else:
+            st.session_state["sc_loaded"] = upload.file_id
+            use(loaded, from_outside=True)
+            st.rerun()

@@ -389,10 +389,11 @@ def test_survival_chart_draws_step_curves_per_group() -> None:
 
 
 def test_funnel_chart_has_limit_lines_and_owner_points() -> None:
-    """Two layers: the three limit lines (long rows) and one point per owner with its flag."""
+    """Three layers: the three limit lines (long rows), one point per owner with its flag, and the owners' names."""
     result = churn_by_owner(pd.DataFrame({"owner": ["x", "x", "y"], "churned": [True, False, False]}))
     spec = owner_funnel_chart(result).to_dict()
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "circle"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "circle", "text"]
+    assert sorted(spec["layer"][2]["transform"][0]["filter"]["oneOf"]) == ["x", "y"]
     assert spec["layer"][1]["encoding"]["color"]["field"] == "flag"
 
 

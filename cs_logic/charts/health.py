@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from cs_logic.charts.points import point_labels
 from cs_logic.scoring.health import BAND_COLOURS, BANDS
 
 _BAND_SCALE = alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS])
@@ -112,8 +113,8 @@ def migration_heatmap(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
 
 def rep_portfolio_scatter(
     accounts: pd.DataFrame, owner_col: str = "owner", revenue_col: str | None = "revenue"
-) -> alt.Chart:
-    """One point per rep: accounts (x) vs mean health (y), sized by revenue at risk (revenue of red accounts).
+) -> alt.LayerChart:
+    """One point per rep: accounts (x) vs mean health (y), sized by revenue at risk, each named beside its dot.
 
     ``accounts`` holds the owner, ``health_score``, ``health_band`` and optionally revenue per account.
     """
@@ -129,16 +130,14 @@ def rep_portfolio_scatter(
         .rename(columns={owner_col: "rep"})
     )
     data["rep"] = data["rep"].astype(object).where(data["rep"].notna(), "(no rep)").astype(str)
-    return (
-        alt.Chart(data, title="Portfolio health by rep")
-        .mark_circle(opacity=0.7)
-        .encode(
-            x=alt.X("accounts:Q", title="Accounts"),
-            y=alt.Y("mean_health:Q", title="Mean health score", scale=alt.Scale(domain=[0, 100])),
-            size=alt.Size("revenue_at_risk:Q", title="Revenue at risk (red accounts)"),
-            tooltip=[alt.Tooltip("rep:N", title="Rep"), alt.Tooltip("accounts:Q", title="Accounts"),
-                     alt.Tooltip("mean_health:Q", title="Mean health", format=".1f"),
-                     alt.Tooltip("red:Q", title="Red accounts"),
-                     alt.Tooltip("revenue_at_risk:Q", title="Revenue at risk", format=",.0f")],
-        )
-    )
+    base = alt.Chart(data)
+    # Scales fit the reps (not 0-100): books of similar health sit close, and their names must not overlap.
+    return alt.LayerChart(title="Portfolio health by rep", layer=[base.mark_circle(opacity=0.7).encode(
+        x=alt.X("accounts:Q", title="Accounts", scale=alt.Scale(zero=False, padding=30)),
+        y=alt.Y("mean_health:Q", title="Mean health score", scale=alt.Scale(zero=False, padding=30)),
+        size=alt.Size("revenue_at_risk:Q", title="Revenue at risk (red accounts)"),
+        tooltip=[alt.Tooltip("rep:N", title="Rep"), alt.Tooltip("accounts:Q", title="Accounts"),
+                 alt.Tooltip("mean_health:Q", title="Mean health", format=".1f"),
+                 alt.Tooltip("red:Q", title="Red accounts"),
+                 alt.Tooltip("revenue_at_risk:Q", title="Revenue at risk", format=",.0f")],
+    ), point_labels(base, data, "rep", "accounts:Q", "mean_health:Q", rank_by="revenue_at_risk")])

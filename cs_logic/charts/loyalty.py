@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from cs_logic.charts.points import point_labels
 from cs_logic.metrics.owner_churn import OwnerChurn
 from cs_logic.metrics.retention import ALL_COHORTS
 
@@ -135,12 +136,12 @@ def survival_chart(
 def owner_funnel_chart(
     owner_churn: OwnerChurn, title: str = "Churn per owner against book size"
 ) -> alt.LayerChart | alt.FacetChart:
-    """Funnel plot: each owner's churn share by book size, with the overall share and its 95% control limits.
+    """Funnel plot: each owner's churn share by book size (each dot named), with the overall share and its 95% limits.
 
     >>> from cs_logic.metrics.owner_churn import churn_by_owner
     >>> a = pd.DataFrame({"owner": ["x", "x", "y"], "churned": [True, False, False]})
-    >>> len(owner_funnel_chart(churn_by_owner(a)).to_dict()["layer"])
-    2
+    >>> [layer["mark"]["type"] for layer in owner_funnel_chart(churn_by_owner(a)).to_dict()["layer"]]
+    ['line', 'circle', 'text']
     """
     limits = owner_funnel_limits(owner_churn.limits)
     lines = (
@@ -157,8 +158,9 @@ def owner_funnel_chart(
     )
     cols = ["owner", "accounts", "churned", "churn_share", "wilson_low", "wilson_high", "flag"]
     table = owner_churn.table[cols]
+    dots = alt.Chart(table.head(MAX_ROWS))
     points = (
-        alt.Chart(table.head(MAX_ROWS))
+        dots
         .mark_circle(size=80)
         .encode(
             x="accounts:Q",
@@ -174,7 +176,9 @@ def owner_funnel_chart(
                      alt.Tooltip("flag:N", title="Against the limits")],
         )
     )
-    return alt.layer(lines, points, title=title)
+    names = point_labels(dots, table.head(MAX_ROWS).assign(owner=lambda t: t["owner"].astype(str)), "owner",
+                         "accounts:Q", "churn_share:Q", rank_by="accounts")
+    return alt.layer(lines, points, names, title=title)
 
 
 def owner_funnel_limits(limits: pd.DataFrame, points: int = 300) -> pd.DataFrame:

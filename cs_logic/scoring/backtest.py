@@ -189,6 +189,7 @@ class Suggestion:
     auc_current: float | None
     notes: tuple[str, ...]
     scorecard: Scorecard
+    flips: tuple[str, ...] = ()
 
 
 def _logistic_irls(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> np.ndarray:
@@ -219,11 +220,28 @@ def _to_hundred(raw: np.ndarray) -> np.ndarray:
     return np.round(w, 1)
 
 
-def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, seed: int = 0) -> Suggestion:
+def flipped(m: Measure) -> Measure:
+    """``m`` pointing the other way: linear ends swapped, percentile direction toggled, points 100 - p.
+
+    >>> flipped(Measure("t", 10, "linear", worst=0, best=5)).worst, flipped(Measure("p", 1, "points", points=(("a", 20.0),))).points
+    (5, (('a', 80.0),))
+    """
+    if m.method == "linear":
+        return replace(m, worst=m.best, best=m.worst)
+    if m.method == "points":
+        return replace(m, points=tuple((c, 100.0 - p) for c, p in m.points),
+                       missing_points=None if m.missing_points is None else 100.0 - m.missing_points)
+    return replace(m, higher_is_better=not m.higher_is_better)
+
+
+def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, seed: int = 0,
+                    flip: bool = False) -> Suggestion:
     """Weights proposed from a logistic regression of churn on the measures' points.
 
     Points are standardised; blanks are filled with the column mean (noted). A measure whose
-    points go with MORE churn gets weight 0 and a note. Weights are proportional to
+    points go with MORE churn gets weight 0 and a note, or with ``flip`` its direction turned round
+    (:func:`flipped`: its points become 100 - points, which turns the coefficient's sign) and weight
+    ``coefficient / sd``, named in ``flips`` so the proposal shows it before it is applied. Weights are proportional to
     ``-coefficient / sd`` so the suggested score ranks accounts like the model does. ``seed``
     fixes the random subsample used when there are more than 200,000 accounts.
 
@@ -247,6 +265,7 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
         elif data[m.points_column].isna().any():
             notes.append(f"{m.label or m.column}: {int(data[m.points_column].isna().sum())} blanks filled with the average points for the fit.")
     raw = np.zeros(len(cols))
+    flips: list[str] = []
     coefs = {col: 0.0 for col in cols}
     names = {m.points_column: m.label or m.column for m in sc.measures}
     fitted = bool(usable) and 0 < y.sum() < len(y)
@@ -255,8 +274,12 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
         beta = _logistic_irls(z, y)[1:]
         for col, b in zip(usable, beta):
             coefs[col] = float(b)
-            raw[cols.index(col)] = max(0.0, -b / sds[col])
-            if b > 0:
+            raw[cols.index(col)] = abs(b) / sds[col] if flip else max(0.0, -b / sds[col])
+            if b > 0 and flip:
+                flips.append(col.removeprefix("points_"))
+                notes.append(f"{names[col]}: its points went with MORE churn, so the proposal turns its direction "
+                             "round (shown in the table before you apply it).")
+            elif b > 0:
                 notes.append(f"{names[col]}: points work against churn; check the measure's direction.")
     else:
         notes.append("Churn is unknown or all one value for these accounts, so no weights can be suggested.")
@@ -266,7 +289,11 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
         if fitted:
             notes.append("No measure's points went with less churn; the current weights are kept.")
         weights = {m.column: m.weight for m in sc.measures}
+    if raw.sum() == 0:
+        flips = []
     suggested = _with_weights(sc, weights)
+    suggested = replace(suggested, measures=tuple(flipped(m) if m.points_column.removeprefix("points_") in flips
+                                                  else m for m in suggested.measures))
     return Suggestion(
         weights=tuple(weights.items()),
         coefficients=tuple((col.removeprefix("points_"), v) for col, v in coefs.items()),
@@ -276,6 +303,7 @@ def suggest_weights(points: pd.DataFrame, churned: pd.Series, sc: Scorecard, see
         auc_current=auc(health_scores(points, sc)["health_score"][c.notna()], c[c.notna()]),
         notes=tuple(notes),
         scorecard=suggested,
+        flips=tuple(flips),
     )
 
 
@@ -298,8 +326,20 @@ def blend_weights(current: Scorecard, suggested: Suggestion | Scorecard, alpha: 
     sug = {m.column: m.weight for m in target.measures}
     total_cur = float(current.weights.sum()) or 100.0
     total_sug = float(sum(sug.values())) or 1.0
-    blended = {
-        m.column: (1 - alpha) * m.weight + alpha * sug.get(m.column, 0.0) * total_cur / total_sug
-        for m in current.measures
-    }
-    return _with_weights(current, blended)
+    turned = {m.column: m for m in target.measures if m.column in _flipped_columns(current, target)}
+    out = []
+    for m in current.measures:
+        wanted = alpha * sug.get(m.column, 0.0) * total_cur / total_sug
+        if m.column in turned:
+            # A flipped measure weighs +w one way or -w the other: blend the signed weights, keep the side that wins.
+            signed = wanted - (1 - alpha) * m.weight
+            out.append(replace(turned[m.column], weight=signed) if signed > 0 else replace(m, weight=max(0.0, -signed)))
+        else:
+            out.append(replace(m, weight=(1 - alpha) * m.weight + wanted))
+    return replace(current, measures=tuple(out))
+
+
+def _flipped_columns(current: Scorecard, target: Scorecard) -> set[str]:
+    now = {m.column: m for m in current.measures}
+    return {m.column for m in target.measures if m.column in now and replace(m, weight=0) == replace(
+        flipped(now[m.column]), weight=0) and replace(m, weight=0) != replace(now[m.column], weight=0)}

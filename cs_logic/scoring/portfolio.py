@@ -719,6 +719,7 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
 
 
 def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed: int = 0) -> bt.Suggestion:
-    """``backtest.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``."""
+    """``backtest.suggest_weights`` on cached points, churn taken from the accounts as of ``as_of``; a measure
+    whose points went with more churn may come back turned round (``Suggestion.flips``), shown before Apply."""
     churned = churn_flags(frame, as_of)["churned"].reindex(points.frame.index)
-    return bt.suggest_weights(points.frame, churned, sc, seed=seed)
+    return bt.suggest_weights(points.frame, churned, sc, seed=seed, flip=True)

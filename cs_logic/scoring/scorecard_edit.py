@@ -109,27 +109,89 @@ def column_kinds(frame: pd.DataFrame) -> dict[str, str]:
     return {str(c): fields.get(str(c)) or infer_kind(frame[c]) for c in frame.columns}
 
 
-def new_measure(frame: pd.DataFrame, column: str, method: str, weight: float = 10.0) -> health.Measure:
-    """A measure for ``column`` to start editing: linear from the 10th to the 90th percentile, points 50 per
-    category (the 20 most common), percentile higher-is-better.
+def churn_direction(values: pd.Series, churned: pd.Series | None) -> tuple[bool | None, str]:
+    """Whether higher values went with staying, from the accounts whose churn is known, and why.
+
+    The mean rank of retained accounts' values against churned ones' (the Mann-Whitney view: the same
+    sign as the rank correlation of the value with staying, ties counting half). None when churn is
+    unknown, one side is empty, or the ranks are equal.
+
+    >>> churn_direction(pd.Series([5.0, 4, 1, 0]), pd.Series([True, True, False, False]))
+    (False, 'churned accounts had higher values (mean rank 3.5 vs 1.5 of 4)')
+    """
+    if churned is None:
+        return None, "no churn status in the data"
+    known = churned.reindex(values.index).astype("boolean")
+    x = pd.to_numeric(values, errors="coerce")
+    keep = known.notna() & x.notna()
+    x, flag = x[keep], known[keep].astype(bool)
+    if not flag.any() or flag.all():
+        return None, "no churned and retained accounts with a value to compare"
+    ranks = x.rank()
+    gone, kept = float(ranks[flag].mean()), float(ranks[~flag].mean())
+    if gone == kept:
+        return None, "churned and retained accounts had the same values on average"
+    words = "higher" if gone > kept else "lower"
+    return gone < kept, f"churned accounts had {words} values (mean rank {gone:g} vs {kept:g} of {len(x)})"
+
+
+def churn_share_points(values: pd.Series, churned: pd.Series | None, cats: list[str]) -> dict[str, float]:
+    """Points per category from its churn share: the lowest share gets 100, the highest 0, linear between.
+
+    A category with no known churn, or every category alike, gets 50.
+
+    >>> churn_share_points(pd.Series(["a", "a", "b", "b", "c"]), pd.Series([True, False, False, False, True]),
+    ...                    ["a", "b", "c"])
+    {'a': 50.0, 'b': 100.0, 'c': 0.0}
+    """
+    table = dict.fromkeys(cats, 50.0)
+    if churned is None:
+        return table
+    text = values.dropna().astype(str)
+    flag = churned.reindex(text.index).astype("boolean")
+    share = flag.groupby(text).mean().dropna()
+    share = share[share.index.isin(cats)]
+    if len(share) < 2 or share.max() == share.min():
+        return table
+    for cat, value in share.items():
+        table[str(cat)] = float(round(100 * (share.max() - value) / (share.max() - share.min())))
+    return table
+
+
+def new_measure(frame: pd.DataFrame, column: str, method: str, weight: float = 10.0,
+                churned: pd.Series | None = None) -> health.Measure:
+    """A measure for ``column`` to start editing, from the data.
+
+    Linear: from the 10th to the 90th percentile; percentile: by rank. Their direction comes from
+    ``churned`` (churn status per account, indexed like ``frame``) through :func:`churn_direction`, else
+    from KNOWN_DIRECTIONS, else higher is better. Points: the 20 most common categories, each scored by
+    its churn share (:func:`churn_share_points`), 50 each without churn. The churn status is today's, so a
+    measure that falls when an account leaves (usage) reads as "higher is better", as it should.
 
     Examples
     --------
     >>> new_measure(pd.DataFrame({"x": [0.0, 10.0]}), "x", "linear").best
     9.0
+    >>> m = new_measure(pd.DataFrame({"t": [5.0, 4, 1, 0]}), "t", "linear", churned=pd.Series([True, True, False, False]))
+    >>> m.worst, m.best
+    (4.7, 0.3)
     """
     values = frame[column] if column in frame.columns else pd.Series(dtype=float)
     if method == "points":
         cats = values.dropna().astype(str).value_counts().index[:20].tolist() or ["(none)"]
-        return health.Measure(column, weight, "points", points=tuple((c, 50.0) for c in sorted(cats)))
+        table = churn_share_points(values, churned, cats)
+        return health.Measure(column, weight, "points", points=tuple((c, table[c]) for c in sorted(cats)))
+    higher, _ = churn_direction(values, churned)
+    higher = KNOWN_DIRECTIONS.get(column, True) if higher is None else higher
     if method == "percentile":
-        return health.Measure(column, weight, "percentile")
+        return health.Measure(column, weight, "percentile", higher_is_better=higher)
     x = pd.to_numeric(values, errors="coerce").dropna().astype(float)
     lo, hi = (float(x.quantile(0.1)), float(x.quantile(0.9))) if len(x) else (0.0, 1.0)
     if lo == hi:
         lo, hi = (float(x.min()), float(x.max())) if len(x) else (0.0, 1.0)
     hi = hi if hi != lo else lo + 1.0
-    return health.Measure(column, weight, "linear", worst=round(lo, 4), best=round(hi, 4))
+    worst, best = (lo, hi) if higher else (hi, lo)
+    return health.Measure(column, weight, "linear", worst=round(worst, 4), best=round(best, 4))
 
 
 def describe_measure(m: health.Measure) -> str:
@@ -161,6 +223,9 @@ def weight_table(sc: Scorecard, proposal: Scorecard | None = None) -> pd.DataFra
         "weight_pct": 100.0 * sc.weights / total if total > 0 else np.nan,
     })
     if proposal is not None:
+        rules = {m.column: describe_measure(m) for m in proposal.measures}
+        out["proposed_rule"] = [("turned round: " + rules[m.column]) if rules.get(m.column, describe_measure(m))
+                                != describe_measure(m) else "same" for m in sc.measures]
         by_col = {m.column: m.weight for m in proposal.measures}
         proposed = np.array([by_col.get(m.column, 0.0) for m in sc.measures], dtype=float)
         out["proposed_weight"] = proposed
