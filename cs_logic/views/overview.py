@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +13,11 @@ import altair as alt
 import pandas as pd
 
 from cs_logic.core.settings import Settings
-from cs_logic.metrics import feedback, funnel, nps, retention, support
+from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
 from cs_logic.read.workspace import rows_with
 from cs_logic.scoring import health, portfolio
-from cs_logic.views.kpi import Kpi, kpi_table, new_kpi, sentence
+from cs_logic.views.kpi import Kpi, kpi_table, new_kpi, proportion_moe, sentence
 
 # METRICS.md's formulas, quoted: the report's appendix and the tiles' help text use these words.
 DEFINITIONS: dict[str, str] = {
@@ -62,113 +64,214 @@ def _split(frame: pd.DataFrame, col: str, as_of: dt.date) -> tuple[pd.DataFrame,
     return frame[(when >= start) & (when <= day)], frame[(when >= prev_start) & (when < start)]
 
 
-def _nps_kpi(surveys: pd.DataFrame, as_of: dt.date, settings: Settings) -> Kpi:
+@dataclass(frozen=True, eq=False)
+class Context:
+    """What every tile builder reads: the tables, the as-of day, the settings, the scores and the currency."""
+
+    tables: Mapping[str, pd.DataFrame]
+    as_of: dt.date
+    settings: Settings
+    scores: pd.DataFrame | None = None
+    currency: str | None = None
+
+    def tile(self, key: str, now: tuple[float | None, int | None], before: float | None = None,
+             **kwargs: Any) -> Kpi:
+        """A Kpi named, united, directed and targeted by the registry's entry ``key`` (targets.KPIS)."""
+        spec = targets.KPIS[key]
+        return new_kpi(spec.tile, spec.unit, now, before, lower=spec.lower_is_better,
+                       target=self.settings.target(key), key=key, currency=self.currency, **kwargs)
+
+    @functools.cached_property
+    def health(self) -> portfolio.Kpis | None:
+        """Accounts in the red and revenue at risk, over active accounts (None without an accounts table)."""
+        accounts = self.tables.get("accounts")
+        if accounts is None or "account_id" not in accounts.columns or not len(accounts):
+            return None
+        scored = scores_frame(self.scores) if self.scores is not None else portfolio.score_tables(
+            self.tables, self.as_of, settings_scorecard(self.settings)).scored
+        frame = _by_id(accounts)
+        revenue = portfolio.revenue_basis(frame, self.tables.get("subscriptions"), self.as_of)
+        return portfolio.kpis(scored[scored.index.isin(frame.index)], frame, self.as_of, revenue=revenue)
+
+
+def _nps_kpi(ctx: Context) -> Kpi | None:
+    surveys = ctx.tables.get("surveys")
+    if surveys is None or "nps" not in surveys.columns:
+        return None
     surveys = rows_with(surveys, "nps")
-    _, _, _, period, prev = _quarters(as_of)
+    _, _, _, period, prev = _quarters(ctx.as_of)
     if "date" not in surveys.columns:
         r = nps.nps(surveys["nps"])
-        return new_kpi("NPS", "pts", (r.nps, r.n), None, target=settings.target("nps"),
-                    note="All answers (the surveys have no date). " + DEFINITIONS["NPS"], period="all answers")
-    now, before = (nps.nps(f["nps"]) for f in _split(surveys, "date", as_of))
+        return ctx.tile("nps", (r.nps, r.n), None, period="all answers",
+                        note="All answers (the surveys have no date). " + DEFINITIONS["NPS"])
+    now, before = (nps.nps(f["nps"]) for f in _split(surveys, "date", ctx.as_of))
     small = f" Fewer than {nps.SMALL_SAMPLE} answers: read with care." if now.small_sample else ""
-    return new_kpi("NPS", "pts", (now.nps, now.n), before.nps, target=settings.target("nps"), period=period,
-                previous_period=prev, note=f"{period}: n = {now.n:,} valid answers; {prev}: n = {before.n:,}."
-                + small + " " + DEFINITIONS["NPS"])
+    # The trend's rule (nps.change_is_significant): |change| > 1.96 * sqrt(se1^2 + se2^2), never for a small period.
+    moe = None if now.small_sample or before.small_sample or now.se is None or before.se is None \
+        else nps.Z95 * math.sqrt(now.se ** 2 + before.se ** 2)
+    return ctx.tile("nps", (now.nps, now.n), before.nps, period=period, previous_period=prev,
+                    note=f"{period}: n = {now.n:,} valid answers; {prev}: n = {before.n:,}." + small + " "
+                    + DEFINITIONS["NPS"], moe=moe,
+                    moe_reason=f"a period has fewer than {nps.SMALL_SAMPLE} answers, so it is not called a change")
 
 
-def _csat_kpi(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings) -> Kpi | None:
+def _csat_kpi(ctx: Context) -> Kpi | None:
     for name, date_col in (("surveys", "date"), ("tickets", "created_at")):
-        frame = tables.get(name)
+        frame = ctx.tables.get(name)
         if frame is None or "csat" not in frame.columns or not frame["csat"].notna().any():
             continue
         frame = rows_with(frame, "csat")
-        _, _, _, period, prev = _quarters(as_of)
+        _, _, _, period, prev = _quarters(ctx.as_of)
         if date_col not in frame.columns:
             r = feedback.csat(frame["csat"])
-            return new_kpi("CSAT %", "%", (r.csat, r.n), None, target=settings.target("csat"), period="all answers",
-                        note=f"All {name} answers (no dates). " + DEFINITIONS["CSAT %"])
-        now, before = (feedback.csat(f["csat"]) for f in _split(frame, date_col, as_of))
-        return new_kpi("CSAT %", "%", (now.csat, now.n), before.csat, target=settings.target("csat"), period=period,
-                    previous_period=prev, note=f"From {name}. {period}: n = {now.n:,}; {prev}: n = {before.n:,}. "
-                    + DEFINITIONS["CSAT %"])
+            return ctx.tile("csat", (r.csat, r.n), None, period="all answers",
+                            note=f"All {name} answers (no dates). " + DEFINITIONS["CSAT %"])
+        now, before = (feedback.csat(f["csat"]) for f in _split(frame, date_col, ctx.as_of))
+        return ctx.tile("csat", (now.csat, now.n), before.csat, period=period, previous_period=prev,
+                        note=f"From {name}. {period}: n = {now.n:,}; {prev}: n = {before.n:,}. " + DEFINITIONS["CSAT %"],
+                        moe=proportion_moe(now.csat, now.n, before.csat, before.n))
     return None
 
 
-def _churn_kpis(accounts: pd.DataFrame, as_of: dt.date, settings: Settings) -> list[Kpi]:
-    if not ({"start_date", "end_date"} <= set(accounts.columns) and accounts["start_date"].notna().any()):
-        if "churned" not in accounts.columns:
-            return []
-        share = retention.churn_share(accounts.drop(columns="end_date", errors="ignore"))
-        value = None if share.value is None else 100 * share.value
-        return [new_kpi("Share of accounts churned", "%", (value, share.denominator), None, lower=True,
-                     period="all time", note="The export has a churn flag but no dates, so no rate per period: "
-                     "churned / all accounts.")]
-    out = []
-    for freq, name, col, lower, key in (("M", "Logo churn", "logo_churn_rate", True, "churn"),
-                                        ("Q", "Customer retention", "customer_retention_rate", False, "retention")):
-        table = retention.logo_churn(accounts, as_of, freq)
-        done = table[table["complete"].astype(bool) & (table["active_start"] > 0)]
-        if done.empty:
-            continue
-        last = done.iloc[-1]
-        before = done.iloc[-2] if len(done) > 1 else None
-        names = [_period_name(r["period"], freq) if r is not None else "" for r in (last, before)]
-        out.append(new_kpi(name, "%", (100 * float(last[col]), int(last["active_start"])),
-                        None if before is None else 100 * float(before[col]), lower=lower,
-                        target=settings.target(key), period=names[0], previous_period=names[1],
-                        note=f"{names[0]}: {int(last['churned']):,} of {int(last['active_start']):,} accounts active "
-                        f"at the start churned, {int(last['new']):,} joined. "
-                        + DEFINITIONS["Logo churn rate" if key == "churn" else "Customer retention rate"]))
-    return out
+def _dated(accounts: pd.DataFrame | None) -> bool:
+    return accounts is not None and {"start_date", "end_date"} <= set(accounts.columns) \
+        and bool(accounts["start_date"].notna().any())
+
+
+def _churn_share_kpi(ctx: Context) -> Kpi | None:
+    accounts = ctx.tables.get("accounts")
+    if accounts is None or _dated(accounts) or "churned" not in accounts.columns:
+        return None
+    share = retention.churn_share(accounts.drop(columns="end_date", errors="ignore"))
+    value = None if share.value is None else 100 * share.value
+    return ctx.tile("churn_share", (value, share.denominator), None, period="all time",
+                    note="The export has a churn flag but no dates, so no rate per period: churned / all accounts.")
+
+
+def _rate_kpi(ctx: Context, key: str, freq: str, col: str, definition: str) -> Kpi | None:
+    accounts = ctx.tables.get("accounts")
+    if not _dated(accounts):
+        return None
+    table = retention.logo_churn(accounts, ctx.as_of, freq)
+    done = table[table["complete"].astype(bool) & (table["active_start"] > 0)]
+    if done.empty:
+        return None
+    last = done.iloc[-1]
+    before = done.iloc[-2] if len(done) > 1 else None
+    names = [_period_name(r["period"], freq) if r is not None else "" for r in (last, before)]
+    now = 100 * float(last[col])
+    prev = None if before is None else 100 * float(before[col])
+    return ctx.tile(key, (now, int(last["active_start"])), prev, period=names[0], previous_period=names[1],
+                    note=f"{names[0]}: {int(last['churned']):,} of {int(last['active_start']):,} accounts active "
+                    f"at the start churned, {int(last['new']):,} joined. " + DEFINITIONS[definition],
+                    moe=proportion_moe(now, int(last["active_start"]), prev,
+                                       None if before is None else int(before["active_start"])))
+
+
+def _churn_kpi(ctx: Context) -> Kpi | None:
+    return _rate_kpi(ctx, "churn", "M", "logo_churn_rate", "Logo churn rate")
+
+
+def _retention_kpi(ctx: Context) -> Kpi | None:
+    return _rate_kpi(ctx, "retention", "Q", "customer_retention_rate", "Customer retention rate")
 
 
 def _period_name(start: pd.Timestamp, freq: str) -> str:
     return f"{start.year} Q{start.quarter}" if freq == "Q" else start.strftime("%b %Y")
 
 
-def _response_kpi(tickets: pd.DataFrame, as_of: dt.date) -> Kpi | None:
+def _response_kpi(ctx: Context) -> Kpi | None:
+    tickets = ctx.tables.get("tickets")
+    if tickets is None:
+        return None
     hours = support.ticket_durations(tickets).first_response_hours
     if hours.isna().all() or "created_at" not in tickets.columns:
         return None
-    _, _, _, period, prev = _quarters(as_of)
-    now, before = (hours.loc[f.index].dropna() for f in _split(tickets, "created_at", as_of))
+    _, _, _, period, prev = _quarters(ctx.as_of)
+    now, before = (hours.loc[f.index].dropna() for f in _split(tickets, "created_at", ctx.as_of))
     med = [float(h.median()) if len(h) else None for h in (now, before)]
-    return new_kpi("Median first response", "h", (med[0], len(now)), med[1], lower=True, period=period,
-                previous_period=prev, note=f"Tickets created in {period}: {len(now):,} with a first response; "
-                f"{prev}: {len(before):,}. " + DEFINITIONS["Median first response"])
+    return ctx.tile("first_response", (med[0], len(now)), med[1], period=period, previous_period=prev,
+                    note=f"Tickets created in {period}: {len(now):,} with a first response; {prev}: {len(before):,}. "
+                    + DEFINITIONS["Median first response"], moe_reason="no margin of error is computed for a median")
 
 
-def _win_kpi(deals: pd.DataFrame, as_of: dt.date) -> Kpi | None:
-    if "stage" not in deals.columns or "close_date" not in deals.columns:
+def _win_kpi(ctx: Context) -> Kpi | None:
+    deals = ctx.tables.get("deals")
+    if deals is None or "stage" not in deals.columns or "close_date" not in deals.columns:
         return None
     order = funnel.stage_order(deals)
-    _, _, _, period, prev = _quarters(as_of)
-    counts = [funnel.outcome_counts(f, order) for f in _split(deals, "close_date", as_of)]
-    rates = [funnel.win_rate(c) for c in counts]
-    closed = counts[0]["won"] + counts[0]["lost"]
-    return new_kpi("Win rate", "%", (None if rates[0] is None else 100 * rates[0], closed),
-                None if rates[1] is None else 100 * rates[1], period=period, previous_period=prev,
-                note=f"Deals closed in {period}: {closed:,}. " + DEFINITIONS["Win rate"])
+    _, _, _, period, prev = _quarters(ctx.as_of)
+    counts = [funnel.outcome_counts(f, order) for f in _split(deals, "close_date", ctx.as_of)]
+    rates = [None if r is None else 100 * r for r in (funnel.win_rate(c) for c in counts)]
+    closed = [c["won"] + c["lost"] for c in counts]
+    return ctx.tile("win_rate", (rates[0], closed[0]), rates[1], period=period, previous_period=prev,
+                    note=f"Deals closed in {period}: {closed[0]:,}. " + DEFINITIONS["Win rate"],
+                    moe=proportion_moe(rates[0], closed[0], rates[1], closed[1]))
 
 
-def _health_kpis(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date,
-                 subscriptions: pd.DataFrame | None = None) -> list[Kpi]:
-    """Accounts in the red and revenue at risk, over active accounts; unknown (with the reason) when
-    nothing is scored or no table has a revenue figure (revenue then comes from subscriptions' MRR)."""
-    frame = _by_id(accounts)
-    revenue = portfolio.revenue_basis(frame, subscriptions, as_of)
-    k = portfolio.kpis(scores[scores.index.isin(frame.index)], frame, as_of, revenue=revenue)
-    red = new_kpi("Accounts in the red", "accounts", (float(k.red) if k.scored else None, k.scored), None,
-                  lower=True, period=f"of {k.scored:,} active accounts scored", reason=k.red_reason,
-                  note=f"{k.red:,} of {k.scored:,} scored active accounts ("
-                  + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
-                  + DEFINITIONS["Health score"])
+def _red_kpi(ctx: Context) -> Kpi | None:
+    """Accounts in the red over active accounts; unknown (with the reason) when nothing is scored."""
+    k = ctx.health
+    if k is None:
+        return None
+    return ctx.tile("red_accounts", (float(k.red) if k.scored else None, k.scored), None,
+                    period=f"of {k.scored:,} active accounts scored", reason=k.red_reason,
+                    note=f"{k.red:,} of {k.scored:,} scored active accounts ("
+                    + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
+                    + DEFINITIONS["Health score"])
+
+
+def _risk_kpi(ctx: Context) -> Kpi | None:
+    """Revenue of the red active accounts; unknown when nothing is scored or no table has a revenue figure
+    (revenue then comes from subscriptions' MRR)."""
+    k = ctx.health
+    if k is None:
+        return None
     source = f" Revenue: {k.revenue_source}." if k.revenue_source else ""
-    risk = new_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
-                   period=f"revenue of the {k.red:,} red active accounts", reason=k.revenue_reason,
-                   note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."
-                   + source)
-    return [red, risk]
+    return ctx.tile("revenue_at_risk", (k.revenue_at_risk, k.revenue_n), None,
+                    period=f"revenue of the {k.red:,} red active accounts", reason=k.revenue_reason,
+                    note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."
+                    + source)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline tile: its registry entry (name, unit, tables, direction, target key) and its builder.
+
+    The builder returns None where the loaded tables cannot give this tile at all (no survey with an NPS
+    column); a tile the data could give but cannot compute is a Kpi with value None and the reason.
+    """
+
+    spec: targets.Kpi
+    build: Callable[[Context], Kpi | None]
+
+    @property
+    def name(self) -> str:
+        return self.spec.tile
+
+    @property
+    def unit(self) -> str:
+        return self.spec.unit
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.spec.tables
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.spec.lower_is_better
+
+    @property
+    def target_key(self) -> str:
+        return self.spec.name
+
+
+_BUILDERS: dict[str, Callable[[Context], Kpi | None]] = {
+    "nps": _nps_kpi, "csat": _csat_kpi, "churn": _churn_kpi, "churn_share": _churn_share_kpi,
+    "retention": _retention_kpi, "first_response": _response_kpi, "win_rate": _win_kpi,
+    "red_accounts": _red_kpi, "revenue_at_risk": _risk_kpi}
+# THE headline tiles, in order: the Overview, the report, the Targets page and the command line iterate this.
+TILES: tuple[Tile, ...] = tuple(Tile(spec, _BUILDERS[key]) for key, spec in targets.KPIS.items())
 
 
 def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -212,33 +315,21 @@ def scores_frame(scores: pd.DataFrame, bands: health.Bands | None = None) -> pd.
 
 
 def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
-             scores: pd.DataFrame | None = None) -> list[Kpi]:
-    """The headline KPI of every view the tables allow, each with its previous period and target gap.
+             scores: pd.DataFrame | None = None, currency: str | None = None) -> list[Kpi]:
+    """The headline KPI of every tile in :data:`TILES` the tables allow, each with its previous period,
+    the change's margin of error and the gap to its target (Settings.targets, keyed by the tile).
 
-    Order: NPS, CSAT %, logo churn, customer retention, median first response, win rate, accounts in
-    the red, revenue at risk. Without ``scores`` the accounts are scored here (``portfolio.score_tables``).
+    Order: NPS, CSAT %, logo churn (or the share churned), customer retention, median first response,
+    win rate, accounts in the red, revenue at risk. Without ``scores`` the accounts are scored here
+    (``portfolio.score_tables``). ``currency`` is shown beside money (None: none shown).
 
     >>> s = pd.DataFrame({"date": pd.to_datetime(["2024-04-02", "2024-01-05"]), "nps": [10, 7]})
     >>> k = headline({"surveys": s}, dt.date(2024, 4, 30), Settings())[0]
     >>> (k.value, k.previous, k.delta)
     (100.0, 0.0, 100.0)
     """
-    out: list[Kpi | None] = []
-    surveys, accounts = tables.get("surveys"), tables.get("accounts")
-    if surveys is not None and "nps" in surveys.columns:
-        out.append(_nps_kpi(surveys, as_of, settings))
-    out.append(_csat_kpi(tables, as_of, settings))
-    if accounts is not None:
-        out += _churn_kpis(accounts, as_of, settings)
-    if "tickets" in tables:
-        out.append(_response_kpi(tables["tickets"], as_of))
-    if "deals" in tables:
-        out.append(_win_kpi(tables["deals"], as_of))
-    if accounts is not None and "account_id" in accounts.columns and len(accounts):
-        scored = scores_frame(scores) if scores is not None else portfolio.score_tables(
-            tables, as_of, settings_scorecard(settings)).scored
-        out += _health_kpis(scored, accounts, as_of, tables.get("subscriptions"))
-    return [k for k in out if k is not None]
+    ctx = Context(tables, as_of, settings, scores, currency)
+    return [k for tile in TILES if any(t in tables for t in tile.needs) and (k := tile.build(ctx)) is not None]
 
 
 # ---------------------------------------------------------------- risks and themes
