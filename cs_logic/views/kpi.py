@@ -247,9 +247,34 @@ def sentence(k: Kpi) -> str:
     >>> sentence(new_kpi("NPS", "pts", (50.0, 2), 0.0, period="2024 Q2", previous_period="2024 Q1"))
     'NPS, 2024 Q2: +50.0 (n = 2); +50.0 pts vs 2024 Q1.'
     """
+    parts = [_first(k), _why(k), change_text(k), target_text(k)]
+    return "; ".join(p for p in parts if p) + "."
+
+
+def _first(k: Kpi) -> str:
     n = f" (n = {k.n:,})" if k.n is not None and k.unit not in ("accounts", "money") else ""
-    first = f"{k.name}: {fmt(k.value, k.unit)} ({k.period})" if k.unit in ("accounts", "money") \
-        else f"{k.name}, {k.period}: {fmt(k.value, k.unit)}{n}"
-    why = f"unknown: {k.reason}" if k.value is None and k.reason else ""
-    parts = [first, why, change_text(k), target_text(k)]
+    return f"{k.name}: {shown(k)} ({k.period})" if k.unit in ("accounts", "money") \
+        else f"{k.name}, {k.period}: {shown(k)}{n}"
+
+
+def _why(k: Kpi) -> str:
+    return f"unknown: {k.reason}" if k.value is None and k.reason else ""
+
+
+def summary_sentence(k: Kpi) -> str:
+    """The executive summary's line for a tile: its value, what changed and whether that is beyond the
+    margin of error, and where it stands against target (the numbers decide every word).
+
+    >>> summary_sentence(new_kpi("Logo churn", "%", (2.8, 435), 1.6, lower=True, target=2.0, period="Oct 2026",
+    ...                          previous_period="Sep 2026", moe=2.0))
+    'Logo churn, Oct 2026: 2.8% (n = 435); up 1.2 pts from 1.6% in Sep 2026, within the margin of error (±2.0 pts); behind target (2.0%) by 0.8 pts.'
+    """
+    state = status(k)
+    target = ""
+    if state is not None and k.gap is not None:
+        by = amount(abs(k.gap), k) if k.unit in ("money", "accounts") else f"{abs(k.gap):.1f}{UNITS[k.unit]}"
+        target = (f"on target ({fmt(k.target, k.unit, k.currency)})" if state == "on target"
+                  else f"{state} of target ({fmt(k.target, k.unit, k.currency)}) by {by}" if state == "ahead"
+                  else f"behind target ({fmt(k.target, k.unit, k.currency)}) by {by}")
+    parts = [_first(k), _why(k), change_words(k), target]
     return "; ".join(p for p in parts if p) + "."

@@ -15,9 +15,21 @@ import pandas as pd
 from cs_logic.core.settings import Settings
 from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
+from cs_logic.read.currency import Currency, currency_of
 from cs_logic.read.workspace import rows_with
 from cs_logic.scoring import health, portfolio
-from cs_logic.views.kpi import Kpi, kpi_table, new_kpi, proportion_moe, sentence
+from cs_logic.views.kpi import (
+    Kpi,
+    amount,
+    change_words,
+    fmt,
+    money,
+    new_kpi,
+    proportion_moe,
+    shown,
+    status,
+    summary_sentence,
+)
 
 # METRICS.md's formulas, quoted: the report's appendix and the tiles' help text use these words.
 DEFINITIONS: dict[str, str] = {
@@ -392,24 +404,28 @@ def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5) 
                          "example": [e[0] if len(e) else None for e in top["examples"]]}).reset_index(drop=True)
 
 
-# ---------------------------------------------------------------- charts, report, methodology
+# ---------------------------------------------------------------- charts, summary, report, methodology
 
 
-def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date,
-                    scores: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
-    """The charts the report embeds and the page offers as PNG/SVG, by title (those the data allows)."""
+def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scores: pd.DataFrame | None = None,
+                    trend: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
+    """The charts the report embeds and the page offers as PNG/SVG, by title (those the data allows).
+
+    ``trend`` is ``portfolio.health_over_time`` (the portfolio's health per month)."""
     from cs_logic.charts.feedback import distinctive_terms_chart
-    from cs_logic.charts.health import band_distribution_chart
+    from cs_logic.charts.health import band_distribution_chart, health_trend_chart
     from cs_logic.charts.loyalty import nps_trend_chart
 
     charts: dict[str, alt.TopLevelMixin] = {}
+    if trend is not None and (trend["accounts"] > 0).any():
+        charts["Health over time"] = health_trend_chart(trend)
     surveys = tables.get("surveys")
     if surveys is not None and {"nps", "date"} <= set(surveys.columns):
         dated = surveys[pd.to_datetime(surveys["date"]).dt.normalize() <= pd.Timestamp(as_of)]
         # Every quarter, as the Loyalty page draws it: small ones greyed and never flagged (nps.change_is_significant).
-        trend = nps.nps_trend(rows_with(dated, "nps"), freq="Q")
-        if len(trend):
-            charts["NPS by quarter"] = nps_trend_chart(trend, title="NPS by quarter (band: 95% interval; grey: "
+        trend_nps = nps.nps_trend(rows_with(dated, "nps"), freq="Q")
+        if len(trend_nps):
+            charts["NPS by quarter"] = nps_trend_chart(trend_nps, title="NPS by quarter (band: 95% interval; grey: "
                                                        f"under {nps.SMALL_SAMPLE} answers)")
         terms = theme_terms(surveys, as_of)
         if (terms["z"] > 0).any() and (terms["z"] < 0).any():
@@ -424,31 +440,129 @@ def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date,
     return charts
 
 
+def _risk_words(risks: pd.DataFrame, red: Kpi | None, risk: Kpi | None, currency: str | None) -> str | None:
+    if red is None:
+        return None
+    if red.value is None:
+        return f"Accounts at risk: unknown ({red.reason})."
+    held = "" if risk is None or risk.value is None else f", holding {money(risk.value, currency, False)} of revenue"
+    words = f"{red.value:,.0f} {red.period.removeprefix('of ')} are in the red{held}"
+    if len(risks):
+        names = []
+        for row in risks.head(3).to_dict("records"):
+            name = row.get("account_name") or row.get("account_id")
+            extra = [f"rep {row['owner']}" if pd.notna(row.get("owner")) else "",
+                     money(row["revenue"], currency, False) if pd.notna(row.get("revenue")) else "",
+                     f"score {row['health_score']:.0f}"]
+            names.append(f"{name} ({', '.join(e for e in extra if e)})")
+        words += "; the largest: " + "; ".join(names)
+    return words + "."
+
+
+def _trend_words(trend: pd.DataFrame | None) -> str | None:
+    known = None if trend is None else trend[trend["accounts"] > 0]
+    if known is None or len(known) < 2:
+        return None
+    first, last = known.iloc[0], known.iloc[-1]
+    return (f"Portfolio health: mean score {last['mean_score']:.1f} at the end of {last['month']:%b %Y} against "
+            f"{first['mean_score']:.1f} at the end of {first['month']:%b %Y}; the red share "
+            f"{100 * last['red_share']:.0f}% against {100 * first['red_share']:.0f}% (active accounts then).")
+
+
+def executive_summary(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
+                      trend: pd.DataFrame | None = None) -> list[str]:
+    """The report's summary in sentences, every word decided by the numbers: what moved beyond its margin
+    of error and what is behind target, one line per tile, who is at risk, what detractors say, the health trend.
+
+    >>> k = new_kpi("NPS", "pts", (40.0, 400), 30.0, period="Q2", previous_period="Q1", moe=6.5)
+    >>> executive_summary([k], pd.DataFrame(), pd.DataFrame())[0]
+    'Beyond the margin of error: NPS (up 10.0 pts). Behind target: none.'
+    """
+    beyond = [k for k in kpis if k.delta is not None and k.moe is not None and abs(k.delta) > k.moe]
+    behind = [k for k in kpis if status(k) == "behind"]
+    moved = ", ".join(f"{k.name} ({change_words(k).split(' from ')[0]})" for k in beyond)  # type: ignore[union-attr]
+    late = ", ".join(f"{k.name} ({shown(k)} against {fmt(k.target, k.unit, k.currency)})" for k in behind)
+    targets_set = any(k.target is not None for k in kpis)
+    lead = [f"Beyond the margin of error: {moved or 'no change'}."]
+    lead.append(f"Behind target: {late or 'none'}." if targets_set else "No targets are set (Targets page).")
+    out = [" ".join(lead)] if kpis else ["No figures: no data loaded."]
+    out += [summary_sentence(k) for k in kpis]
+    by_key = {k.key: k for k in kpis}
+    currency = next((k.currency for k in kpis if k.unit == "money"), None)
+    out.append(_risk_words(risks, by_key.get("red_accounts"), by_key.get("revenue_at_risk"), currency) or "")
+    if len(themes):
+        words = "; ".join(f"“{r['term']}” ({r['detractors_pct']:.0f}% of their comments, "
+                          f"{r['promoters_pct']:.0f}% of promoters')" for r in themes.head(3).to_dict("records"))
+        out.append(f"What detractors say that promoters do not: {words}.")
+    out.append(_trend_words(trend) or "")
+    return [line for line in out if line]
+
+
+def _kpi_status_table(kpis: list[Kpi]) -> report.StatusTable:
+    """The headline table: every figure formatted as its tile shows it, the gap coloured by its status."""
+    frame = pd.DataFrame({
+        "KPI": [k.name for k in kpis], "Period": [k.period for k in kpis], "Value": [shown(k) for k in kpis],
+        "n": ["" if k.n is None or k.unit in ("accounts", "money") else f"{k.n:,}" for k in kpis],
+        "Previous": [fmt(k.previous, k.unit, k.currency) for k in kpis],
+        "Change": [amount(k.delta, k, signed=True) for k in kpis],
+        "±95%": ["–" if k.moe is None else f"±{k.moe:.1f}" for k in kpis],
+        "Target": [fmt(k.target, k.unit, k.currency) for k in kpis],
+        "Gap to target": [amount(k.gap, k, signed=True) for k in kpis]})
+    return report.StatusTable(frame, [status(k) for k in kpis],
+                              numeric=("Value", "n", "Previous", "Change", "±95%", "Target", "Gap to target"),
+                              values={"Value": [k.value for k in kpis], "Target": [k.target for k in kpis],
+                                      "Gap to target": [k.gap for k in kpis]}, css_class="kpis")
+
+
+def _shown_risks(risks: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    out = risks.copy()
+    if "revenue" in out.columns:
+        out["revenue"] = [money(v, currency, False) for v in out["revenue"]]
+    if "health_score" in out.columns:
+        out["health_score"] = [f"{v:.1f}" for v in out["health_score"]]
+    return out.rename(columns=LABELS)
+
+
+def _shown_themes(themes: pd.DataFrame) -> pd.DataFrame:
+    out = themes.drop(columns=["z"], errors="ignore").copy()
+    for col in ("detractors_pct", "promoters_pct"):
+        out[col] = [f"{v:.0f}%" for v in out[col]]
+    out["example"] = [e if not isinstance(e, str) or len(e) <= 140 else e[:139] + "…" for e in out["example"]]
+    return out.rename(columns=LABELS)
+
+
 def report_sections(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
-                    charts: Mapping[str, alt.TopLevelMixin]) -> list[report.Section]:
-    """The report's sections: headline figures, NPS trend, top risks, top themes (each where there is data).
+                    charts: Mapping[str, alt.TopLevelMixin], trend: pd.DataFrame | None = None) -> list[report.Section]:
+    """The report's sections: summary, headline figures (with target, gap and status), health over time,
+    top risks, NPS by quarter and what detractors say (each where there is data).
 
     >>> [s.heading for s in report_sections([], pd.DataFrame(), pd.DataFrame(), {})]
-    ['Headline figures']
+    ['Summary']
     """
-    sections = [report.Section("Headline figures", [sentence(k) for k in kpis] or ["No figures: no data loaded."],
-                               tables=[kpi_table(kpis).drop(columns="shown").rename(columns=LABELS)] if kpis else [])]
-    if "NPS by quarter" in charts:
-        sections.append(report.Section("NPS by quarter", [DEFINITIONS["NPS"] + f" Quarters with fewer than "
-                                       f"{nps.SMALL_SAMPLE} answers are drawn grey and never marked as a significant "
-                                       "change (the app's Loyalty page uses the same rule)."],
-                                       charts=[charts["NPS by quarter"]]))
-    if len(risks) or "Health bands" in charts:
+    currency = next((k.currency for k in kpis if k.unit == "money"), None)
+    sections = [report.Section("Summary", bullets=executive_summary(kpis, risks, themes, trend))]
+    if kpis:
         sections.append(report.Section(
-            "Top risks", ["Red accounts still active, largest revenue first, with their weakest measure. "
-                          + DEFINITIONS["Health score"]],
-            charts=[charts["Health bands"]] if "Health bands" in charts else [], tables=[risks.rename(columns=LABELS)]))
+            "Headline figures", status_tables=[_kpi_status_table(kpis)],
+            paragraphs=["Change: against the previous period; ±95%: the change's margin of error (a change larger "
+                        "than it is beyond chance). Status: green ahead of target, red behind, grey where no target "
+                        "is set. Unknown figures show – with the reason in the summary."]))
+    if len(risks) or "Health over time" in charts:
+        sections.append(report.Section(
+            "Health and top risks", ["Red accounts still active, largest revenue first, with their weakest measure. "
+                                     "The chart: each month's active accounts by band, and their mean score."],
+            charts=[charts["Health over time"]] if "Health over time" in charts else [],
+            tables=[_shown_risks(risks, currency)] if len(risks) else []))
+    if "NPS by quarter" in charts:
+        sections.append(report.Section("NPS by quarter", [f"Quarters with fewer than {nps.SMALL_SAMPLE} answers are "
+                                        "drawn grey and never marked as a significant change."],
+                                        charts=[charts["NPS by quarter"]]))
     if len(themes):
         sections.append(report.Section(
-            "Top themes", ["What detractors write about that promoters do not: share of each group's comments "
-                           "that mention the word. " + DEFINITIONS["Top themes"]],
+            "What detractors say", ["Words that set detractors' comments apart from promoters': the share of each "
+                                    "group's comments that mention the word."],
             charts=[charts["Detractor themes"]] if "Detractor themes" in charts else [],
-            tables=[themes.rename(columns=LABELS)]))
+            tables=[_shown_themes(themes)]))
     return sections
 
 
@@ -473,12 +587,31 @@ def methodology(settings: Settings, files_mappings: Iterable[tuple[str, str, Map
             "benchmarks": [{"kpi": k, "value": v, "source": s} for k, v, s in settings.benchmarks] or "none entered"}
 
 
+def _report_appendix(appendix: Mapping[str, Any]) -> dict[str, Any]:
+    """The appendix in words and small tables: the scorecard's measures as a table, not its JSON."""
+    out = dict(appendix)
+    card = out.get("scorecard")
+    if isinstance(card, Mapping) and isinstance(card.get("measures"), list):
+        total = sum(float(m.get("weight") or 0) for m in card["measures"]) or None
+        out["scorecard"] = pd.DataFrame([{
+            "Measure": m.get("column"), "Method": m.get("method"),
+            "Weight %": None if total is None else round(100 * float(m.get("weight") or 0) / total, 1),
+            "Range or points": (f"worst {m.get('worst'):g}, best {m.get('best'):g}" if m.get("method") == "linear"
+                                and m.get("worst") is not None and m.get("best") is not None
+                                else "; ".join(f"{k}: {v:g}" for k, v in (m.get("points") or {}).items()))}
+            for m in card["measures"]])
+        bands = card.get("bands") or {}
+        out["bands"] = f"{card.get('name', '')}: red below {bands.get('red_below')}, green from {bands.get('green_from')}"
+    return out
+
+
 def report_html(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
                 charts: Mapping[str, alt.TopLevelMixin], appendix: Mapping[str, Any], as_of: dt.date,
-                title: str = "Customer success overview") -> str:
+                title: str = "Customer success overview", trend: pd.DataFrame | None = None,
+                currency_note: str = "") -> str:
     """The whole self-contained report (``report.html_report``) with the definitions used."""
-    return report.html_report(title, report_sections(kpis, risks, themes, charts), appendix, DEFINITIONS,
-                              generated=f"As of {as_of.isoformat()}")
+    return report.html_report(title, report_sections(kpis, risks, themes, charts, trend), _report_appendix(appendix),
+                              DEFINITIONS, generated=f"As of {as_of.isoformat()}" + currency_note)
 
 
 @dataclass(frozen=True, eq=False)
@@ -492,33 +625,44 @@ class Overview:
     appendix: dict[str, Any]
     html: str
     scores_from: str
+    trend: pd.DataFrame | None = None
+    currency: Currency | None = None
 
 
 def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
           scored: portfolio.ScoredPortfolio | None = None,
-          files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = ()) -> Overview:
+          files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (), notes: Iterable[str] = (),
+          history: pd.DataFrame | None = None) -> Overview:
     """The overview of ``tables`` with THE scored portfolio (the app passes its session's, as of ``as_of``).
 
     Without ``scored`` (a report built outside the app) the accounts are scored here with the
-    settings' scorecard (``portfolio.score_tables``), else there are no health figures.
+    settings' scorecard (``portfolio.score_tables``), else there are no health figures. ``notes`` are the
+    readers' notes (a currency sign removed from the amounts names the currency); ``history`` the score
+    history (``portfolio.score_history``) when the caller has it, else it is computed here.
 
     >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
     accounts = tables.get("accounts")
     files_mappings = list(files_mappings)
+    mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
     if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
-        mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
         scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
     if scored is not None:
         scores, source = scored.scored, f"health scores from {scored.source}"
+        if history is None:
+            history = portfolio.history_of_tables(tables, as_of, scored.scorecard, dict(scored.measured.mapping))
+        trend = portfolio.health_over_time(history, scored.frame)
     else:
-        scores, source = None, "no accounts table, so no health scores"
-    kpis = headline(tables, as_of, settings, scores)
+        scores, source, trend = None, "no accounts table, so no health scores", None
+    currency = currency_of(settings.currency, tables, files_mappings, notes)
+    kpis = headline(tables, as_of, settings, scores, currency.code)
     risks = top_risks(scores, accounts, as_of) if scores is not None and accounts is not None else pd.DataFrame()
     surveys = tables.get("surveys")
     themes = top_themes(surveys, as_of) if surveys is not None else pd.DataFrame()
-    charts = overview_charts(tables, as_of, scores)
+    charts = overview_charts(tables, as_of, scores, trend)
     appendix = methodology(settings, files_mappings, None if scored is None else scored.scorecard)
     appendix["health scores"] = source
-    html = report_html(kpis, risks, themes, charts, appendix, as_of)
-    return Overview(kpis, risks, themes, charts, appendix, html, source)
+    appendix["currency"] = f"{currency.code} (from {currency.source})" if currency.code else currency.source
+    html = report_html(kpis, risks, themes, charts, appendix, as_of, trend=trend,
+                       currency_note=f" · amounts in {currency.code}" if currency.code else "")
+    return Overview(kpis, risks, themes, charts, appendix, html, source, trend, currency)
