@@ -61,6 +61,10 @@ bands_chart, histogram = memo("suc_charts", SCORE_KEY, lambda: (charts.band_dist
 left.altair_chart(bands_chart, width="stretch")
 right.altair_chart(histogram, width="stretch")
 st.caption("Active accounts only: accounts churned by the as-of date are lost, not at risk.")
+history = memo("history", SCORE_KEY, lambda: pf.score_history(store.con, set(store.tables), store.frame("accounts"),
+                                                               sc, as_of, resolve))
+trend = memo("suc_trend", SCORE_KEY, lambda: charts.health_trend_chart(pf.health_over_time(history, frame)))
+st.altair_chart(trend, width="stretch")
 
 # ---------------------------------------------------------------------------------------------- at risk
 st.header("Accounts at risk")
@@ -111,10 +115,7 @@ if account is not None:
     right.altair_chart(charts.contributions_chart(parts), width="stretch")
     st.caption("Weight % is the measure's share of the weights of the measures this account has; the "
                "contributions add up to its score.")
-    if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
-                 key="suc_history"):
-        history = memo("history", SCORE_KEY, lambda: pf.score_history(
-            store.con, set(store.tables), store.frame("accounts"), sc, as_of, resolve))
+    if st.toggle("Show its score month by month (the last 12 months)", key="suc_history"):
         st.altair_chart(charts.score_history_chart(history, account), width="stretch")
 
 # ------------------------------------------------------------------------------------------------ backtest

@@ -476,7 +476,7 @@ def executive_summary(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame
 
     >>> k = new_kpi("NPS", "pts", (40.0, 400), 30.0, period="Q2", previous_period="Q1", moe=6.5)
     >>> executive_summary([k], pd.DataFrame(), pd.DataFrame())[0]
-    'Beyond the margin of error: NPS (up 10.0 pts). Behind target: none.'
+    'Beyond the margin of error: NPS (up 10.0 pts). No targets are set (Targets page).'
     """
     beyond = [k for k in kpis if k.delta is not None and k.moe is not None and abs(k.delta) > k.moe]
     behind = [k for k in kpis if status(k) == "behind"]
