@@ -146,7 +146,7 @@ def rep_portfolio_scatter(
 
 def health_trend_chart(trend: pd.DataFrame,
                        title: str = "Portfolio health by month (bars: % of active accounts per band; line: mean score)"
-                       ) -> alt.LayerChart:
+                       ) -> alt.LayerChart | alt.FacetChart:
     """Band shares per month as stacked bars (0-100%) with the mean score drawn over them on the same 0-100 scale.
 
     ``trend`` is ``portfolio.health_over_time``; months with no scored active account are left out.

@@ -90,7 +90,8 @@ def status_table_html(t: StatusTable) -> str:
         for col, value in zip(t.frame.columns, record, strict=True):
             text = html.escape("" if value is None else str(value))
             raw = t.values.get(col)
-            data = "" if raw is None or raw[i] is None else f' data-value="{float(raw[i])!r}"'
+            number = None if raw is None else raw[i]
+            data = "" if number is None else f' data-value="{float(number)!r}"'
             cells.append(f'<td class="num"{data}>{text}</td>' if col in t.numeric else f'<td dir="auto"{data}>{text}</td>')
         state = t.status[i]
         css = "no-target" if state is None else state.replace(" ", "-")

@@ -18,7 +18,7 @@ import pandas as pd
 ISO_CODES = frozenset(
     "USD EUR GBP JPY CNY INR BRL CAD AUD NZD CHF SEK NOK DKK PLN CZK HUF RON TRY RUB UAH ZAR MXN ARS CLP COP "
     "PEN IRR AED SAR QAR KWD EGP ILS SGD HKD TWD KRW THB MYR IDR PHP VND NGN KES PKR BDT".split())
-_CURRENCY_HEADER = re.compile(r"^(currency|currency code|curr|ccy|moeda|devise|währung|moneda|valuta)$", re.I)
+_CURRENCY_HEADER = re.compile(r"^(currency|currency code|curr|ccy|moeda|devise|währung|moneda|valuta)$", re.IGNORECASE)
 _SIGN_NOTE = re.compile(r"currency signs removed \((?!mixed)([^)]+)\)")
 MONEY_FIELDS = ("revenue", "mrr", "arr", "amount")
 MONEY_TABLES = ("accounts", "subscriptions", "orders", "deals")

@@ -544,23 +544,23 @@ def report_sections(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
     if kpis:
         sections.append(report.Section(
             "Headline figures", status_tables=[_kpi_status_table(kpis)],
-            paragraphs=["Change: against the previous period; ±95%: the change's margin of error (a change larger "
+            paragraphs=[("Change: against the previous period; ±95%: the change's margin of error (a change larger "
                         "than it is beyond chance). Status: green ahead of target, red behind, grey where no target "
-                        "is set. Unknown figures show – with the reason in the summary."]))
+                        "is set. Unknown figures show – with the reason in the summary.")]))
     if len(risks) or "Health over time" in charts:
         sections.append(report.Section(
-            "Health and top risks", ["Red accounts still active, largest revenue first, with their weakest measure. "
-                                     "The chart: each month's active accounts by band, and their mean score."],
+            "Health and top risks", [("Red accounts still active, largest revenue first, with their weakest measure. "
+                                     "The chart: each month's active accounts by band, and their mean score.")],
             charts=[charts["Health over time"]] if "Health over time" in charts else [],
             tables=[_shown_risks(risks, currency)] if len(risks) else []))
     if "NPS by quarter" in charts:
-        sections.append(report.Section("NPS by quarter", [f"Quarters with fewer than {nps.SMALL_SAMPLE} answers are "
-                                        "drawn grey and never marked as a significant change."],
+        sections.append(report.Section("NPS by quarter", [(f"Quarters with fewer than {nps.SMALL_SAMPLE} answers are "
+                                        "drawn grey and never marked as a significant change.")],
                                         charts=[charts["NPS by quarter"]]))
     if len(themes):
         sections.append(report.Section(
-            "What detractors say", ["Words that set detractors' comments apart from promoters': the share of each "
-                                    "group's comments that mention the word."],
+            "What detractors say", [("Words that set detractors' comments apart from promoters': the share of each "
+                                    "group's comments that mention the word.")],
             charts=[charts["Detractor themes"]] if "Detractor themes" in charts else [],
             tables=[_shown_themes(themes)]))
     return sections
