@@ -516,6 +516,8 @@ class Bench:
             "feedback.faq_chart": lambda: fb("faq_chart")(m("faq").faq_candidates(
                 t["tickets"]["subject"], t["tickets"]["created_at"], questions_only=False, as_of=as_of)),
             "health.score_history_chart": lambda: h("score_history_chart")(self.history(), str(scores.index[0])),
+            "health.health_trend_chart": lambda: h("health_trend_chart")(m("portfolio").health_over_time(
+                self.history(), with_scores())),
             "explore.group_chart": lambda: importlib.import_module("cs_logic.charts.explore").group_chart(
                 m("explore").group_summary(self.store.con, "usage", ["account_id"], "sum", "events"), ["account_id"]),
         }

@@ -4,6 +4,7 @@
     python -m cs_logic summary FILE... [--settings FILE.json] [--as-of DATE] --json
     python -m cs_logic score ACCOUNTS_FILE [OTHER_FILES...] --scorecard FILE.json [--settings FILE.json]
                              [--as-of DATE] -o OUT.csv [--json]
+    python -m cs_logic report FILE... [--settings FILE.json] [--as-of DATE] -o REPORT.html
 
 Exit code 0 when the command worked; 2 with a one-line reason on stderr when it could not.
 ``--json`` prints full precision (rounding is for display) and ``null`` for a figure the data cannot
@@ -182,6 +183,32 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_html(files: list[LoadedFile], settings: Settings, as_of: dt.date | None) -> str:
+    """The Overview's report for loaded files: the same ``overview.build`` the page's download uses, with
+    the same settings, as-of date (the latest date in the data unless given) and column mappings."""
+    from cs_logic.views import overview
+
+    tables, _ = combine(files)
+    day = as_of_date(tables, as_of)
+    if day.value is None:
+        raise CliError(str(day.reason))
+    notes = [n for f in files for n in (f.prepared.notes if f.prepared else ())]
+    view = overview.build(tables, day.value, settings, files_mappings=[(f.name, f.table, dict(f.mapping))
+                                                                      for f in files], notes=notes)
+    return view.html
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    settings, as_of = _settings(args.settings), _as_of(args.as_of)
+    files = [_load(p, settings, as_of=as_of) for p in args.files]
+    text = report_html(files, settings, as_of)
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.output}: {exc.strerror}") from exc
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cs_logic", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -206,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_score)
+    p = sub.add_parser("report", help="write the Overview's HTML report (self-contained, printable)")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--settings")
+    p.add_argument("--as-of")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -28,13 +28,15 @@ settings = st.session_state["settings"]
 # THE scored portfolio as of the chosen day, the same one the Success page shows (none without accounts).
 scored = scored_portfolio(store, as_of) if "account_id" in store.columns("accounts") else None
 files = [(f.name, f.table, dict(f.mapping)) for f in st.session_state["files"]]
+notes = [n for f in st.session_state["files"] for n in (f.prepared.notes if f.prepared else ())]
 with st.spinner("Computing the overview…"):
     view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
-                lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files))
+                lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files,
+                                 notes))
 
 for start in range(0, len(view.kpis), 4):
     for column, k in zip(st.columns(4), view.kpis[start:start + 4]):
-        column.metric(k.name, kpi.fmt(k.value, k.unit), delta=kpi.change_text(k), delta_color=kpi.delta_color(k),
+        column.metric(k.name, kpi.shown(k), delta=kpi.change_text(k), delta_color=kpi.delta_color(k),
                       help=k.note, border=True)
         column.caption(kpi.caption(k))
 
@@ -67,7 +69,7 @@ with right:
 with st.expander("Export: report, charts and tables"):
     st.download_button("Download the report (HTML)", view.html, file_name=f"overview_{as_of}.html", mime="text/html",
                        key="ov_report", type="primary", on_click="ignore",
-                       help="One file: charts drawn in, opens offline, prints landscape; methodology at the end.")
+                       help="One file: a summary, charts drawn in, opens offline, prints on A4 or Letter; definitions at the end.")
     for name, chart in view.charts.items():
         slug = name.lower().replace(" ", "_")
         c1, c2, c3 = st.columns([2, 1, 1])

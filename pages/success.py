@@ -14,12 +14,12 @@ from pages.common import (
     ONE_DECIMAL,
     SHARE,
     data_key,
+    download_row,
     init_state,
     memo,
     require_data,
     scored_portfolio,
     show_table,
-    table_downloads,
 )
 
 init_state()
@@ -35,10 +35,7 @@ SCORE_KEY = (DATA_KEY, health.dump_scorecard(sc))  # what the results below use:
 
 st.caption(f"Scorecard: **{pf.md_escape(sc.name)}**" + (" — a starting point built from your columns; adjust it on the Scorecard "
            "page." if port.source == pf.STARTING_SOURCE else "") + f" Measures as of {as_of:%d %b %Y} (the latest date in the data).")
-st.caption("How the score works: each measure becomes 0-100 points; the score is the weighted mean of the points. "
-           "A measure with no value for an account is left out and the other weights renormalised. Bands: "
-           f"red below {sc.bands.red_below:g}, yellow from {sc.bands.red_below:g} to below {sc.bands.green_from:g}, "
-           f"green from {sc.bands.green_from:g}.")
+st.caption(health.how_it_works(sc.bands))
 if scored.attrs.get("reason"):
     st.warning(scored.attrs["reason"] + " Open the Scorecard page to change it.")
     st.stop()
@@ -63,7 +60,15 @@ c4.metric("Revenue at risk", fmt.money(k.revenue_at_risk), border=True,
              if k.revenue_at_risk is not None else f" Unknown: {k.revenue_reason}."))
 active = memo("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
     scored.index, fill_value=True).to_numpy(bool)])
-risk_tab, rep_tab, one_tab, predict_tab = st.tabs(["At risk", "By rep", "One account", "Does it predict churn?"])
+risk_tab, rep_tab, one_tab, time_tab, predict_tab = st.tabs(
+    ["At risk", "By rep", "One account", "Over time", "Does it predict churn?"])
+
+
+def history():
+    """Every account's score at each of the last 12 month ends (kept; the first time takes a few seconds)."""
+    return memo("history", SCORE_KEY, lambda: pf.score_history(store.con, set(store.tables), store.frame("accounts"),
+                                                               sc, as_of, resolve))
+
 
 with risk_tab:
     left, right = st.columns(2)
@@ -79,8 +84,7 @@ with risk_tab:
     show_table(table, {"account_id": "Account", "account_name": "Name", "revenue": MONEY, "health_score": ONE_DECIMAL})
     st.caption(f"{len(table):,} {band} accounts, lowest score first (click a header to sort). Weakest measure: the "
                "measure with the fewest points.")
-    d1, d2, _ = st.columns([1, 1, 4])
-    table_downloads(d1, d2, table, f"{band}_accounts", key="suc", sheet=f"{band} accounts")
+    download_row(table, f"{band}_accounts", key="suc", sheet=f"{band} accounts")
 
 with rep_tab:
     if "owner" not in frame.columns:
@@ -110,9 +114,14 @@ with one_tab:
                    "contributions add up to its score.")
         if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
                      key="suc_history"):
-            history = memo("history", SCORE_KEY, lambda: pf.score_history(
-                store.con, set(store.tables), store.frame("accounts"), sc, as_of, resolve))
-            st.altair_chart(charts.score_history_chart(history, account), width="stretch")
+            st.altair_chart(charts.score_history_chart(history(), account), width="stretch")
+
+with time_tab:
+    if st.toggle("Show the portfolio's health month by month (the last 12 months; a few seconds the first time)",
+                 key="suc_trend"):
+        st.altair_chart(memo("suc_trend", SCORE_KEY, lambda: charts.health_trend_chart(
+            pf.health_over_time(history(), frame))), width="stretch")
+        st.caption("Bars: share of each band among the accounts active at each month's end; line: their mean score.")
 
 with predict_tab:
     basis = memo("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),

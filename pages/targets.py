@@ -1,5 +1,7 @@
 """Targets: the manager's target per KPI and any benchmark figures, kept in the settings file."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -20,16 +22,22 @@ if current_store() is None:
         st.rerun()
 
 st.header("Targets")
-for kpi, spec in KPIS.items():
+UNIT_WORDS = {"pts": "NPS points", "%": "%", "h": "hours", "accounts": "accounts", "money": "amount"}
+for kpi, spec in KPIS.items():  # every headline tile of the Overview and the report, in their order
     settings = st.session_state["settings"]
-    unit = "NPS points" if spec.unit == "points" else "%"
     value = st.columns(2)[0].number_input(
-        f"{spec.label} ({unit}; {'higher' if spec.higher_is_better else 'lower'} is better)",
-        min_value=spec.lowest, max_value=spec.highest, value=settings.target(kpi), step=1.0, format="%.1f",
-        key=f"targets_{kpi}", placeholder="no target",
-        help=f"{spec.label}: {spec.definition}. Clear the box to remove the target.")
+        f"{spec.label} ({UNIT_WORDS[spec.unit]}; {'higher' if spec.higher_is_better else 'lower'} is better)",
+        min_value=spec.lowest, max_value=spec.highest, value=settings.target(kpi), step=1.0,
+        format="%.0f" if spec.unit in ("accounts", "money") else "%.1f", key=f"targets_{kpi}",
+        placeholder="no target", help=f"{spec.label}: {spec.definition}. Clear the box to remove the target.")
     if value != settings.target(kpi):
         st.session_state["settings"] = settings.with_target(kpi, value)
+currency = st.columns(2)[0].text_input(
+    "Currency of the amounts (e.g. EUR or €)", value=st.session_state["settings"].currency or "", max_chars=8,
+    key="targets_currency", help="Shown beside revenue. Leave blank to take it from the data (a currency column "
+    "or sign); with neither, amounts are shown without a currency.")
+if (currency.strip() or None) != st.session_state["settings"].currency:
+    st.session_state["settings"] = replace(st.session_state["settings"], currency=currency.strip() or None)
 
 st.header("Benchmarks")
 settings = st.session_state["settings"]

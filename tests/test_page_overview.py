@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +88,20 @@ def test_report_download_holds_html_with_inline_svg_and_no_script(loaded):
     button = next(b for b in at.get("download_button") if b.label.startswith("Download the report"))
     data = stored[button.proto.url.rsplit("/", 1)[-1].split(".")[0]].decode("utf-8")
     assert data.startswith("<!DOCTYPE html>") and "<svg" in data and "<script" not in data.casefold()
+
+
+def test_report_download_shows_the_numbers_the_tiles_show(loaded):
+    """Issue 17: every figure of the report's KPI table is the one on the page's tile, for the same data."""
+    at, stored = loaded
+    button = next(b for b in at.get("download_button") if b.label.startswith("Download the report"))
+    page = stored[button.proto.url.rsplit("/", 1)[-1].split(".")[0]].decode("utf-8")
+    table = page[page.index('<table class="kpis">'):]
+    table = table[:table.index("</table>")]
+    values = {}
+    for row in table.split("<tr>")[2:]:
+        cells = [html.unescape(c.split(">", 1)[1]) for c in row.split("</td>")[:-1]]
+        values[cells[0]] = cells[2]
+    assert values == {m.label: m.value for m in at.metric}
 
 
 def test_tables_and_charts_are_offered_for_download(loaded):

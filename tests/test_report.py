@@ -62,8 +62,9 @@ def test_report_methodology_lists_mapping_scorecard_and_definitions(report):
     assert "Win rate" in appendix and "won / (won + lost)" in appendix and "2017-12-31" in appendix
 
 
-def test_report_is_printable_in_landscape(report):
-    assert "@page" in report and "landscape" in report and "@media print" in report
+def test_report_is_printable_on_a4_or_letter(report):
+    """Issue 17: the report prints on the reader's paper, A4 or Letter (it was fixed to A4 landscape)."""
+    assert "@page" in report and "size: auto" in report and "@media print" in report
 
 
 def test_table_cells_escape_headers_and_format_numbers():

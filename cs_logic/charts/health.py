@@ -141,3 +141,40 @@ def rep_portfolio_scatter(
                  alt.Tooltip("red:Q", title="Red accounts"),
                  alt.Tooltip("revenue_at_risk:Q", title="Revenue at risk", format=",.0f")],
     ), point_labels(base, data, "rep", "accounts:Q", "mean_health:Q", rank_by="revenue_at_risk")])
+
+
+def health_trend_chart(trend: pd.DataFrame,
+                       title: str = "Portfolio health by month (bars: % of active accounts per band; line: mean score)"
+                       ) -> alt.LayerChart | alt.FacetChart:
+    """Band shares per month as stacked bars (0-100%) with the mean score drawn over them on the same 0-100 scale.
+
+    ``trend`` is ``portfolio.health_over_time``; months with no scored active account are left out.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"month": pd.to_datetime(["2024-01-31"]), "accounts": [2.0], "mean_score": [60.0],
+    ...                   "red_share": [0.5], "yellow_share": [0.0], "green_share": [0.5]})
+    >>> [layer["mark"]["type"] for layer in health_trend_chart(t).to_dict()["layer"]]
+    ['bar', 'line']
+    """
+    known = trend[trend["accounts"] > 0]
+    shares = known.melt(id_vars=["month", "accounts"], value_vars=[f"{b}_share" for b in BANDS],
+                        var_name="band", value_name="share")
+    shares["band"] = shares["band"].str.removesuffix("_share")
+    shares["percent"] = 100 * shares["share"].astype(float)
+    shares["order"] = shares["band"].map({b: i for i, b in enumerate(BANDS)})
+    month = alt.X("yearmonth(month):O", title="Month", axis=alt.Axis(format="%b %y", labelAngle=0))
+    bars = alt.Chart(shares).mark_bar(opacity=0.55).encode(
+        x=month, y=alt.Y("percent:Q", title="% of active accounts / mean score", stack="zero",
+                         scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("band:N", scale=_BAND_SCALE, title="Band", sort=list(BANDS)),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("yearmonth(month):O", title="Month"), alt.Tooltip("band:N", title="Band"),
+                 alt.Tooltip("percent:Q", title="% of active accounts", format=".1f"),
+                 alt.Tooltip("accounts:Q", title="Active accounts scored", format=",.0f")])
+    line = alt.Chart(known.assign(mean_score=known["mean_score"].astype(float))).mark_line(
+        color="#111111", point=alt.OverlayMarkDef(color="#111111"), strokeWidth=2).encode(
+        x=month, y=alt.Y("mean_score:Q", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("yearmonth(month):O", title="Month"),
+                 alt.Tooltip("mean_score:Q", title="Mean score", format=".1f")])
+    return alt.layer(bars, line, title=title)

@@ -9,7 +9,8 @@ from typing import Any
 from cs_logic.core.schema import TABLE_NAMES, UNKNOWN
 
 VERSION = 1
-TARGET_KPIS = ("nps", "churn", "retention", "csat")
+TARGET_KPIS = ("nps", "csat", "churn", "churn_share", "retention", "first_response", "win_rate", "red_accounts",
+               "revenue_at_risk")  # the headline tiles, in their order (cs_logic.metrics.targets.KPIS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Settings:
     targets: tuple[tuple[str, float], ...] = ()
     benchmarks: tuple[tuple[str, float, str], ...] = ()  # (kpi, value, source in words)
     extra: tuple[tuple[str, str], ...] = field(default=())  # other keys, kept as JSON text
+    # The currency amounts are in (an ISO code such as "EUR" or a symbol), when the manager states it; None:
+    # taken from the data (a currency column or sign) or else not shown. Never assumed to be dollars.
+    currency: str | None = None
 
     def mapping_for(self, file: str, columns: list[str] | tuple[str, ...]) -> FileMapping | None:
         """The remembered mapping for a file with these headers (same headers win over same name)."""
@@ -79,6 +83,8 @@ def dumps(settings: Settings) -> str:
         "targets": dict(settings.targets),
         "benchmarks": [{"kpi": k, "value": v, "source": s} for k, v, s in settings.benchmarks],
     }
+    if settings.currency:  # written only when set, so files saved before it existed read back the same
+        doc["currency"] = settings.currency
     for key, text in settings.extra:
         doc[key] = json.loads(text)
     return json.dumps(doc, indent=2, ensure_ascii=False)
@@ -112,6 +118,10 @@ def loads(text: str | bytes) -> Settings:
                            for b in doc.get("benchmarks") or [])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Targets or benchmarks in the settings file are not valid ({exc}).") from exc
-    known = {"version", "mappings", "scorecard", "targets", "benchmarks"}
+    currency = doc.get("currency")
+    if currency is not None and not (isinstance(currency, str) and 0 < len(currency.strip()) <= 8):
+        raise ValueError("The currency in the settings file must be a short text such as EUR or €.")
+    known = {"version", "mappings", "scorecard", "targets", "benchmarks", "currency"}
     extra = tuple((k, json.dumps(v)) for k, v in doc.items() if k not in known)
-    return Settings(tuple(mappings), json.dumps(scorecard) if scorecard else None, targets, benchmarks, extra)
+    return Settings(tuple(mappings), json.dumps(scorecard) if scorecard else None, targets, benchmarks, extra,
+                    currency.strip() if currency else None)

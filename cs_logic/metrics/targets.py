@@ -12,30 +12,57 @@ REFERENCE_TARGET = "target"
 
 @dataclass(frozen=True)
 class Kpi:
-    """A KPI a target can be set for: its name, its exact definition, unit and direction."""
+    """A headline KPI a target can be set for: its settings key, words, exact definition, unit and direction.
+
+    ``unit`` is "pts" (NPS points), "%" (0-100), "h" (hours), "accounts" (a count) or "money";
+    ``tile`` is the short name its tile shows; ``tables`` the loaded tables it is computed from (any one
+    of them is enough where there are several, as CSAT comes from surveys or tickets).
+    """
 
     name: str
     label: str
     definition: str
-    unit: str  # "points" (NPS) or "%"
+    unit: str
     lowest: float
     highest: float
     higher_is_better: bool
+    tile: str = ""
+    tables: tuple[str, ...] = ()
+
+    @property
+    def lower_is_better(self) -> bool:
+        return not self.higher_is_better
 
 
-# The definitions are fixed so that a target means the same thing on every page (METRICS.md).
-KPIS: dict[str, Kpi] = {
-    "nps": Kpi("nps", "NPS", "NPS = % promoters (9-10) - % detractors (0-6), all valid answers",
-               "points", -100.0, 100.0, True),
-    "churn": Kpi("churn", "Logo churn rate per month",
-                 "accounts that churned in the last complete month / accounts active at its start, in %",
-                 "%", 0.0, 100.0, False),
-    "retention": Kpi("retention", "Customer retention rate per quarter",
-                     "(accounts at the end of the last complete quarter - new accounts in it) / accounts "
-                     "at its start, in %", "%", 0.0, 100.0, True),
-    "csat": Kpi("csat", "CSAT %", "share of 1-5 answers that are 4 or 5, times 100 (survey answers)",
-                "%", 0.0, 100.0, True),
-}
+# Every headline tile, in the order the Overview and the report show them (issue 15: one registry that the
+# Overview, the report, the Targets page and the command line iterate). The definitions are fixed so that a
+# target means the same thing on every page (METRICS.md). The order is core.settings.TARGET_KPIS.
+_SPECS = (
+    Kpi("nps", "NPS", "NPS = % promoters (9-10) - % detractors (0-6), all valid answers",
+        "pts", -100.0, 100.0, True, "NPS", ("surveys",)),
+    Kpi("csat", "CSAT %", "share of 1-5 answers that are 4 or 5, times 100 (survey answers, else ticket ratings)",
+        "%", 0.0, 100.0, True, "CSAT %", ("surveys", "tickets")),
+    Kpi("churn", "Logo churn rate per month",
+        "accounts that churned in the last complete month / accounts active at its start, in %",
+        "%", 0.0, 100.0, False, "Logo churn", ("accounts",)),
+    Kpi("churn_share", "Share of accounts churned",
+        "churned accounts / all accounts, in %, where the export has a churn flag but no dates",
+        "%", 0.0, 100.0, False, "Share of accounts churned", ("accounts",)),
+    Kpi("retention", "Customer retention rate per quarter",
+        "(accounts at the end of the last complete quarter - new accounts in it) / accounts "
+        "at its start, in %", "%", 0.0, 100.0, True, "Customer retention", ("accounts",)),
+    Kpi("first_response", "Median first response time",
+        "median hours from ticket creation to first response, tickets created this quarter",
+        "h", 0.0, 100_000.0, False, "Median first response", ("tickets",)),
+    Kpi("win_rate", "Win rate", "won / (won + lost) deals closed this quarter, in %",
+        "%", 0.0, 100.0, True, "Win rate", ("deals",)),
+    Kpi("red_accounts", "Accounts in the red", "active accounts whose health score is in the red band",
+        "accounts", 0.0, 1e9, False, "Accounts in the red", ("accounts",)),
+    Kpi("revenue_at_risk", "Revenue at risk", "the revenue of active accounts in the red band",
+        "money", 0.0, 1e15, False, "Revenue at risk", ("accounts",)),
+)
+KPIS: dict[str, Kpi] = {k.name: k for k in _SPECS}
+SUFFIX = {"pts": " pts", "%": " pts", "h": " h", "accounts": "", "money": ""}
 
 
 @dataclass(frozen=True)
@@ -117,18 +144,34 @@ def delta_text(gap: Gap | None) -> str | None:
     if gap is None:
         return None
     what = "target" if gap.reference == REFERENCE_TARGET else "benchmark"
-    return f"{gap.difference:+.1f} pts vs {what} {format_value(gap.kpi, gap.reference_value)}"
+    return f"{_difference(gap)} vs {what} {format_value(gap.kpi, gap.reference_value)}"
+
+
+def _difference(gap: Gap) -> str:
+    unit = KPIS[gap.kpi].unit
+    if unit in ("accounts", "money"):
+        return f"{gap.difference:+,.0f}"
+    return f"{gap.difference:+.1f}{SUFFIX[unit]}"
 
 
 def format_value(kpi: str, value: float | None) -> str:
-    """A KPI value as a tile shows it: NPS signed with one decimal, the others as a percentage.
+    """A KPI value as a tile shows it: NPS signed with one decimal, rates as a percentage, hours, counts.
 
     >>> format_value("nps", 23.14), format_value("churn", 1.25), format_value("csat", None)
     ('+23.1', '1.2%', '–')
+    >>> format_value("first_response", 4.25), format_value("red_accounts", 1200.0)
+    ('4.2 h', '1,200')
     """
     if value is None:
         return "–"
-    return f"{value:+.1f}" if KPIS[kpi].unit == "points" else f"{value:.1f}%"
+    unit = KPIS[kpi].unit
+    if unit == "pts":
+        return f"{value:+.1f}"
+    if unit == "h":
+        return f"{value:.1f} h"
+    if unit in ("accounts", "money"):
+        return f"{value:,.0f}"
+    return f"{value:.1f}%"
 
 
 def gaps_frame_rows(kpi: str | None, value: float | None, settings: Settings) -> list[dict[str, Any]]:
@@ -144,7 +187,7 @@ def gaps_frame_rows(kpi: str | None, value: float | None, settings: Settings) ->
     gaps = ([target] if target else []) + gaps_to_benchmarks(kpi, value, settings)
     return [{"KPI": KPIS[kpi].label, "value": format_value(kpi, g.value),
              "compared with": "Target" if g.reference == REFERENCE_TARGET else f"Benchmark: {g.reference}",
-             "reference": format_value(kpi, g.reference_value), "gap": f"{g.difference:+.1f} pts",
+             "reference": format_value(kpi, g.reference_value), "gap": _difference(g),
              "status": "meets" if g.difference == 0 else "ahead" if g.meets else "behind"}
             for g in gaps]
 

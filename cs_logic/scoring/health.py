@@ -103,6 +103,18 @@ class Bands:
             )
 
 
+
+def how_it_works(bands: Bands) -> str:
+    """The score's rule in words, with these bands.
+
+    >>> how_it_works(Bands(50, 75))[-56:]
+    'red below 50, yellow from 50 to below 75, green from 75.'
+    """
+    return ("How the score works: each measure becomes 0-100 points; the score is the weighted mean of the points. "
+            "A measure with no value for an account is left out and the other weights renormalised. Bands: "
+            f"red below {bands.red_below:g}, yellow from {bands.red_below:g} to below {bands.green_from:g}, "
+            f"green from {bands.green_from:g}.")
+
 @dataclass(frozen=True)
 class Scorecard:
     """A named list of measures with band limits; hashable, so it can key a cache.

@@ -723,3 +723,52 @@ def suggest(points: Points, frame: pd.DataFrame, sc: Scorecard, as_of: Any, seed
     whose points went with more churn may come back turned round (``Suggestion.flips``), shown before Apply."""
     churned = churn_flags(frame, as_of)["churned"].reindex(points.frame.index)
     return bt.suggest_weights(points.frame, churned, sc, seed=seed, flip=True)
+
+
+HEALTH_TREND_COLUMNS = ("month", "accounts", "mean_score", "red_share", "yellow_share", "green_share")
+
+
+def health_over_time(history: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The portfolio's health per month: mean score and the share of each band, over the accounts active
+    at that month's end that have a score (METRICS.md: bands count active accounts only).
+
+    ``history`` is :func:`score_history` (account_id, month, health_score, health_band); ``frame`` the
+    accounts with their churn fields (the measure frame), from which each month's churn status is taken
+    (:func:`churn_status` at the month end). Where churn is a flag without a date the app cannot tell when
+    an account left, so a flagged account is left out of every month. A month with no scored active
+    account has no figures (a row of blanks with accounts = 0, never a mean of 0).
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"account_id": ["A", "B", "A", "B"], "month": pd.to_datetime(["2024-01-31"] * 2
+    ...     + ["2024-02-29"] * 2), "health_score": [40.0, 80.0, 60.0, 90.0],
+    ...     "health_band": ["red", "green", "yellow", "green"]})
+    >>> f = pd.DataFrame({"end_date": pd.to_datetime([None, "2024-02-10"])}, index=pd.Index(["A", "B"], name="account_id"))
+    >>> health_over_time(h, f)[["accounts", "mean_score", "red_share", "green_share"]].values.tolist()
+    [[2.0, 60.0, 0.5, 0.5], [1.0, 60.0, 0.0, 0.0]]
+    """
+    rows = []
+    for month, group in history.groupby("month", sort=True):
+        active = active_mask(frame, month).reindex(group["account_id"].astype(str).to_numpy(), fill_value=True)
+        scored = group[active.to_numpy(bool) & group["health_score"].notna().to_numpy()]
+        n = len(scored)
+        shares = scored["health_band"].value_counts().reindex(list(health.BANDS), fill_value=0) / n if n else None
+        rows.append({"month": month, "accounts": float(n),
+                     "mean_score": float(scored["health_score"].mean()) if n else None,
+                     **{f"{b}_share": None if shares is None else float(shares[b]) for b in health.BANDS}})
+    return pd.DataFrame(rows, columns=list(HEALTH_TREND_COLUMNS))
+
+
+def history_of_tables(tables: Mapping[str, pd.DataFrame], as_of: dt.date, sc: Scorecard,
+                      mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`score_history` of tables held outside a session (the report built alone, the command line),
+    in a private DuckDB closed before returning, as :func:`score_tables` does.
+
+    >>> # history_of_tables({"accounts": accounts, "usage": usage}, date(2026, 10, 31), scored.scorecard)
+    """
+    store = Store(memory_limit="1GB")
+    try:
+        store.load(dict(tables))
+        return score_history(store.con, set(tables), tables["accounts"], sc, as_of, resolver(dict(mapping or {})))
+    finally:
+        store.close()

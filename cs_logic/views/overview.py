@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,11 +13,23 @@ import altair as alt
 import pandas as pd
 
 from cs_logic.core.settings import Settings
-from cs_logic.metrics import feedback, funnel, nps, retention, support
+from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
+from cs_logic.read.currency import Currency, currency_of
 from cs_logic.read.workspace import rows_with
 from cs_logic.scoring import health, portfolio
-from cs_logic.views.kpi import Kpi, kpi_table, new_kpi, sentence
+from cs_logic.views.kpi import (
+    Kpi,
+    amount,
+    change_words,
+    fmt,
+    money,
+    new_kpi,
+    proportion_moe,
+    shown,
+    status,
+    summary_sentence,
+)
 
 # METRICS.md's formulas, quoted: the report's appendix and the tiles' help text use these words.
 DEFINITIONS: dict[str, str] = {
@@ -62,113 +76,214 @@ def _split(frame: pd.DataFrame, col: str, as_of: dt.date) -> tuple[pd.DataFrame,
     return frame[(when >= start) & (when <= day)], frame[(when >= prev_start) & (when < start)]
 
 
-def _nps_kpi(surveys: pd.DataFrame, as_of: dt.date, settings: Settings) -> Kpi:
+@dataclass(frozen=True, eq=False)
+class Context:
+    """What every tile builder reads: the tables, the as-of day, the settings, the scores and the currency."""
+
+    tables: Mapping[str, pd.DataFrame]
+    as_of: dt.date
+    settings: Settings
+    scores: pd.DataFrame | None = None
+    currency: str | None = None
+
+    def tile(self, key: str, now: tuple[float | None, int | None], before: float | None = None,
+             **kwargs: Any) -> Kpi:
+        """A Kpi named, united, directed and targeted by the registry's entry ``key`` (targets.KPIS)."""
+        spec = targets.KPIS[key]
+        return new_kpi(spec.tile, spec.unit, now, before, lower=spec.lower_is_better,
+                       target=self.settings.target(key), key=key, currency=self.currency, **kwargs)
+
+    @functools.cached_property
+    def health(self) -> portfolio.Kpis | None:
+        """Accounts in the red and revenue at risk, over active accounts (None without an accounts table)."""
+        accounts = self.tables.get("accounts")
+        if accounts is None or "account_id" not in accounts.columns or not len(accounts):
+            return None
+        scored = scores_frame(self.scores) if self.scores is not None else portfolio.score_tables(
+            self.tables, self.as_of, settings_scorecard(self.settings)).scored
+        frame = _by_id(accounts)
+        revenue = portfolio.revenue_basis(frame, self.tables.get("subscriptions"), self.as_of)
+        return portfolio.kpis(scored[scored.index.isin(frame.index)], frame, self.as_of, revenue=revenue)
+
+
+def _nps_kpi(ctx: Context) -> Kpi | None:
+    surveys = ctx.tables.get("surveys")
+    if surveys is None or "nps" not in surveys.columns:
+        return None
     surveys = rows_with(surveys, "nps")
-    _, _, _, period, prev = _quarters(as_of)
+    _, _, _, period, prev = _quarters(ctx.as_of)
     if "date" not in surveys.columns:
         r = nps.nps(surveys["nps"])
-        return new_kpi("NPS", "pts", (r.nps, r.n), None, target=settings.target("nps"),
-                    note="All answers (the surveys have no date). " + DEFINITIONS["NPS"], period="all answers")
-    now, before = (nps.nps(f["nps"]) for f in _split(surveys, "date", as_of))
+        return ctx.tile("nps", (r.nps, r.n), None, period="all answers",
+                        note="All answers (the surveys have no date). " + DEFINITIONS["NPS"])
+    now, before = (nps.nps(f["nps"]) for f in _split(surveys, "date", ctx.as_of))
     small = f" Fewer than {nps.SMALL_SAMPLE} answers: read with care." if now.small_sample else ""
-    return new_kpi("NPS", "pts", (now.nps, now.n), before.nps, target=settings.target("nps"), period=period,
-                previous_period=prev, note=f"{period}: n = {now.n:,} valid answers; {prev}: n = {before.n:,}."
-                + small + " " + DEFINITIONS["NPS"])
+    # The trend's rule (nps.change_is_significant): |change| > 1.96 * sqrt(se1^2 + se2^2), never for a small period.
+    moe = None if now.small_sample or before.small_sample or now.se is None or before.se is None \
+        else nps.Z95 * math.sqrt(now.se ** 2 + before.se ** 2)
+    return ctx.tile("nps", (now.nps, now.n), before.nps, period=period, previous_period=prev,
+                    note=f"{period}: n = {now.n:,} valid answers; {prev}: n = {before.n:,}." + small + " "
+                    + DEFINITIONS["NPS"], moe=moe,
+                    moe_reason=f"a period has fewer than {nps.SMALL_SAMPLE} answers, so it is not called a change")
 
 
-def _csat_kpi(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings) -> Kpi | None:
+def _csat_kpi(ctx: Context) -> Kpi | None:
     for name, date_col in (("surveys", "date"), ("tickets", "created_at")):
-        frame = tables.get(name)
+        frame = ctx.tables.get(name)
         if frame is None or "csat" not in frame.columns or not frame["csat"].notna().any():
             continue
         frame = rows_with(frame, "csat")
-        _, _, _, period, prev = _quarters(as_of)
+        _, _, _, period, prev = _quarters(ctx.as_of)
         if date_col not in frame.columns:
             r = feedback.csat(frame["csat"])
-            return new_kpi("CSAT %", "%", (r.csat, r.n), None, target=settings.target("csat"), period="all answers",
-                        note=f"All {name} answers (no dates). " + DEFINITIONS["CSAT %"])
-        now, before = (feedback.csat(f["csat"]) for f in _split(frame, date_col, as_of))
-        return new_kpi("CSAT %", "%", (now.csat, now.n), before.csat, target=settings.target("csat"), period=period,
-                    previous_period=prev, note=f"From {name}. {period}: n = {now.n:,}; {prev}: n = {before.n:,}. "
-                    + DEFINITIONS["CSAT %"])
+            return ctx.tile("csat", (r.csat, r.n), None, period="all answers",
+                            note=f"All {name} answers (no dates). " + DEFINITIONS["CSAT %"])
+        now, before = (feedback.csat(f["csat"]) for f in _split(frame, date_col, ctx.as_of))
+        return ctx.tile("csat", (now.csat, now.n), before.csat, period=period, previous_period=prev,
+                        note=f"From {name}. {period}: n = {now.n:,}; {prev}: n = {before.n:,}. " + DEFINITIONS["CSAT %"],
+                        moe=proportion_moe(now.csat, now.n, before.csat, before.n))
     return None
 
 
-def _churn_kpis(accounts: pd.DataFrame, as_of: dt.date, settings: Settings) -> list[Kpi]:
-    if not ({"start_date", "end_date"} <= set(accounts.columns) and accounts["start_date"].notna().any()):
-        if "churned" not in accounts.columns:
-            return []
-        share = retention.churn_share(accounts.drop(columns="end_date", errors="ignore"))
-        value = None if share.value is None else 100 * share.value
-        return [new_kpi("Share of accounts churned", "%", (value, share.denominator), None, lower=True,
-                     period="all time", note="The export has a churn flag but no dates, so no rate per period: "
-                     "churned / all accounts.")]
-    out = []
-    for freq, name, col, lower, key in (("M", "Logo churn", "logo_churn_rate", True, "churn"),
-                                        ("Q", "Customer retention", "customer_retention_rate", False, "retention")):
-        table = retention.logo_churn(accounts, as_of, freq)
-        done = table[table["complete"].astype(bool) & (table["active_start"] > 0)]
-        if done.empty:
-            continue
-        last = done.iloc[-1]
-        before = done.iloc[-2] if len(done) > 1 else None
-        names = [_period_name(r["period"], freq) if r is not None else "" for r in (last, before)]
-        out.append(new_kpi(name, "%", (100 * float(last[col]), int(last["active_start"])),
-                        None if before is None else 100 * float(before[col]), lower=lower,
-                        target=settings.target(key), period=names[0], previous_period=names[1],
-                        note=f"{names[0]}: {int(last['churned']):,} of {int(last['active_start']):,} accounts active "
-                        f"at the start churned, {int(last['new']):,} joined. "
-                        + DEFINITIONS["Logo churn rate" if key == "churn" else "Customer retention rate"]))
-    return out
+def _dated(accounts: pd.DataFrame | None) -> bool:
+    return accounts is not None and {"start_date", "end_date"} <= set(accounts.columns) \
+        and bool(accounts["start_date"].notna().any())
+
+
+def _churn_share_kpi(ctx: Context) -> Kpi | None:
+    accounts = ctx.tables.get("accounts")
+    if accounts is None or _dated(accounts) or "churned" not in accounts.columns:
+        return None
+    share = retention.churn_share(accounts.drop(columns="end_date", errors="ignore"))
+    value = None if share.value is None else 100 * share.value
+    return ctx.tile("churn_share", (value, share.denominator), None, period="all time",
+                    note="The export has a churn flag but no dates, so no rate per period: churned / all accounts.")
+
+
+def _rate_kpi(ctx: Context, key: str, freq: str, col: str, definition: str) -> Kpi | None:
+    accounts = ctx.tables.get("accounts")
+    if not _dated(accounts):
+        return None
+    table = retention.logo_churn(accounts, ctx.as_of, freq)
+    done = table[table["complete"].astype(bool) & (table["active_start"] > 0)]
+    if done.empty:
+        return None
+    last = done.iloc[-1]
+    before = done.iloc[-2] if len(done) > 1 else None
+    names = [_period_name(r["period"], freq) if r is not None else "" for r in (last, before)]
+    now = 100 * float(last[col])
+    prev = None if before is None else 100 * float(before[col])
+    return ctx.tile(key, (now, int(last["active_start"])), prev, period=names[0], previous_period=names[1],
+                    note=f"{names[0]}: {int(last['churned']):,} of {int(last['active_start']):,} accounts active "
+                    f"at the start churned, {int(last['new']):,} joined. " + DEFINITIONS[definition],
+                    moe=proportion_moe(now, int(last["active_start"]), prev,
+                                       None if before is None else int(before["active_start"])))
+
+
+def _churn_kpi(ctx: Context) -> Kpi | None:
+    return _rate_kpi(ctx, "churn", "M", "logo_churn_rate", "Logo churn rate")
+
+
+def _retention_kpi(ctx: Context) -> Kpi | None:
+    return _rate_kpi(ctx, "retention", "Q", "customer_retention_rate", "Customer retention rate")
 
 
 def _period_name(start: pd.Timestamp, freq: str) -> str:
     return f"{start.year} Q{start.quarter}" if freq == "Q" else start.strftime("%b %Y")
 
 
-def _response_kpi(tickets: pd.DataFrame, as_of: dt.date) -> Kpi | None:
+def _response_kpi(ctx: Context) -> Kpi | None:
+    tickets = ctx.tables.get("tickets")
+    if tickets is None:
+        return None
     hours = support.ticket_durations(tickets).first_response_hours
     if hours.isna().all() or "created_at" not in tickets.columns:
         return None
-    _, _, _, period, prev = _quarters(as_of)
-    now, before = (hours.loc[f.index].dropna() for f in _split(tickets, "created_at", as_of))
+    _, _, _, period, prev = _quarters(ctx.as_of)
+    now, before = (hours.loc[f.index].dropna() for f in _split(tickets, "created_at", ctx.as_of))
     med = [float(h.median()) if len(h) else None for h in (now, before)]
-    return new_kpi("Median first response", "h", (med[0], len(now)), med[1], lower=True, period=period,
-                previous_period=prev, note=f"Tickets created in {period}: {len(now):,} with a first response; "
-                f"{prev}: {len(before):,}. " + DEFINITIONS["Median first response"])
+    return ctx.tile("first_response", (med[0], len(now)), med[1], period=period, previous_period=prev,
+                    note=f"Tickets created in {period}: {len(now):,} with a first response; {prev}: {len(before):,}. "
+                    + DEFINITIONS["Median first response"], moe_reason="no margin of error is computed for a median")
 
 
-def _win_kpi(deals: pd.DataFrame, as_of: dt.date) -> Kpi | None:
-    if "stage" not in deals.columns or "close_date" not in deals.columns:
+def _win_kpi(ctx: Context) -> Kpi | None:
+    deals = ctx.tables.get("deals")
+    if deals is None or "stage" not in deals.columns or "close_date" not in deals.columns:
         return None
     order = funnel.stage_order(deals)
-    _, _, _, period, prev = _quarters(as_of)
-    counts = [funnel.outcome_counts(f, order) for f in _split(deals, "close_date", as_of)]
-    rates = [funnel.win_rate(c) for c in counts]
-    closed = counts[0]["won"] + counts[0]["lost"]
-    return new_kpi("Win rate", "%", (None if rates[0] is None else 100 * rates[0], closed),
-                None if rates[1] is None else 100 * rates[1], period=period, previous_period=prev,
-                note=f"Deals closed in {period}: {closed:,}. " + DEFINITIONS["Win rate"])
+    _, _, _, period, prev = _quarters(ctx.as_of)
+    counts = [funnel.outcome_counts(f, order) for f in _split(deals, "close_date", ctx.as_of)]
+    rates = [None if r is None else 100 * r for r in (funnel.win_rate(c) for c in counts)]
+    closed = [c["won"] + c["lost"] for c in counts]
+    return ctx.tile("win_rate", (rates[0], closed[0]), rates[1], period=period, previous_period=prev,
+                    note=f"Deals closed in {period}: {closed[0]:,}. " + DEFINITIONS["Win rate"],
+                    moe=proportion_moe(rates[0], closed[0], rates[1], closed[1]))
 
 
-def _health_kpis(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date,
-                 subscriptions: pd.DataFrame | None = None) -> list[Kpi]:
-    """Accounts in the red and revenue at risk, over active accounts; unknown (with the reason) when
-    nothing is scored or no table has a revenue figure (revenue then comes from subscriptions' MRR)."""
-    frame = _by_id(accounts)
-    revenue = portfolio.revenue_basis(frame, subscriptions, as_of)
-    k = portfolio.kpis(scores[scores.index.isin(frame.index)], frame, as_of, revenue=revenue)
-    red = new_kpi("Accounts in the red", "accounts", (float(k.red) if k.scored else None, k.scored), None,
-                  lower=True, period=f"of {k.scored:,} active accounts scored", reason=k.red_reason,
-                  note=f"{k.red:,} of {k.scored:,} scored active accounts ("
-                  + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
-                  + DEFINITIONS["Health score"])
+def _red_kpi(ctx: Context) -> Kpi | None:
+    """Accounts in the red over active accounts; unknown (with the reason) when nothing is scored."""
+    k = ctx.health
+    if k is None:
+        return None
+    return ctx.tile("red_accounts", (float(k.red) if k.scored else None, k.scored), None,
+                    period=f"of {k.scored:,} active accounts scored", reason=k.red_reason,
+                    note=f"{k.red:,} of {k.scored:,} scored active accounts ("
+                    + ("–" if k.red_share is None else f"{100 * k.red_share:.0f}%") + ") are red. "
+                    + DEFINITIONS["Health score"])
+
+
+def _risk_kpi(ctx: Context) -> Kpi | None:
+    """Revenue of the red active accounts; unknown when nothing is scored or no table has a revenue figure
+    (revenue then comes from subscriptions' MRR)."""
+    k = ctx.health
+    if k is None:
+        return None
     source = f" Revenue: {k.revenue_source}." if k.revenue_source else ""
-    risk = new_kpi("Revenue at risk", "money", (k.revenue_at_risk, k.revenue_n), None, lower=True,
-                   period=f"revenue of the {k.red:,} red active accounts", reason=k.revenue_reason,
-                   note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."
-                   + source)
-    return [red, risk]
+    return ctx.tile("revenue_at_risk", (k.revenue_at_risk, k.revenue_n), None,
+                    period=f"revenue of the {k.red:,} red active accounts", reason=k.revenue_reason,
+                    note=DEFINITIONS["Revenue at risk"] + f" {k.revenue_n:,} red accounts have a revenue figure."
+                    + source)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline tile: its registry entry (name, unit, tables, direction, target key) and its builder.
+
+    The builder returns None where the loaded tables cannot give this tile at all (no survey with an NPS
+    column); a tile the data could give but cannot compute is a Kpi with value None and the reason.
+    """
+
+    spec: targets.Kpi
+    build: Callable[[Context], Kpi | None]
+
+    @property
+    def name(self) -> str:
+        return self.spec.tile
+
+    @property
+    def unit(self) -> str:
+        return self.spec.unit
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.spec.tables
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.spec.lower_is_better
+
+    @property
+    def target_key(self) -> str:
+        return self.spec.name
+
+
+_BUILDERS: dict[str, Callable[[Context], Kpi | None]] = {
+    "nps": _nps_kpi, "csat": _csat_kpi, "churn": _churn_kpi, "churn_share": _churn_share_kpi,
+    "retention": _retention_kpi, "first_response": _response_kpi, "win_rate": _win_kpi,
+    "red_accounts": _red_kpi, "revenue_at_risk": _risk_kpi}
+# THE headline tiles, in order: the Overview, the report, the Targets page and the command line iterate this.
+TILES: tuple[Tile, ...] = tuple(Tile(spec, _BUILDERS[key]) for key, spec in targets.KPIS.items())
 
 
 def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -212,33 +327,21 @@ def scores_frame(scores: pd.DataFrame, bands: health.Bands | None = None) -> pd.
 
 
 def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
-             scores: pd.DataFrame | None = None) -> list[Kpi]:
-    """The headline KPI of every view the tables allow, each with its previous period and target gap.
+             scores: pd.DataFrame | None = None, currency: str | None = None) -> list[Kpi]:
+    """The headline KPI of every tile in :data:`TILES` the tables allow, each with its previous period,
+    the change's margin of error and the gap to its target (Settings.targets, keyed by the tile).
 
-    Order: NPS, CSAT %, logo churn, customer retention, median first response, win rate, accounts in
-    the red, revenue at risk. Without ``scores`` the accounts are scored here (``portfolio.score_tables``).
+    Order: NPS, CSAT %, logo churn (or the share churned), customer retention, median first response,
+    win rate, accounts in the red, revenue at risk. Without ``scores`` the accounts are scored here
+    (``portfolio.score_tables``). ``currency`` is shown beside money (None: none shown).
 
     >>> s = pd.DataFrame({"date": pd.to_datetime(["2024-04-02", "2024-01-05"]), "nps": [10, 7]})
     >>> k = headline({"surveys": s}, dt.date(2024, 4, 30), Settings())[0]
     >>> (k.value, k.previous, k.delta)
     (100.0, 0.0, 100.0)
     """
-    out: list[Kpi | None] = []
-    surveys, accounts = tables.get("surveys"), tables.get("accounts")
-    if surveys is not None and "nps" in surveys.columns:
-        out.append(_nps_kpi(surveys, as_of, settings))
-    out.append(_csat_kpi(tables, as_of, settings))
-    if accounts is not None:
-        out += _churn_kpis(accounts, as_of, settings)
-    if "tickets" in tables:
-        out.append(_response_kpi(tables["tickets"], as_of))
-    if "deals" in tables:
-        out.append(_win_kpi(tables["deals"], as_of))
-    if accounts is not None and "account_id" in accounts.columns and len(accounts):
-        scored = scores_frame(scores) if scores is not None else portfolio.score_tables(
-            tables, as_of, settings_scorecard(settings)).scored
-        out += _health_kpis(scored, accounts, as_of, tables.get("subscriptions"))
-    return [k for k in out if k is not None]
+    ctx = Context(tables, as_of, settings, scores, currency)
+    return [k for tile in TILES if any(t in tables for t in tile.needs) and (k := tile.build(ctx)) is not None]
 
 
 # ---------------------------------------------------------------- risks and themes
@@ -301,24 +404,28 @@ def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5) 
                          "example": [e[0] if len(e) else None for e in top["examples"]]}).reset_index(drop=True)
 
 
-# ---------------------------------------------------------------- charts, report, methodology
+# ---------------------------------------------------------------- charts, summary, report, methodology
 
 
-def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date,
-                    scores: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
-    """The charts the report embeds and the page offers as PNG/SVG, by title (those the data allows)."""
+def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scores: pd.DataFrame | None = None,
+                    trend: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
+    """The charts the report embeds and the page offers as PNG/SVG, by title (those the data allows).
+
+    ``trend`` is ``portfolio.health_over_time`` (the portfolio's health per month)."""
     from cs_logic.charts.feedback import distinctive_terms_chart
-    from cs_logic.charts.health import band_distribution_chart
+    from cs_logic.charts.health import band_distribution_chart, health_trend_chart
     from cs_logic.charts.loyalty import nps_trend_chart
 
     charts: dict[str, alt.TopLevelMixin] = {}
+    if trend is not None and (trend["accounts"] > 0).any():
+        charts["Health over time"] = health_trend_chart(trend)
     surveys = tables.get("surveys")
     if surveys is not None and {"nps", "date"} <= set(surveys.columns):
         dated = surveys[pd.to_datetime(surveys["date"]).dt.normalize() <= pd.Timestamp(as_of)]
         # Every quarter, as the Loyalty page draws it: small ones greyed and never flagged (nps.change_is_significant).
-        trend = nps.nps_trend(rows_with(dated, "nps"), freq="Q")
-        if len(trend):
-            charts["NPS by quarter"] = nps_trend_chart(trend, title="NPS by quarter (band: 95% interval; grey: "
+        trend_nps = nps.nps_trend(rows_with(dated, "nps"), freq="Q")
+        if len(trend_nps):
+            charts["NPS by quarter"] = nps_trend_chart(trend_nps, title="NPS by quarter (band: 95% interval; grey: "
                                                        f"under {nps.SMALL_SAMPLE} answers)")
         terms = theme_terms(surveys, as_of)
         if (terms["z"] > 0).any() and (terms["z"] < 0).any():
@@ -333,31 +440,129 @@ def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date,
     return charts
 
 
+def _risk_words(risks: pd.DataFrame, red: Kpi | None, risk: Kpi | None, currency: str | None) -> str | None:
+    if red is None:
+        return None
+    if red.value is None:
+        return f"Accounts at risk: unknown ({red.reason})."
+    held = "" if risk is None or risk.value is None else f", holding {money(risk.value, currency, False)} of revenue"
+    words = f"{red.value:,.0f} {red.period.removeprefix('of ')} are in the red{held}"
+    if len(risks):
+        names = []
+        for row in risks.head(3).to_dict("records"):
+            name = row.get("account_name") or row.get("account_id")
+            extra = [f"rep {row['owner']}" if pd.notna(row.get("owner")) else "",
+                     money(row["revenue"], currency, False) if pd.notna(row.get("revenue")) else "",
+                     f"score {row['health_score']:.0f}"]
+            names.append(f"{name} ({', '.join(e for e in extra if e)})")
+        words += "; the largest: " + "; ".join(names)
+    return words + "."
+
+
+def _trend_words(trend: pd.DataFrame | None) -> str | None:
+    known = None if trend is None else trend[trend["accounts"] > 0]
+    if known is None or len(known) < 2:
+        return None
+    first, last = known.iloc[0], known.iloc[-1]
+    return (f"Portfolio health: mean score {last['mean_score']:.1f} at the end of {last['month']:%b %Y} against "
+            f"{first['mean_score']:.1f} at the end of {first['month']:%b %Y}; the red share "
+            f"{100 * last['red_share']:.0f}% against {100 * first['red_share']:.0f}% (active accounts then).")
+
+
+def executive_summary(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
+                      trend: pd.DataFrame | None = None) -> list[str]:
+    """The report's summary in sentences, every word decided by the numbers: what moved beyond its margin
+    of error and what is behind target, one line per tile, who is at risk, what detractors say, the health trend.
+
+    >>> k = new_kpi("NPS", "pts", (40.0, 400), 30.0, period="Q2", previous_period="Q1", moe=6.5)
+    >>> executive_summary([k], pd.DataFrame(), pd.DataFrame())[0]
+    'Beyond the margin of error: NPS (up 10.0 pts). No targets are set (Targets page).'
+    """
+    beyond = [k for k in kpis if k.delta is not None and k.moe is not None and abs(k.delta) > k.moe]
+    behind = [k for k in kpis if status(k) == "behind"]
+    moved = ", ".join(f"{k.name} ({change_words(k).split(' from ')[0]})" for k in beyond)  # type: ignore[union-attr]
+    late = ", ".join(f"{k.name} ({shown(k)} against {fmt(k.target, k.unit, k.currency)})" for k in behind)
+    targets_set = any(k.target is not None for k in kpis)
+    lead = [f"Beyond the margin of error: {moved or 'no change'}."]
+    lead.append(f"Behind target: {late or 'none'}." if targets_set else "No targets are set (Targets page).")
+    out = [" ".join(lead)] if kpis else ["No figures: no data loaded."]
+    out += [summary_sentence(k) for k in kpis]
+    by_key = {k.key: k for k in kpis}
+    currency = next((k.currency for k in kpis if k.unit == "money"), None)
+    out.append(_risk_words(risks, by_key.get("red_accounts"), by_key.get("revenue_at_risk"), currency) or "")
+    if len(themes):
+        words = "; ".join(f"“{r['term']}” ({r['detractors_pct']:.0f}% of their comments, "
+                          f"{r['promoters_pct']:.0f}% of promoters')" for r in themes.head(3).to_dict("records"))
+        out.append(f"What detractors say that promoters do not: {words}.")
+    out.append(_trend_words(trend) or "")
+    return [line for line in out if line]
+
+
+def _kpi_status_table(kpis: list[Kpi]) -> report.StatusTable:
+    """The headline table: every figure formatted as its tile shows it, the gap coloured by its status."""
+    frame = pd.DataFrame({
+        "KPI": [k.name for k in kpis], "Period": [k.period for k in kpis], "Value": [shown(k) for k in kpis],
+        "n": ["" if k.n is None or k.unit in ("accounts", "money") else f"{k.n:,}" for k in kpis],
+        "Previous": [fmt(k.previous, k.unit, k.currency) for k in kpis],
+        "Change": [amount(k.delta, k, signed=True) for k in kpis],
+        "±95%": ["–" if k.moe is None else f"±{k.moe:.1f}" for k in kpis],
+        "Target": [fmt(k.target, k.unit, k.currency) for k in kpis],
+        "Gap to target": [amount(k.gap, k, signed=True) for k in kpis]})
+    return report.StatusTable(frame, [status(k) for k in kpis],
+                              numeric=("Value", "n", "Previous", "Change", "±95%", "Target", "Gap to target"),
+                              values={"Value": [k.value for k in kpis], "Target": [k.target for k in kpis],
+                                      "Gap to target": [k.gap for k in kpis]}, css_class="kpis")
+
+
+def _shown_risks(risks: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    out = risks.copy()
+    if "revenue" in out.columns:
+        out["revenue"] = [money(v, currency, False) for v in out["revenue"]]
+    if "health_score" in out.columns:
+        out["health_score"] = [f"{v:.1f}" for v in out["health_score"]]
+    return out.rename(columns=LABELS)
+
+
+def _shown_themes(themes: pd.DataFrame) -> pd.DataFrame:
+    out = themes.drop(columns=["z"], errors="ignore").copy()
+    for col in ("detractors_pct", "promoters_pct"):
+        out[col] = [f"{v:.0f}%" for v in out[col]]
+    out["example"] = [e if not isinstance(e, str) or len(e) <= 140 else e[:139] + "…" for e in out["example"]]
+    return out.rename(columns=LABELS)
+
+
 def report_sections(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
-                    charts: Mapping[str, alt.TopLevelMixin]) -> list[report.Section]:
-    """The report's sections: headline figures, NPS trend, top risks, top themes (each where there is data).
+                    charts: Mapping[str, alt.TopLevelMixin], trend: pd.DataFrame | None = None) -> list[report.Section]:
+    """The report's sections: summary, headline figures (with target, gap and status), health over time,
+    top risks, NPS by quarter and what detractors say (each where there is data).
 
     >>> [s.heading for s in report_sections([], pd.DataFrame(), pd.DataFrame(), {})]
-    ['Headline figures']
+    ['Summary']
     """
-    sections = [report.Section("Headline figures", [sentence(k) for k in kpis] or ["No figures: no data loaded."],
-                               tables=[kpi_table(kpis).drop(columns="shown").rename(columns=LABELS)] if kpis else [])]
-    if "NPS by quarter" in charts:
-        sections.append(report.Section("NPS by quarter", [DEFINITIONS["NPS"] + f" Quarters with fewer than "
-                                       f"{nps.SMALL_SAMPLE} answers are drawn grey and never marked as a significant "
-                                       "change (the app's Loyalty page uses the same rule)."],
-                                       charts=[charts["NPS by quarter"]]))
-    if len(risks) or "Health bands" in charts:
+    currency = next((k.currency for k in kpis if k.unit == "money"), None)
+    sections = [report.Section("Summary", bullets=executive_summary(kpis, risks, themes, trend))]
+    if kpis:
         sections.append(report.Section(
-            "Top risks", ["Red accounts still active, largest revenue first, with their weakest measure. "
-                          + DEFINITIONS["Health score"]],
-            charts=[charts["Health bands"]] if "Health bands" in charts else [], tables=[risks.rename(columns=LABELS)]))
+            "Headline figures", status_tables=[_kpi_status_table(kpis)],
+            paragraphs=[("Change: against the previous period; ±95%: the change's margin of error (a change larger "
+                        "than it is beyond chance). Status: green ahead of target, red behind, grey where no target "
+                        "is set. Unknown figures show – with the reason in the summary.")]))
+    if len(risks) or "Health over time" in charts:
+        sections.append(report.Section(
+            "Health and top risks", [("Red accounts still active, largest revenue first, with their weakest measure. "
+                                     "The chart: each month's active accounts by band, and their mean score.")],
+            charts=[charts["Health over time"]] if "Health over time" in charts else [],
+            tables=[_shown_risks(risks, currency)] if len(risks) else []))
+    if "NPS by quarter" in charts:
+        sections.append(report.Section("NPS by quarter", [(f"Quarters with fewer than {nps.SMALL_SAMPLE} answers are "
+                                        "drawn grey and never marked as a significant change.")],
+                                        charts=[charts["NPS by quarter"]]))
     if len(themes):
         sections.append(report.Section(
-            "Top themes", ["What detractors write about that promoters do not: share of each group's comments "
-                           "that mention the word. " + DEFINITIONS["Top themes"]],
+            "What detractors say", [("Words that set detractors' comments apart from promoters': the share of each "
+                                    "group's comments that mention the word.")],
             charts=[charts["Detractor themes"]] if "Detractor themes" in charts else [],
-            tables=[themes.rename(columns=LABELS)]))
+            tables=[_shown_themes(themes)]))
     return sections
 
 
@@ -382,12 +587,31 @@ def methodology(settings: Settings, files_mappings: Iterable[tuple[str, str, Map
             "benchmarks": [{"kpi": k, "value": v, "source": s} for k, v, s in settings.benchmarks] or "none entered"}
 
 
+def _report_appendix(appendix: Mapping[str, Any]) -> dict[str, Any]:
+    """The appendix in words and small tables: the scorecard's measures as a table, not its JSON."""
+    out = dict(appendix)
+    card = out.get("scorecard")
+    if isinstance(card, Mapping) and isinstance(card.get("measures"), list):
+        total = sum(float(m.get("weight") or 0) for m in card["measures"]) or None
+        out["scorecard"] = pd.DataFrame([{
+            "Measure": m.get("column"), "Method": m.get("method"),
+            "Weight %": None if total is None else round(100 * float(m.get("weight") or 0) / total, 1),
+            "Range or points": (f"worst {m.get('worst'):g}, best {m.get('best'):g}" if m.get("method") == "linear"
+                                and m.get("worst") is not None and m.get("best") is not None
+                                else "; ".join(f"{k}: {v:g}" for k, v in (m.get("points") or {}).items()))}
+            for m in card["measures"]])
+        bands = card.get("bands") or {}
+        out["bands"] = f"{card.get('name', '')}: red below {bands.get('red_below')}, green from {bands.get('green_from')}"
+    return out
+
+
 def report_html(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
                 charts: Mapping[str, alt.TopLevelMixin], appendix: Mapping[str, Any], as_of: dt.date,
-                title: str = "Customer success overview") -> str:
+                title: str = "Customer success overview", trend: pd.DataFrame | None = None,
+                currency_note: str = "") -> str:
     """The whole self-contained report (``report.html_report``) with the definitions used."""
-    return report.html_report(title, report_sections(kpis, risks, themes, charts), appendix, DEFINITIONS,
-                              generated=f"As of {as_of.isoformat()}")
+    return report.html_report(title, report_sections(kpis, risks, themes, charts, trend), _report_appendix(appendix),
+                              DEFINITIONS, generated=f"As of {as_of.isoformat()}" + currency_note)
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,33 +625,44 @@ class Overview:
     appendix: dict[str, Any]
     html: str
     scores_from: str
+    trend: pd.DataFrame | None = None
+    currency: Currency | None = None
 
 
 def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
           scored: portfolio.ScoredPortfolio | None = None,
-          files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = ()) -> Overview:
+          files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (), notes: Iterable[str] = (),
+          history: pd.DataFrame | None = None) -> Overview:
     """The overview of ``tables`` with THE scored portfolio (the app passes its session's, as of ``as_of``).
 
     Without ``scored`` (a report built outside the app) the accounts are scored here with the
-    settings' scorecard (``portfolio.score_tables``), else there are no health figures.
+    settings' scorecard (``portfolio.score_tables``), else there are no health figures. ``notes`` are the
+    readers' notes (a currency sign removed from the amounts names the currency); ``history`` the score
+    history (``portfolio.score_history``) when the caller has it, else it is computed here.
 
     >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
     accounts = tables.get("accounts")
     files_mappings = list(files_mappings)
+    mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
     if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
-        mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
         scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
     if scored is not None:
         scores, source = scored.scored, f"health scores from {scored.source}"
+        if history is None:
+            history = portfolio.history_of_tables(tables, as_of, scored.scorecard, dict(scored.measured.mapping))
+        trend = portfolio.health_over_time(history, scored.frame)
     else:
-        scores, source = None, "no accounts table, so no health scores"
-    kpis = headline(tables, as_of, settings, scores)
+        scores, source, trend = None, "no accounts table, so no health scores", None
+    currency = currency_of(settings.currency, tables, files_mappings, notes)
+    kpis = headline(tables, as_of, settings, scores, currency.code)
     risks = top_risks(scores, accounts, as_of) if scores is not None and accounts is not None else pd.DataFrame()
     surveys = tables.get("surveys")
     themes = top_themes(surveys, as_of) if surveys is not None else pd.DataFrame()
-    charts = overview_charts(tables, as_of, scores)
+    charts = overview_charts(tables, as_of, scores, trend)
     appendix = methodology(settings, files_mappings, None if scored is None else scored.scorecard)
     appendix["health scores"] = source
-    html = report_html(kpis, risks, themes, charts, appendix, as_of)
-    return Overview(kpis, risks, themes, charts, appendix, html, source)
+    appendix["currency"] = f"{currency.code} (from {currency.source})" if currency.code else currency.source
+    html = report_html(kpis, risks, themes, charts, appendix, as_of, trend=trend,
+                       currency_note=f" · amounts in {currency.code}" if currency.code else "")
+    return Overview(kpis, risks, themes, charts, appendix, html, source, trend, currency)
