@@ -285,8 +285,9 @@ def _in_worker(request: dict[str, Any], deadline_s: float) -> tuple[list[pa.Reco
                                 stdout=subprocess.PIPE, stderr=err, cwd=_ROOT, env=env)
 
         def kill() -> None:
-            fired.set()
-            proc.kill()
+            if proc.poll() is None:  # not when it ended just now: that answer stands
+                fired.set()
+                proc.kill()
         timer = threading.Timer(deadline_s, kill)
         timer.start()
         batches: list[pa.RecordBatch] = []
@@ -296,13 +297,15 @@ def _in_worker(request: dict[str, Any], deadline_s: float) -> tuple[list[pa.Reco
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.write(json.dumps(request).encode())
                 proc.stdin.close()
-            size = 0
+            size, over = 0, False
             with contextlib.suppress(pa.ArrowInvalid, OSError):  # no stream (refused) or cut off (killed)
                 reader = pa.ipc.open_stream(proc.stdout)
                 schema = reader.schema
                 for batch in reader:
                     size += batch.nbytes
                     if size > int(request["byte_limit"]):  # the worker keeps to the budget; never trust it past it
+                        over = True
+                        proc.kill()
                         break
                     batches.append(batch)
             proc.stdout.close()
@@ -316,6 +319,8 @@ def _in_worker(request: dict[str, Any], deadline_s: float) -> tuple[list[pa.Reco
         lines = err.read().decode("utf-8", "replace").splitlines()
     found = [ln[len(STATUS_PREFIX):] for ln in lines if ln.startswith(STATUS_PREFIX)]
     status: dict[str, Any] = json.loads(found[-1]) if found else {}
+    if over:
+        status = {"ok": True, "cut": True}
     return batches, schema, status, fired.is_set()
 
 
