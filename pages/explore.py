@@ -83,7 +83,8 @@ else:
 
 st.subheader("SQL (for analysts)")
 st.caption(f"Read-only: one SELECT or WITH statement; at most {SQL_ROW_LIMIT:,} rows come back and a query "
-           f"stops after {QUERY_TIMEOUT_MS // 1000} seconds. Files, URLs and settings are out of reach. "
+           f"stops after {QUERY_TIMEOUT_MS // 1000} seconds or {explore.SQL_MEMORY_MB // 1024} GB of memory. "
+           "Files, URLs and settings are out of reach. "
            "Table names are the loaded tables below; their f_ views (f_deals...) apply the sidebar filters. "
            "Quote column names with spaces in double quotes.")
 with st.expander("Tables and their columns"):
@@ -93,8 +94,13 @@ with st.expander("Tables and their columns"):
 sql = st.text_area("Query", key="explore_sql", height=120,
                    placeholder="One SELECT or WITH statement, e.g. " + explore.EXAMPLE_SQL)
 if st.button("Run", key="explore_run", type="primary"):
-    with store.query_cursor() as cursor:  # its own connection: the other pages keep working while it runs
-        st.session_state["explore_sql_result"] = explore.run_readonly_sql(cursor, sql, row_limit=SQL_ROW_LIMIT)
+    if not store.sql_snapshot_ready:  # written once per data load, on the first query
+        with st.spinner("Preparing a read-only copy for SQL…"):
+            store.sql_snapshot()
+    # In its own process on that copy: a query that needs too much memory or time ends there, not the app.
+    with st.spinner("Running the query…"):
+        st.session_state["explore_sql_result"] = explore.run_sql_isolated(store.sql_snapshot(), sql,
+                                                                          row_limit=SQL_ROW_LIMIT)
 result, message = st.session_state.get("explore_sql_result", (None, None))
 if result is None and message:
     refused(message)

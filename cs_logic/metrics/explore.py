@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+
+from cs_logic.metrics.sqlcheck import (  # noqa: F401 - the SQL box's rules, importable from here as before
+    ALLOWED_TABLE_FUNCTIONS,
+    FORBIDDEN_FUNCTIONS,
+    FORBIDDEN_WORDS,
+    limited,
+)
+from cs_logic.metrics.sqlworker import STATUS_PREFIX
+from cs_logic.read.store import QUERY_TIMEOUT_MS, SqlSnapshot
 
 MAX_GROUPS = 5_000
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "contains")
@@ -18,22 +34,6 @@ MEASURE_LABELS = {
     "count": "Rows", "sum": "Sum", "mean": "Mean", "median": "Median", "nps": "NPS (-100 to 100)",
     "csat": "CSAT % (share of 4-5)", "churn_share": "Share churned",
 }
-
-# Statements and functions the SQL box never runs, whatever the parser says (defence in depth:
-# the app's connection also has enable_external_access=false and a locked configuration).
-FORBIDDEN_WORDS = frozenset(
-    "copy attach detach install load pragma set reset export import call create insert update delete "
-    "drop alter checkpoint vacuum use begin rollback truncate merge grant revoke".split()
-)
-FORBIDDEN_FUNCTIONS = frozenset(
-    "read_csv read_csv_auto read_parquet parquet_scan parquet_metadata parquet_schema parquet_file_metadata "
-    "parquet_kv_metadata read_json read_json_auto read_json_objects read_json_objects_auto read_ndjson "
-    "read_ndjson_auto read_ndjson_objects read_text read_blob read_xlsx glob sniff_csv query query_table "
-    "getenv iceberg_scan delta_scan sqlite_scan postgres_scan mysql_scan st_read load_extension".split()
-)
-# Table functions the SQL box allows; any other is refused.
-ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns", "duckdb_views"})
-
 
 def quote_identifier(name: str) -> str:
     """A DuckDB identifier in double quotes, inner quotes doubled.
@@ -139,81 +139,6 @@ def group_summary(
     return result
 
 
-def _tokens(sql: str) -> list[tuple[str, str]]:
-    """(type, text) of each token, comments dropped."""
-    raw = duckdb.tokenize(sql)
-    out = []
-    for i, (start, kind) in enumerate(raw):
-        end = raw[i + 1][0] if i + 1 < len(raw) else len(sql)
-        name = str(kind).rsplit(".", 1)[-1]
-        if name != "comment":
-            out.append((name, sql[start:end].strip()))
-    return out
-
-
-def _token_problem(sql: str) -> str | None:
-    tokens = _tokens(sql)
-    for i, (kind, text) in enumerate(tokens):
-        word = text.strip('"').casefold()
-        if kind == "keyword" and word in FORBIDDEN_WORDS:
-            return (f"The SQL box only runs SELECT queries; {text.upper()} is not allowed "
-                    "(put a column with that name in double quotes).")
-        calls = i + 1 < len(tokens) and tokens[i + 1][1] == "("
-        if kind in ("identifier", "keyword") and calls and (
-            word in FORBIDDEN_FUNCTIONS or word.startswith("read_") or word.endswith("_scan")
-        ):
-            return f"The SQL box cannot read files or URLs; {word}() is not allowed."
-    return None
-
-
-def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(tree, dict):
-        yield tree
-        for value in tree.values():
-            yield from _nodes(value)
-    elif isinstance(tree, list):
-        for value in tree:
-            yield from _nodes(value)
-
-
-def _tree_problem(con: duckdb.DuckDBPyConnection, sql: str) -> str | None:
-    """Refuse table functions outside the allowed list and tables that are not in the database
-    (a quoted file name, or a Python variable DuckDB would otherwise find by replacement scan)."""
-    row = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchall()[0]
-    tree = json.loads(row[0]) if row else {"error": True}
-    if tree.get("error"):
-        return "This query could not be checked, so it was not run. Use a plain SELECT."
-    known = {r[0].casefold() for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views()").fetchall()}
-    nodes = list(_nodes(tree))
-    for node in nodes:
-        for cte in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
-            known.add(str(cte.get("key", "")).casefold())
-    for node in nodes:
-        if node.get("type") == "TABLE_FUNCTION":
-            name = str((node.get("function") or {}).get("function_name", "")).casefold()
-            if name not in ALLOWED_TABLE_FUNCTIONS:
-                return f"The SQL box does not run the table function {name}()."
-        if node.get("type") == "BASE_TABLE" and str(node.get("table_name", "")).casefold() not in known:
-            return f"There is no table called {node.get('table_name')!r} (files cannot be read here)."
-    return None
-
-
-def _check(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[str | None, str | None]:
-    """(query to run, None) or (None, why it is refused)."""
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        return None, f"The query has a syntax error: {exc}"
-    if len(statements) != 1:
-        return None, "Write exactly one SELECT statement (no semicolon-separated list)."
-    if statements[0].type != duckdb.StatementType.SELECT:
-        return None, f"Only SELECT queries run here (this statement is {statements[0].type.name})."
-    query = statements[0].query.strip().rstrip(";").strip()
-    problem = _token_problem(query) or _tree_problem(con, query)
-    return (None, problem) if problem else (query, None)
-
-
 EXAMPLE_SQL = "SELECT owner, count(*) AS deals FROM f_deals GROUP BY owner ORDER BY deals DESC"
 
 
@@ -245,12 +170,9 @@ def run_readonly_sql(
         return None, "Type a SELECT query."
     timer: threading.Timer | None = None
     try:
-        query, problem = _check(con, sql)
-        if query is None:
+        wrapped, problem = limited(con, sql, row_limit)
+        if wrapped is None:
             return None, problem
-        wrapped = f"SELECT * FROM (\n{query}\n) LIMIT {int(row_limit) + 1}"
-        if _check(con, wrapped)[0] is None:
-            return None, "The query could not be limited safely; remove trailing semicolons or comments."
         # fetchall, not fetchone: DuckDB 2.0 keeps a partly fetched result open, and the streamed query
         # below then fails with "connection has an unfinished result".
         setting = con.execute("SELECT current_setting('max_execution_time')").fetchall()
@@ -299,8 +221,127 @@ def _fetch_within(con: duckdb.DuckDBPyConnection, query: str, byte_limit: int) -
         reader.close()
     if cut and not batches:
         return None, True
-    table = pa.Table.from_batches(batches, schema=reader.schema)
+    return _frame(pa.Table.from_batches(batches, schema=reader.schema)), cut
+
+
+# The SQL box's worker process: its memory beyond start-up (RLIMIT_AS), and the time it gets to start on a busy
+# machine on top of the query's own limit before the parent kills it anyway.
+SQL_MEMORY_MB = 1024
+SQL_STARTUP_S = 10.0
+SQL_THREADS = 2
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_sql_isolated(
+    snapshot: SqlSnapshot, sql: str, row_limit: int = 10_000, timeout_s: float = QUERY_TIMEOUT_MS / 1000,
+    byte_limit: int = SQL_BYTE_LIMIT, memory_mb: int = SQL_MEMORY_MB,
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Run one read-only SELECT in a worker process on the session's read-only copy; (rows, note) or (None,
+    message), as :func:`run_readonly_sql`. Never raises.
+
+    The worker (``cs_logic.metrics.sqlworker``) may use ``memory_mb`` of memory beyond its start-up and
+    ``timeout_s`` seconds of query time (DuckDB stops it; the parent kills it ``SQL_STARTUP_S`` later whatever
+    it is doing); it sends at most ``byte_limit`` bytes of Arrow, so this process never holds more of the result.
+    Whatever is typed, the server's memory grows by the budget at most.
+    """
+    if not isinstance(sql, str) or not sql.strip():
+        return None, "Type a SELECT query."
+    request = {"path": snapshot.path, "names": list(snapshot.names), "setup": [list(s) for s in snapshot.setup],
+               "sql": sql, "row_limit": int(row_limit), "byte_limit": int(byte_limit), "batch_rows": SQL_BATCH_ROWS,
+               "timeout_ms": max(1, int(timeout_s * 1000)), "memory_mb": int(memory_mb), "threads": SQL_THREADS,
+               "spill": snapshot.spill}
+    try:
+        batches, schema, status, killed = _in_worker(request, timeout_s + SQL_STARTUP_S)
+    except OSError as exc:  # the worker could not be started
+        return None, f"The query could not be run: {exc}"
+    finally:
+        shutil.rmtree(snapshot.spill, ignore_errors=True)
+    too_long = (f"The query took longer than {timeout_s:g} s and was stopped. Try a smaller query, aggregate, or "
+                "add filters.")
+    too_big = (f"The query needed more than {memory_mb / 1024:g} GB of memory and was stopped. Select fewer or "
+               "shorter columns, aggregate, or add filters.")
+    if killed or status.get("timeout"):
+        return None, too_long
+    if status.get("memory"):
+        return None, too_big
+    if "refused" in status:
+        return None, str(status["refused"])
+    if "failed" in status:
+        return None, f"The query failed: {status['failed']}"
+    if not status.get("ok") or schema is None:
+        return None, ("The query's process ended without an answer, most likely because it " + too_big[10:])
+    return _within_limits(batches, schema, bool(status.get("cut")), row_limit, byte_limit)
+
+
+def _in_worker(request: dict[str, Any], deadline_s: float) -> tuple[list[pa.RecordBatch], pa.Schema | None,
+                                                                     dict[str, Any], bool]:
+    """Start the worker, send ``request``, read its Arrow stream (never past the byte budget) and its status;
+    the worker is killed after ``deadline_s``. (batches, schema or None, status, killed by the deadline)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])),
+           "MALLOC_ARENA_MAX": "2"}
+    fired = threading.Event()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "cs_logic.metrics.sqlworker"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=err, cwd=_ROOT, env=env)
+
+        def kill() -> None:
+            if proc.poll() is None:  # not when it ended just now: that answer stands
+                fired.set()
+                proc.kill()
+        timer = threading.Timer(deadline_s, kill)
+        timer.start()
+        batches: list[pa.RecordBatch] = []
+        schema = None
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.write(json.dumps(request).encode())
+                proc.stdin.close()
+            size, over = 0, False
+            with contextlib.suppress(pa.ArrowInvalid, OSError):  # no stream (refused) or cut off (killed)
+                reader = pa.ipc.open_stream(proc.stdout)
+                schema = reader.schema
+                for batch in reader:
+                    size += batch.nbytes
+                    if size > int(request["byte_limit"]):  # the worker keeps to the budget; never trust it past it
+                        over = True
+                        proc.kill()
+                        break
+                    batches.append(batch)
+            proc.stdout.close()
+            proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        err.seek(0)
+        lines = err.read().decode("utf-8", "replace").splitlines()
+    found = [ln[len(STATUS_PREFIX):] for ln in lines if ln.startswith(STATUS_PREFIX)]
+    status: dict[str, Any] = json.loads(found[-1]) if found else {}
+    if over:
+        status = {"ok": True, "cut": True}
+    return batches, schema, status, fired.is_set()
+
+
+def _within_limits(batches: list[pa.RecordBatch], schema: pa.Schema, cut: bool, row_limit: int,
+                   byte_limit: int) -> tuple[pd.DataFrame | None, str | None]:
+    """The rows as a DataFrame typed as DuckDB's ``.df()`` types them, with the note on any limit reached."""
+    if cut and not batches:
+        return None, (f"Not shown: the first row of the result is already over the {byte_limit / 2**20:,.0f} MB "
+                      "the page can show. Select fewer or shorter columns (left(text, 200)), or aggregate.")
+    frame = _frame(pa.Table.from_batches(batches, schema=schema))
+    if cut:
+        return frame, (f"Showing the first {len(frame):,} rows: the result passed the {byte_limit / 2**20:,.0f} MB "
+                       "the page can show. Select fewer or shorter columns, or aggregate.")
+    if len(frame) > row_limit:
+        return frame.head(row_limit), f"Showing the first {row_limit:,} rows; the query returned more."
+    return frame, None
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow to pandas as DuckDB's ``.df()`` does it: dates as datetime64, decimals as floats."""
     for i, kind in enumerate(table.schema.types):
         if pa.types.is_decimal(kind):
             table = table.set_column(i, table.schema.names[i], table.column(i).cast(pa.float64()))
-    return table.to_pandas(date_as_object=False), cut
+    return table.to_pandas(date_as_object=False)

@@ -38,6 +38,10 @@ LIST_VIEWS = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT te
 TABLES_AND_VIEWS = ("SELECT table_name FROM duckdb_tables() "
                     "UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal")
 
+# The read-only copy the SQL box's worker process reads (exported once per load, on the first SQL query): its
+# own connection, small memory and two threads so the export never takes the session's budget.
+EXPORT_MEMORY = "256MB"
+
 # Event tables the date filter applies to, with the column it applies to.
 DATE_COLUMNS = {name: t.date_field for name, t in TABLES.items() if name not in ("accounts", "subscriptions")}
 
@@ -113,6 +117,23 @@ class Filters:
         return "Filters: " + "; ".join(parts) if parts else "Filters: none (all data)"
 
 
+@dataclass(frozen=True)
+class SqlSnapshot:
+    """What the SQL box's worker process needs: a read-only copy of the loaded tables and how to rebuild the
+    filter views on it.
+
+    ``names`` is the one list of what a query may read: the loaded tables and their ``f_`` views, as the
+    Explore page lists them (never the app's helper tables nor DuckDB's internal views). ``setup`` holds the
+    statements, with their parameters, that recreate the ``f_`` views for the current filters as TEMP views
+    (the copy itself is opened read-only), so a filter change needs no new copy.
+    """
+
+    path: str
+    names: tuple[str, ...]
+    setup: tuple[tuple[str, tuple[Any, ...]], ...]
+    spill: str
+
+
 @dataclass
 class Store:
     """One session's loaded tables in its own DuckDB database.
@@ -129,6 +150,7 @@ class Store:
     _temp: str = field(default="", init=False)
     _options: dict[str, Any] | None = field(default=None, init=False, repr=False)
     _release: Any = field(default=None, init=False, repr=False)
+    _snapshot: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         remove_stale_temp()
@@ -159,8 +181,55 @@ class Store:
         finally:
             cursor.close()
 
+    @property
+    def sql_snapshot_ready(self) -> bool:
+        """Whether the read-only copy for the SQL box exists for the loaded data (else the next
+        :meth:`sql_snapshot` writes it, which takes a moment on big data)."""
+        return self._snapshot is not None
+
+    def sql_snapshot(self) -> SqlSnapshot:
+        """The read-only copy of the loaded tables for the SQL box's worker process, written on the first call
+        after a load into the session's temp folder (removed with it), with the current filters' view setup."""
+        if self._snapshot is None:
+            self._snapshot = self._export()
+        names = (*self.tables, *(f"f_{name}" for name in self.tables))
+        setup = tuple((sql, tuple(p.isoformat() if isinstance(p, dt.datetime) else p for p in params))
+                      for sql, params in self._filter_statements(temp=True))
+        return SqlSnapshot(self._snapshot, names, setup, os.path.join(self._temp, "sql", f"spill_{uuid.uuid4().hex[:8]}"))
+
+    def _export(self) -> str:
+        """Copy every loaded frame into a new DuckDB file (a table each) and return its path.
+
+        A file, not the session's database: the worker is another process, and the session's database is
+        in memory with external access locked off. The copy is taken from the frames, so it holds exactly the
+        loaded tables, none of the app's helper tables.
+        """
+        folder = os.path.join(self._temp, "sql")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"tables_{uuid.uuid4().hex[:8]}.duckdb")
+        con = duckdb.connect(path, config={
+            "memory_limit": EXPORT_MEMORY, "threads": "2", "temp_directory": os.path.join(folder, "export_spill"),
+            "python_enable_replacements": "false", "autoload_known_extensions": "false",
+            "autoinstall_known_extensions": "false"})
+        try:
+            for name, frame in self.tables.items():
+                con.register("__cs_export_frame", frame)
+                con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM __cs_export_frame")
+                con.unregister("__cs_export_frame")
+        finally:
+            con.close()
+        return path
+
+    def _drop_snapshot(self) -> None:
+        if self._snapshot is not None:
+            for suffix in ("", ".wal"):
+                with contextlib.suppress(OSError):
+                    os.remove(self._snapshot + suffix)
+            self._snapshot = None
+
     def load(self, tables: dict[str, pd.DataFrame]) -> None:
         """Replace every table with ``tables`` (canonical name -> typed frame) and clear filters."""
+        self._drop_snapshot()
         # Drop everything derived from the old data too (filter views, comment indexes...).
         for (view,) in self.con.execute(LIST_VIEWS).fetchall():
             self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
@@ -186,16 +255,21 @@ class Store:
     def set_filters(self, filters: Filters) -> None:
         """Rebuild the ``f_<table>`` views for ``filters``; values travel as parameters."""
         self.filters = filters
-        self.con.execute("CREATE OR REPLACE TABLE _flt_values (dim VARCHAR, v VARCHAR)")
+        for sql, params in self._filter_statements():
+            self.con.execute(sql, list(params))
+
+    def _filter_statements(self, temp: bool = False) -> list[tuple[str, tuple[Any, ...]]]:
+        """The statements (SQL, parameters) that build the filters' helper tables and the f_ views; TEMP ones for
+        the SQL box's read-only copy."""
+        kind, filters = ("TEMP " if temp else ""), self.filters
+        out: list[tuple[str, tuple[Any, ...]]] = [(f"CREATE OR REPLACE {kind}TABLE _flt_values (dim VARCHAR, v VARCHAR)", ())]
         for dim in ("segment", "owner", "plan"):
-            for value in getattr(filters, dim):
-                self.con.execute("INSERT INTO _flt_values VALUES (?, ?)", [dim, value])
-        self.con.execute(
-            "CREATE OR REPLACE TABLE _flt_range AS SELECT ?::TIMESTAMP AS lo, ?::TIMESTAMP AS hi",
-            [_start(filters.date_from), _end(filters.date_to)],
-        )
-        for name in self.tables:
-            self.con.execute(f"CREATE OR REPLACE VIEW {quote_ident('f_' + name)} AS {self._view_sql(name)}")
+            out += [("INSERT INTO _flt_values VALUES (?, ?)", (dim, value)) for value in getattr(filters, dim)]
+        out.append((f"CREATE OR REPLACE {kind}TABLE _flt_range AS SELECT ?::TIMESTAMP AS lo, ?::TIMESTAMP AS hi",
+                    (_start(filters.date_from), _end(filters.date_to))))
+        out += [(f"CREATE OR REPLACE {kind}VIEW {quote_ident('f_' + name)} AS {self._view_sql(name)}", ())
+                for name in self.tables]
+        return out
 
     def _view_sql(self, name: str) -> str:
         cols = set(self.columns(name))
