@@ -358,3 +358,17 @@ def comment_filters(choices: dict[str, Any], chosen: dict[str, Any]) -> dict[str
         if isinstance(span, (tuple, list)) and len(span) == 2:
             chosen.update(date_from=span[0], date_to=span[1])
     return chosen
+
+
+def draw_blocks(blocks: Any, missing: str | None = None) -> None:
+    """A view's blocks (title, chart or table, caption, open; e.g. ``buyers_view.Block``), each in an expander;
+    ``missing``: what to add when the view has nothing to show."""
+    if missing:
+        st.info(missing)
+    for block in blocks:
+        with st.expander(block.title, expanded=block.open):
+            if block.chart is not None:
+                st.altair_chart(block.chart, width="stretch")
+            if block.table is not None:
+                st.dataframe(block.table, hide_index=True, width="stretch")
+            st.caption(block.caption)

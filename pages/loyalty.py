@@ -3,8 +3,9 @@
 import streamlit as st
 
 from cs_logic.charts import loyalty as charts
+from cs_logic.views import buyers_view
 from cs_logic.views import loyalty_view as lv
-from pages.common import as_of_default, data_key, init_state, memo, require_data
+from pages.common import as_of_default, data_key, draw_blocks, init_state, memo, require_data
 
 init_state()
 st.title("Loyalty")
@@ -17,8 +18,9 @@ KEY = data_key(store)
 
 
 def section(name: str, tables: tuple[str, ...], args: tuple):
-    """``loyalty_view.<name>(*frames, *args)``, once per data, filters and choices."""
-    return memo("loy_" + name, (KEY, args), lambda: getattr(lv, name)(
+    """``loyalty_view.<name>(*frames, *args)`` (``buyers_view.buyers_part``), once per data, filters and choices."""
+    view = buyers_view if name == "buyers_part" else lv
+    return memo("loy_" + name, (KEY, args), lambda: getattr(view, name)(
         *(store.frame(t) if t in store.tables else None for t in tables), *args), keep=8)
 
 
@@ -134,14 +136,11 @@ else:
                    "their book; dashed lines: the overall share and its 95% limits for each book size. A rep "
                    "outside the limits differs by more than chance.")
 
-    st.subheader("Repeat purchase")
-    if not s.repeat:
-        st.info("Add an orders export (one row per order, with the customer's account_id) to see repeat "
-                "purchase.")
-    else:
-        for column, t in zip(st.columns(3), s.repeat):
-            column.metric(t.label, t.shown, help=t.definition or None, border=True)
-        st.caption(s.repeat_note)
+st.header("Customers who buy")  # repeat purchase, RFM, P(alive) and the model's check (cs_logic.views.buyers_view)
+buy = section("buyers_part", ("orders", "accounts"), (as_of,))
+for column, shown in zip(st.columns(max(len(buy.tiles), 1)), buy.tiles):
+    tile(column, shown)
+draw_blocks(buy.blocks, buy.missing)
 
 if view.comparisons:
     st.header("Against targets and benchmarks")

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cs_logic.metrics.purchase import HORIZON_DAYS, MIN_CUSTOMERS, HoldoutCheck, PurchaseModel, holdout_check, purchase_model
+from cs_logic.metrics.purchase import (
+    HORIZON_DAYS,
+    MIN_CUSTOMERS,
+    HoldoutCheck,
+    PurchaseModel,
+    holdout_check,
+    purchase_model,
+)
 from cs_logic.read.buyers import buyer_ids
 
 # The four BG/NBD parameters say how often people come back and when they drop out; with fewer repeat buyers
