@@ -16,6 +16,7 @@ import streamlit as st
 from cs_logic.core.escape import md_escape
 from cs_logic.core.settings import Settings, loads
 from cs_logic.core.unknown import as_of_from
+from cs_logic.metrics.buyers import MEASURE_DOCS as BUYER_DOCS
 from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
@@ -282,7 +283,7 @@ def measure_editors(measures: tuple[health.Measure, ...], resolve: Any) -> tuple
     the column whose Remove button was pressed (None when none was)."""
     edited, removed = [], None
     for m in measures:
-        measure, remove = measure_editor(m, MEASURE_DOCS.get(resolve(m.column)))
+        measure, remove = measure_editor(m, {**MEASURE_DOCS, **BUYER_DOCS}.get(resolve(m.column)))
         edited.append(measure)
         removed = m.column if remove else removed
     return edited, removed

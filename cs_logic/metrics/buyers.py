@@ -31,7 +31,14 @@ from cs_logic.read.buyers import buyer_ids
 # than this the fit converges on anything (Olist's sample: 2 repeat buyers of 3,998, alpha = 170,000).
 MIN_REPEAT_BUYERS = MIN_CUSTOMERS
 BEHAVIOUR_TABLES = ("usage", "subscriptions")  # a portfolio with these is a subscription business, not a shop
-MEASURES = ("p_alive", "expected_purchases_90d", "purchase_overdue")
+MEASURE_DOCS: dict[str, str] = {
+    "p_alive": ("BG/NBD probability that the customer still buys (Fader, Hardie & Lee 2005), fitted on every "
+                "customer's purchases up to the as-of date, one purchase per customer and day; 1 for a one-off buyer."),
+    "expected_purchases_90d": "BG/NBD expected purchases in the 90 days after the as-of date, from the customer's history.",
+    "purchase_overdue": ("Days from the last purchase to the as-of date / the customer's median days between purchase "
+                         "days (1 = on their usual rhythm); blank for a one-off buyer."),
+}
+MEASURES = tuple(MEASURE_DOCS)
 HOLDOUT_MAX_WEEKS = 52
 HOLDOUT_MIN_WEEKS = 4
 
