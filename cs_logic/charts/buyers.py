@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import altair as alt
-import numpy as np
 import pandas as pd
 
 ACTUAL, PREDICTED = "#1f77b4", "#ff7f0e"
@@ -31,23 +28,10 @@ def gaps_chart(gaps: pd.DataFrame, title: str = "Time between purchases") -> alt
     )
 
 
-def alive_histogram(p_alive: pd.Series, bins: int = 10) -> pd.DataFrame:
-    """Customers per P(alive) band of width 1/``bins`` (the last band includes 1.0); blanks left out.
-
-    >>> alive_histogram(pd.Series([0.05, 0.5, 1.0, None]), bins=2)[["band", "customers"]].values.tolist()
-    [['0.0-0.5', 1], ['0.5-1.0', 2]]
-    """
-    x = pd.to_numeric(p_alive, errors="coerce").dropna().clip(0, 1).to_numpy(float)
-    edges = np.linspace(0, 1, bins + 1)
-    counts, _ = np.histogram(x, edges)
-    return pd.DataFrame({"band": [f"{lo:.1f}-{hi:.1f}" for lo, hi in pairwise(edges)],
-                         "low": edges[:-1], "customers": counts.astype(int)})
-
-
 def alive_chart(histogram: pd.DataFrame, title: str = "P(alive): probability each customer still buys") -> alt.Chart:
-    """Bars of customers per P(alive) band (:func:`alive_histogram`).
+    """Bars of customers per P(alive) band (``buyers_view.alive_histogram``: band, customers); at most a few bars.
 
-    >>> alive_chart(alive_histogram(pd.Series([0.2, 0.9]))).to_dict()["mark"]["type"]
+    >>> alive_chart(pd.DataFrame({"band": ["0.0-0.5", "0.5-1.0"], "customers": [1, 2]})).to_dict()["mark"]["type"]
     'bar'
     """
     return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import altair as alt
@@ -144,7 +145,20 @@ def _alive_block(measures: bu.BuyerMeasures) -> Block:
             "days since the last purchase / their own median days between purchases (blank for a one-off buyer)."))
     per = model.customers
     return Block("Still a customer? P(alive)", model_caption(model),
-                 charts.alive_chart(charts.alive_histogram(per["p_alive"])))
+                 charts.alive_chart(alive_histogram(per["p_alive"])))
+
+
+def alive_histogram(p_alive: pd.Series, bins: int = 10) -> pd.DataFrame:
+    """Customers per P(alive) band of width 1/``bins`` (the last band includes 1.0); blanks left out.
+
+    >>> alive_histogram(pd.Series([0.05, 0.5, 1.0, None]), bins=2)[["band", "customers"]].values.tolist()
+    [['0.0-0.5', 1], ['0.5-1.0', 2]]
+    """
+    x = pd.to_numeric(p_alive, errors="coerce").dropna().clip(0, 1).to_numpy(float)
+    edges = np.linspace(0, 1, bins + 1)
+    counts, _ = np.histogram(x, edges)
+    return pd.DataFrame({"band": [f"{lo:.1f}-{hi:.1f}" for lo, hi in pairwise(edges)],
+                         "low": edges[:-1], "customers": counts.astype(int)})
 
 
 def model_caption(model: PurchaseModel) -> str:
