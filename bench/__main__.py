@@ -63,6 +63,8 @@ NO_INPUTS = {
     "funnel.forecast_chart": "needs a deals table; the portfolio has none",
     "loyalty.mrr_movements_chart": "needs a subscriptions table; the portfolio has none",
     "feedback.driver_quadrant_chart": "needs attribute ratings in the surveys; the portfolio has none",
+    **{f"buyers.{fn}": "needs an orders table; the portfolio has none" for fn in
+       ("gaps_chart", "alive_chart", "check_by_frequency_chart", "check_by_week_chart")},
 }
 
 

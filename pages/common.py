@@ -18,6 +18,7 @@ from cs_logic.core.fmt import UNKNOWN
 from cs_logic.core.labels import label as field_label
 from cs_logic.core.settings import Settings, loads
 from cs_logic.core.unknown import as_of_from
+from cs_logic.metrics.buyers import MEASURE_DOCS as BUYER_DOCS
 from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.store import Filters, Store
@@ -292,7 +293,7 @@ def measure_editors(measures: tuple[health.Measure, ...], resolve: Any) -> tuple
     the column whose Remove button was pressed (None when none was)."""
     edited, removed = [], None
     for m in measures:
-        measure, remove = measure_editor(m, MEASURE_DOCS.get(resolve(m.column)))
+        measure, remove = measure_editor(m, {**MEASURE_DOCS, **BUYER_DOCS}.get(resolve(m.column)))
         edited.append(measure)
         removed = m.column if remove else removed
     return edited, removed
@@ -400,3 +401,17 @@ MONEY = st.column_config.NumberColumn(format="%,.0f")
 COUNT = st.column_config.NumberColumn(format="%,d")
 ONE_DECIMAL = st.column_config.NumberColumn(format="%.1f")
 DAYS = st.column_config.NumberColumn(format="%,.0f d")
+
+
+def draw_blocks(blocks: Any, missing: str | None = None) -> None:
+    """A view's blocks (title, chart or table, caption, open; e.g. ``buyers_view.Block``), each in an expander;
+    ``missing``: what to add when the view has nothing to show."""
+    if missing:
+        st.info(missing)
+    for block in blocks:
+        with st.expander(block.title, expanded=block.open):
+            if block.chart is not None:
+                st.altair_chart(block.chart, width="stretch")
+            if block.table is not None:
+                show_table(block.table)
+            st.caption(block.caption)

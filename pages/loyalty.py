@@ -5,8 +5,9 @@ import streamlit as st
 
 from cs_logic.charts import loyalty as charts
 from cs_logic.core import fmt
+from cs_logic.views import buyers_view
 from cs_logic.views import loyalty_view as lv
-from pages.common import as_of_default, data_key, init_state, memo, require_data, show_table
+from pages.common import as_of_default, data_key, draw_blocks, init_state, memo, require_data, show_table
 
 init_state()
 st.title("Loyalty")
@@ -19,8 +20,9 @@ KEY = data_key(store)
 
 
 def section(name: str, tables: tuple[str, ...], args: tuple):
-    """``loyalty_view.<name>(*frames, *args)``, once per data, filters and choices."""
-    return memo("loy_" + name, (KEY, args), lambda: getattr(lv, name)(
+    """``loyalty_view.<name>(*frames, *args)`` (``buyers_view.buyers_part``), once per data, filters and choices."""
+    view = buyers_view if name == "buyers_part" else lv
+    return memo("loy_" + name, (KEY, args), lambda: getattr(view, name)(
         *(store.frame(t) if t in store.tables else None for t in tables), *args), keep=8)
 
 
@@ -36,7 +38,7 @@ view = lv.build(section("nps_part", ("surveys", "accounts"), ()),
                 st.session_state["settings"])
 NUM = st.column_config.NumberColumn
 nps_tab, churn_tab, cohort_tab, repeat_tab = st.tabs(["NPS", "Churn & retention", "Cohorts & survival",
-                                                      "Repeat purchase"])
+                                                      "Customers who buy"])
 s = view.retention
 NO_ACCOUNTS = "Add an accounts export (start and end dates, or a churn flag) to see churn and retention."
 with nps_tab:
@@ -136,10 +138,8 @@ with cohort_tab:
                       f"half of the group is still active. The chart draws the {lv.MAX_LINES} largest groups "
                       "at most; the table lists every group.")
 
-with repeat_tab:
-    if s is None or not s.repeat:
-        st.info("Add an orders export (one row per order, with the customer's account id) to see repeat purchase.")
-    else:
-        for column, t in zip(st.columns(3), s.repeat):
-            column.metric(t.label, t.shown, help=t.definition or None, border=True)
-        st.caption(s.repeat_note)
+with repeat_tab:  # repeat purchase, RFM, P(alive) and the model's check (cs_logic.views.buyers_view)
+    buy = section("buyers_part", ("orders", "accounts"), (as_of,))
+    for column, shown in zip(st.columns(max(len(buy.tiles), 1)), buy.tiles):
+        tile(column, shown)
+    draw_blocks(buy.blocks, buy.missing)

@@ -12,6 +12,7 @@ import pandas as pd
 from cs_logic.core.problems import Problem
 from cs_logic.core.schema import TABLES, UNKNOWN
 from cs_logic.core.settings import FileMapping, Settings
+from cs_logic.read.buyers import customers_from_orders, derived_note
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
 from cs_logic.read.meanings import Decision, decide, with_last_stage
@@ -117,6 +118,10 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
 def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Stack the files of each table (a manager may upload one export per month) and cross-check ids.
 
+    Orders without an accounts file give an ``accounts`` table derived from them
+    (:func:`cs_logic.read.buyers.customers_from_orders`, said in an "info" problem), so every page that
+    works from accounts works for a shop's orders export.
+
     Files of the same table are stacked by column name; a column only some files have is blank in
     the others, and a ``source_file`` column says which file each row came from (so a metric can
     leave out rows of a file that never had its field, rather than count them as blanks). Returns the tables and the cross-file problems (ids that match no account, ...).
@@ -128,7 +133,13 @@ def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Prob
     tables = {t: _stack(group) for t, group in by_table.items()}
     names = {t: ", ".join(f.name for f in group) for t, group in by_table.items()}
     lists = [f for f in files if f.prepared is None]
-    return tables, list(cross_check(tables, names)) + reference_check(tables, names, lists)
+    derived: list[Problem] = []
+    orders = tables.get("orders")
+    if "accounts" not in tables and orders is not None and {"account_id", "date"} <= set(orders.columns):
+        # Orders are enough (a shop's export): the customers are derived from them, churn left unknown.
+        tables["accounts"] = customers_from_orders(orders)
+        derived.append(derived_note(tables["accounts"], names["orders"]))
+    return tables, derived + list(cross_check(tables, names)) + reference_check(tables, names, lists)
 
 
 # Columns a reference list (products, reps, teams) may name; the check is by values, not headers.

@@ -16,6 +16,7 @@ import pandas as pd
 from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escape
 from cs_logic.core.stats import wilson_interval
 from cs_logic.core.unknown import NOTHING_SCORED
+from cs_logic.metrics import buyers as bu
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.metrics.retention import churn_flags, mrr_at
 from cs_logic.read.store import Store
@@ -47,10 +48,21 @@ def measure_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
     acc["account_id"] = acc["account_id"].astype(str)
     acc = acc.drop_duplicates("account_id").set_index("account_id")
     derived = derived_measures(con, tables, as_of)
+    if bu.is_buyers_portfolio(tables, accounts):
+        derived = derived.join(buyer_measures(con, accounts, as_of).frame, how="left")
     derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
     out = acc.join(derived, how="inner")
     out.index.name = "account_id"
     return out
+
+
+BUYER_ORDERS_SQL = 'SELECT * FROM orders WHERE account_id IS NOT NULL AND "date" IS NOT NULL'
+
+
+def buyer_measures(con: duckdb.DuckDBPyConnection, accounts: pd.DataFrame | None, as_of: dt.date) -> bu.BuyerMeasures:
+    """:func:`cs_logic.metrics.buyers.purchase_measures` on the loaded orders: P(alive), expected purchases and
+    overdue per account as of ``as_of`` (the purchase model is fitted here, on purchases up to that day)."""
+    return bu.purchase_measures(con.execute(BUYER_ORDERS_SQL).df(), accounts, as_of)
 
 
 def resolver(mappings: Mapping[str, str]) -> Callable[[str], str]:
@@ -136,6 +148,7 @@ class Measured:
     churned: pd.Series
     as_of: dt.date
     mapping: tuple[tuple[str, str], ...] = ()
+    buyers: str | None = None  # a shop's customers: the buyer measure health starts from (metrics.buyers)
 
     @property
     def resolve(self) -> Callable[[str], str]:
@@ -144,7 +157,7 @@ class Measured:
     @functools.cached_property
     def starting(self) -> Scorecard:
         """The scorecard used when none is chosen: :func:`starting_scorecard` of ``frame``."""
-        return starting_scorecard(self.frame)
+        return starting_scorecard(self.frame, self.buyers)
 
 
 def measure(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataFrame, as_of: dt.date,
@@ -154,7 +167,17 @@ def measure(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd.DataF
     >>> # measure(store.con, set(store.tables), store.frame("accounts"), date(2026, 10, 31), {"revenue": "MRR"})
     """
     frame = measure_frame(con, tables, accounts, as_of)
-    return Measured(frame, churn_status(frame, as_of), as_of, tuple(sorted((mapping or {}).items())))
+    return Measured(frame, churn_status(frame, as_of), as_of, tuple(sorted((mapping or {}).items())),
+                    buyer_start(frame) if bu.is_buyers_portfolio(tables, accounts) else None)
+
+
+def buyer_start(frame: pd.DataFrame) -> str:
+    """The buyer measure a shop's health starts from: P(alive) where the model could be fitted, else overdue.
+
+    >>> buyer_start(pd.DataFrame({"p_alive": [0.5], "purchase_overdue": [1.0]})), buyer_start(pd.DataFrame())
+    ('p_alive', 'purchase_overdue')
+    """
+    return "p_alive" if "p_alive" in frame.columns else "purchase_overdue"
 
 
 @dataclass(frozen=True, eq=False)
@@ -673,9 +696,13 @@ def compare(baseline_scored: pd.DataFrame, scored: pd.DataFrame, frame: pd.DataF
 
 # ---------------------------------------------------------------- starting point, drill-down, suggestion
 
-def starting_scorecard(frame: pd.DataFrame) -> Scorecard:
-    """``scorecard_edit.default_scorecard`` for the columns of a measure frame, with ranges from its values."""
-    return default_scorecard(column_kinds(frame), frame)
+def starting_scorecard(frame: pd.DataFrame, buyers: str | None = None) -> Scorecard:
+    """``scorecard_edit.default_scorecard`` for the columns of a measure frame, with ranges from its values.
+
+    ``buyers``: a shop's customers (:attr:`Measured.buyers`): health starts from that buyer measure, never from
+    the raw days since the last order.
+    """
+    return default_scorecard(column_kinds(frame), frame, buyers)
 
 
 def _shown(value: Any) -> str:

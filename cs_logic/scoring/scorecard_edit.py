@@ -22,6 +22,7 @@ KNOWN_DIRECTIONS: dict[str, bool] = {
     "orders_90d": True, "spend_trend_90d": True, "seat_change_pct": True,
     "open_tickets": False, "tickets_per_month": False, "high_priority_share": False,
     "median_first_response_hours": False, "days_since_last_order": False,
+    "p_alive": True, "purchase_overdue": False,
 }
 # Ranges used when there is no data to take the 10th/90th percentiles from: (worst, best).
 FALLBACK_RANGES: dict[str, tuple[float, float]] = {
@@ -30,7 +31,15 @@ FALLBACK_RANGES: dict[str, tuple[float, float]] = {
     "account_nps": (-100, 100), "csat_pct": (0, 100), "orders_90d": (0, 3), "spend_trend_90d": (-50, 20),
     "seat_change_pct": (-20, 20), "open_tickets": (5, 0), "tickets_per_month": (5, 0),
     "high_priority_share": (50, 0), "median_first_response_hours": (48, 1), "days_since_last_order": (180, 14),
+    "p_alive": (0, 1), "purchase_overdue": (3, 1),
 }
+# Measures whose scale means the same in every portfolio, so the data's percentiles do not set their range:
+# P(alive) 0 -> 1 (a customer more likely gone than not scores under 50, red); overdue 3 -> 1 (on their own
+# rhythm 100 points, three of their usual gaps late 0, twice late 50).
+FIXED_RANGES = ("p_alive", "purchase_overdue")
+# The orders' raw measures a shop's starting scorecard leaves out (cs_logic.metrics.buyers): days since the last
+# order and orders in 90 days punish a one-off buyer of a yearly product, and tenure a new customer.
+RAW_BUYER_MEASURES = ("days_since_last_order", "orders_90d", "spend_trend_90d", "tenure")
 # Plan/contract only: a segment (SMB, Enterprise) is who the customer is, not how healthy it is.
 CATEGORY_MEASURES = ("plan",)
 _CATEGORY_HINTS = ("contract", "plan", "tier", "package", "subscription")
@@ -47,7 +56,7 @@ def _nice(x: float) -> float:
 def _linear_default(col: str, sample: pd.DataFrame | None) -> Measure | None:
     higher = KNOWN_DIRECTIONS[col]
     worst, best = FALLBACK_RANGES[col]
-    if sample is not None and col in sample.columns:
+    if sample is not None and col in sample.columns and col not in FIXED_RANGES:
         x = pd.to_numeric(sample[col], errors="coerce").dropna()
         if len(x):
             lo, hi = _nice(float(x.quantile(0.1))), _nice(float(x.quantile(0.9)))
@@ -75,8 +84,13 @@ def _points_default(col: str, sample: pd.DataFrame | None) -> Measure | None:
     return Measure(col, 10.0, "points", points=tuple(table.items()))
 
 
-def default_scorecard(columns_with_kinds: dict[str, str], sample: pd.DataFrame | None = None) -> Scorecard:
+def default_scorecard(columns_with_kinds: dict[str, str], sample: pd.DataFrame | None = None,
+                      buyers: str | None = None) -> Scorecard:
     """A first scorecard from the columns present, for the manager to edit.
+
+    ``buyers`` (a shop's customers, cs_logic.metrics.buyers): the one buyer measure health starts from
+    ("p_alive", else "purchase_overdue"), in place of the orders' raw measures (RAW_BUYER_MEASURES) and the
+    other buyer measure; P(alive) and overdue keep their fixed ranges (FIXED_RANGES).
 
     Known numeric measures (KNOWN_DIRECTIONS) are scored linearly from the data's 10th to 90th
     percentile (two significant figures; fixed ranges without data); plan/segment and extra
@@ -88,9 +102,14 @@ def default_scorecard(columns_with_kinds: dict[str, str], sample: pd.DataFrame |
     --------
     >>> [m.column for m in default_scorecard({"account_id": "id", "tenure": "number"}).measures]
     ['tenure']
+    >>> kinds = {"days_since_last_order": "number", "p_alive": "number", "purchase_overdue": "number"}
+    >>> [(m.column, m.worst, m.best) for m in default_scorecard(kinds, buyers="p_alive").measures]
+    [('p_alive', 0.0, 1.0)]
     """
     measures: list[Measure] = []
     for col, kind in columns_with_kinds.items():
+        if col in FIXED_RANGES and col != buyers or buyers and col in RAW_BUYER_MEASURES:
+            continue
         m: Measure | None = None
         if col in KNOWN_DIRECTIONS and kind in ("number", "duration", "nps", "csat", "ces"):
             m = _linear_default(col, sample)

@@ -13,6 +13,7 @@ from cs_logic.metrics.nps import SMALL_SAMPLE, account_nps, distribution, nps, n
 from cs_logic.metrics.owner_churn import churn_by_owner
 from cs_logic.metrics.repeat import repeat_purchase
 from cs_logic.metrics.retention import (
+    churn_flags,
     churn_share,
     cohort_matrix,
     logo_churn,
@@ -219,8 +220,19 @@ def revenue_unknown(subscriptions: pd.DataFrame) -> str | None:
             "(100% would be an assumption). Add the subscriptions' end (cancellation) dates.")
 
 
+NO_CHURN_HISTORY = ("Churn is unknown for these accounts (no end date, churn flag or status), so cohort retention "
+                    "and survival cannot be drawn: every account would look active for ever. A customer table "
+                    "derived from orders has none (a buyer does not cancel): see “Customers who buy” below.")
+
+
 def history_unknown(accounts: pd.DataFrame, as_of: Any) -> str | None:
-    """Why the cohort matrix and survival curves cannot be drawn from the accounts (None when they can)."""
+    """Why the cohort matrix and survival curves cannot be drawn from the accounts (None when they can).
+
+    >>> history_unknown(pd.DataFrame({"start_date": pd.to_datetime(["2024-01-05"])}), "2024-06-30")[:30]
+    'Churn is unknown for these acc'
+    """
+    if len(accounts) and churn_flags(accounts, as_of if as_of is not None else pd.Timestamp.max)["churned"].isna().all():
+        return NO_CHURN_HISTORY
     return undated_churn(accounts, as_of)
 
 

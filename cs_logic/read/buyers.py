@@ -1,0 +1,194 @@
+"""Customers who buy: purchases from order rows, and the customer table derived from orders alone.
+
+A shop's, marketplace's or reseller's export is one row per order line, with no accounts file and no
+churn flag (a buyer never cancels, they just stop buying). METRICS.md "Purchase": a purchase is one
+order id; where the export has no order id, one (customer, day). Several rows of one order or one day
+are one purchase. Orders after the as-of date are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cs_logic.core.problems import Problem
+from cs_logic.read.detect import map_columns
+
+BY_ORDER_ID = "one purchase = one order id (several rows of one order are one purchase)"
+BY_DAY = "one purchase = one customer on one day (the orders have no order id; several rows that day are one)"
+DERIVED_FROM = "orders"  # the value of a derived accounts table's ``attrs["derived_from"]``
+# Accounts fields an orders export may carry per customer (Shopify's "Billing Company", a "Segment" column).
+DESCRIPTIVE_FIELDS = ("account_name", "segment", "region", "industry", "owner", "plan")
+DAYS_PER_MONTH = 365.25 / 12  # tenure is in months everywhere (cs_logic.read.validate)
+
+
+def purchase_definition(orders: pd.DataFrame) -> str:
+    """Which purchase definition applies to these orders (METRICS.md "Purchase"), in words.
+
+    >>> purchase_definition(pd.DataFrame({"order_id": ["1"]})) == BY_ORDER_ID
+    True
+    >>> purchase_definition(pd.DataFrame({"order_id": [None]})) == BY_DAY
+    True
+    """
+    return BY_ORDER_ID if "order_id" in orders.columns and orders["order_id"].notna().any() else BY_DAY
+
+
+def purchases(orders: pd.DataFrame, as_of: Any = None, customer: pd.Series | None = None) -> pd.DataFrame:
+    """One row per purchase: ``customer``, ``day`` (its first day), ``at`` (its first time stamp), ``amount``
+    (summed; blank when a row's amount is blank) and ``quantity`` (summed), sorted by customer and time.
+
+    ``customer`` replaces ``orders["account_id"]`` as the buyer (the same person behind several ids, see
+    :func:`buyer_ids`). Rows without a customer or a date, and rows after ``as_of``, are left out.
+
+    Examples
+    --------
+    Two rows of order 1 are one purchase of 15; order 2 is another purchase the same day.
+
+    >>> o = pd.DataFrame({"account_id": ["a", "a", "a"], "order_id": ["1", "1", "2"], "amount": [10.0, 5.0, 7.0],
+    ...                   "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01"])})
+    >>> purchases(o)[["customer", "amount"]].values.tolist()
+    [['a', 15.0], ['a', 7.0]]
+    >>> len(purchases(o.drop(columns="order_id")))
+    1
+    """
+    who = orders["account_id"] if customer is None else customer
+    at = pd.to_datetime(orders["date"], errors="coerce")
+    if isinstance(at.dtype, pd.DatetimeTZDtype):
+        at = at.dt.tz_localize(None)  # a shop's 23:30 order is that day's, whatever its offset
+    day = at.dt.normalize()
+    by_order = purchase_definition(orders) == BY_ORDER_ID
+    frame = pd.DataFrame({"customer": who, "day": day, "at": at,
+                          "key": orders["order_id"].astype(object) if by_order else day,
+                          "amount": _number(orders, "amount"), "quantity": _number(orders, "quantity")})
+    keep = frame["customer"].notna() & frame["day"].notna() & frame["key"].notna()
+    if as_of is not None:
+        keep &= frame["day"] <= pd.Timestamp(as_of).normalize()
+    frame = frame[keep].assign(blank=lambda f: f["amount"].isna())
+    if frame.empty:
+        return pd.DataFrame({"customer": pd.Series(dtype=object), "day": pd.Series(dtype="datetime64[ns]"),
+                             "at": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
+                             "quantity": pd.Series(dtype=float)})
+    out = frame.groupby(["customer", "key"], sort=False).agg(
+        day=("day", "min"), at=("at", "min"), amount=("amount", "sum"), blank=("blank", "any"),
+        quantity=("quantity", "sum"), quantities=("quantity", "count")).reset_index()
+    out.loc[out["blank"], "amount"] = np.nan
+    out.loc[out["quantities"] == 0, "quantity"] = np.nan
+    columns = ["customer", "day", "at", "amount", "quantity"]
+    return out.sort_values(["customer", "at"], kind="stable")[columns].reset_index(drop=True)
+
+
+def _number(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float)
+
+
+def buyer_ids(orders: pd.DataFrame, accounts: pd.DataFrame | None) -> tuple[pd.Series, str]:
+    """Who bought each order row: the accounts' ``unique_customer_id`` where it maps the order's account_id (Olist
+    issues a new customer_id per order), else the order's own account_id; and the name of the key used.
+
+    >>> o = pd.DataFrame({"account_id": ["c1", "c2", "c9"]})
+    >>> a = pd.DataFrame({"account_id": ["c1", "c2"], "unique_customer_id": ["p", "p"]})
+    >>> who, key = buyer_ids(o, a); who.tolist(), key
+    (['p', 'p', 'c9'], 'unique_customer_id')
+    """
+    who = orders["account_id"]
+    if accounts is None or not {"account_id", "unique_customer_id"} <= set(accounts.columns):
+        return who, "account_id"
+    lookup = accounts.dropna(subset=["unique_customer_id"]).drop_duplicates("account_id")
+    mapped = who.map(lookup.set_index("account_id")["unique_customer_id"])
+    return mapped.fillna(who), "unique_customer_id"
+
+
+def customers_from_orders(orders: pd.DataFrame, as_of: Any = None) -> pd.DataFrame:
+    """The customer table of an orders-only upload, one row per customer (METRICS.md "Customer table from orders").
+
+    account_id; the customer's own columns where the orders carry them with one value per customer (name,
+    segment, region, industry, rep, plan: recognised by header and values like any accounts file);
+    ``start_date`` = first purchase, ``last_order`` = last purchase, ``purchases``, ``spend`` (the amounts
+    summed; blank when any of the customer's amounts is blank or the orders have none) and ``tenure`` in
+    months from the first purchase to ``as_of`` (the latest order date when not given). There is no churn
+    column: a buyer does not cancel, so churn is unknown, never invented. ``attrs`` hold ``derived_from``,
+    ``as_of`` and the purchase ``definition``.
+
+    Examples
+    --------
+    a: two rows of order 1 on 1 Jan (10 + 5) and order 2 on 31 Jan (20) -> 2 purchases, spend 35, tenure to
+    1 Mar = 60 days = 60 / 30.44 = 1.97 months.
+
+    >>> o = pd.DataFrame({"account_id": ["a", "a", "a", "b"], "order_id": ["1", "1", "2", "3"],
+    ...                   "amount": [10.0, 5.0, 20.0, 8.0],
+    ...                   "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-31", "2024-03-01"])})
+    >>> c = customers_from_orders(o)
+    >>> c[["account_id", "purchases", "spend", "tenure"]].values.tolist()
+    [['a', 2, 35.0, 1.97], ['b', 1, 8.0, 0.0]]
+    >>> "churned" in c.columns, c.attrs["as_of"]
+    (False, datetime.date(2024, 3, 1))
+    """
+    dated = pd.to_datetime(orders["date"], errors="coerce") if "date" in orders.columns else pd.Series(dtype=object)
+    day = as_of_day(dated) if as_of is None else pd.Timestamp(as_of).date()
+    bought = purchases(orders, day) if day is not None else purchases(orders.iloc[0:0])
+    has_amount = "amount" in orders.columns and orders["amount"].notna().any()
+    g = bought.groupby("customer", sort=True)
+    out = pd.DataFrame({
+        "start_date": g["day"].min(), "last_order": g["day"].max(), "purchases": g.size(),
+        "spend": g["amount"].sum(min_count=1).where(g["amount"].count() == g.size()) if has_amount else np.nan,
+    })
+    out.index.name = "account_id"
+    if day is not None:
+        out["tenure"] = ((pd.Timestamp(day) - out["start_date"]).dt.days / DAYS_PER_MONTH).round(2)
+    out = out.join(_descriptive(orders, out.index)).reset_index()
+    out = out[["account_id", *[c for c in out.columns if c != "account_id"]]]
+    out.attrs.update(derived_from=DERIVED_FROM, as_of=day, definition=purchase_definition(orders))
+    return out
+
+
+def as_of_day(dates: pd.Series) -> dt.date | None:
+    """The latest date in ``dates`` (the as-of date's default), None when there is none.
+
+    >>> as_of_day(pd.Series(pd.to_datetime(["2024-01-02", None])))
+    datetime.date(2024, 1, 2)
+    """
+    latest = pd.to_datetime(dates, errors="coerce").max()
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def _descriptive(orders: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
+    """The orders' columns that describe the customer: mapped to an accounts field by header and values, and
+    holding at most one value per customer (a column that varies between a customer's orders describes the order)."""
+    extras = [c for c in orders.columns if c not in ("order_id", "account_id", "date", "amount", "status",
+                                                    "product", "quantity", "source_file")]
+    if not extras or "account_id" not in orders.columns:
+        return pd.DataFrame(index=customers)
+    mapping = map_columns(orders[extras].astype(object), "accounts")
+    # A second customer column beside the id (SaaS Sales' "Customer" beside "Customer ID") is the customer's name.
+    if "account_id" in mapping and "account_name" not in mapping:
+        mapping["account_name"] = mapping["account_id"]
+    found: dict[str, pd.Series] = {}
+    used: set[str] = set()
+    g = orders.groupby("account_id", sort=False)
+    for field in DESCRIPTIVE_FIELDS:
+        column = mapping.get(field)
+        if column is None or column in used or (g[column].nunique() > 1).any():
+            continue
+        used.add(column)
+        found[field] = g[column].first()
+    return pd.DataFrame(found).reindex(customers)
+
+
+def derived_note(accounts: pd.DataFrame, orders_file: str) -> Problem:
+    """The Data page's line saying the customer table was derived from the orders, and that churn is unknown.
+
+    >>> o = pd.DataFrame({"account_id": ["a"], "date": pd.to_datetime(["2024-01-01"])})
+    >>> derived_note(customers_from_orders(o), "o.csv").message[:58]
+    'No accounts file: the customer table (1 customers) was der'
+    """
+    return Problem(
+        f"No accounts file: the customer table ({len(accounts):,} customers) was derived from the orders: first "
+        f"and last purchase, purchases, spend and tenure to {accounts.attrs.get('as_of')} "
+        f"({accounts.attrs.get('definition')}). Churn is unknown (a buyer does not cancel; "
+        "nothing in the orders says who has left).",
+        None, None, None, "pages that need accounts use this table", "info", orders_file)
