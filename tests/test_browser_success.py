@@ -24,7 +24,7 @@ def _listed(page, band: str) -> int:
 
 def test_the_at_risk_list_follows_the_band_and_an_account_opens_up_close(page):
     """Demo -> Success: four tiles; red list -> yellow list (another count); the lowest-scored account's
-    measures, points and contributions are shown; the rep table and the backtest are there."""
+    measures, points and contributions are shown; the rep table and the backtest are there, each in its tab."""
     page.get_by_role("button", name="Load demo data").first.click()
     page.get_by_test_id("stSidebar").get_by_text("accounts 500 rows").first.wait_for(timeout=60_000)
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Success").first.click()
@@ -37,10 +37,12 @@ def test_the_at_risk_list_follows_the_band_and_an_account_opens_up_close(page):
     assert red > 0 and yellow > 0 and red != yellow
     page.get_by_role("radio", name="red", exact=True).first.click()
     assert _listed(page, "red") == red  # back to the list kept for this scorecard
-    page.get_by_text("Portfolio by rep").first.wait_for(timeout=10_000)
+    page.get_by_role("tab", name="By rep").first.click()
+    page.get_by_text("Health columns are over active accounts").first.wait_for(timeout=10_000)
+    page.get_by_role("tab", name="One account").first.click()
     page.get_by_text("Weight % is the measure's share").first.wait_for(timeout=10_000)
-    page.get_by_text("Does the score predict churn?").first.wait_for(timeout=10_000)
-    assert page.get_by_test_id("stException").count() == 0
-    page.set_viewport_size({"width": 1400, "height": 4600})
+    page.get_by_role("tab", name="Does it predict churn?").first.click()
     page.get_by_text("AUC").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.set_viewport_size({"width": 1400, "height": 1800})
     page.screenshot(path=str(ARTIFACTS / "success.png"), full_page=True)

@@ -307,8 +307,11 @@ def test_browser_never_renders_markup_from_comments(browser, app_server, tmp_pat
         if link.count():
             link.first.click()
             page.get_by_role("heading", name="Feedback").first.wait_for(timeout=30_000)
-            page.get_by_role("heading", name="FAQ candidates").first.wait_for(timeout=30_000)
-            assert_no_markup_rendered(page)
+            page.get_by_role("tab", name="FAQ candidates").first.wait_for(timeout=30_000)
+            page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=60_000)
+            for tab in ("Comments and themes", "Key drivers", "FAQ candidates", "Feature interest"):
+                page.get_by_role("tab", name=tab).first.click()  # every tab's content, not only the first
+                assert_no_markup_rendered(page)
 
 
 @pytest.mark.browser
