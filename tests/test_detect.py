@@ -213,9 +213,18 @@ def test_unseen_exports_are_recognised(frame: pd.DataFrame, name: str, table: st
     assert {f: found.mapping.get(f) for f in mapping} == mapping
 
 
-def test_zendesk_text_satisfaction_is_not_a_csat_score() -> None:
-    """Zendesk writes "Good"/"Bad": a CSAT header with no 1-5 numbers is left unmapped."""
-    assert "csat" not in detect(ZENDESK).mapping
+def test_zendesk_text_satisfaction_is_the_csat_in_words() -> None:
+    """Zendesk writes "Good"/"Bad" (and "Offered"/"Unoffered" for no answer): the satisfaction column is the
+    CSAT, read in words by the rating decision (cs_logic.read.meanings), never left unread."""
+    assert detect(ZENDESK).mapping["csat"] == "Satisfaction Score"
+
+
+def test_a_numeric_column_that_names_a_count_is_never_a_score() -> None:
+    """'Replies' 1-5 in a file with a satisfaction header: a count of replies, so not the CSAT (the score
+    fallback for uninformative headers skips count words)."""
+    frame = ZENDESK.drop(columns=["Satisfaction Score"]).assign(**{"Replies": [str(1 + i % 5) for i in R],
+                                                                   "Satisfaction comment": ["ok"] * len(R)})
+    assert detect(frame).mapping.get("csat") != "Replies"
 
 
 def test_credit_scores_are_not_nps() -> None:

@@ -251,3 +251,29 @@ def test_the_data_page_table_lists_each_decision_with_why_and_how_to_change(call
         ("call_center.xlsx", "Speed of answer in seconds"), ("call_center.xlsx", "AvgTalkDuration"),
         ("Churn_Modelling.xlsx", "Tenure"), ("Churn_Modelling.xlsx", "Exited")}
     assert table["why"].str.len().gt(0).all() and table["how to change"].str.len().gt(0).all()
+
+
+# ------------------------------------------------------------------------------------------- word ratings
+ZENDESK_LIKE = ("Id,Status,Created at,Satisfaction Score,Replies\n"
+                "1,solved,2024-03-01,Good,1\n2,solved,2024-03-01,Bad,5\n3,open,2024-03-02,Offered,2\n"
+                "4,solved,2024-03-02,good,3\n5,closed,2024-03-03,Unoffered,4\n6,solved,2024-03-03,Good,1\n")
+
+
+def test_a_rating_in_words_is_the_csat_and_a_count_of_replies_is_not():
+    """'Satisfaction Score' holds Good / Bad / Offered / Unoffered; 'Replies' holds 1-5 but its header names
+    a count. Good 3 (rows 1, 4, 6), Bad 1, Offered and Unoffered are no answers -> CSAT 100*3/4 = 75.0, n 4;
+    a mean of satisfied/not words is no 1-5 mean rating (null, with a note)."""
+    lf = _load("tickets.csv", ZENDESK_LIKE)
+    assert lf.table == "tickets" and lf.mapping["csat"] == "Satisfaction Score"
+    rating = next(d for d in lf.decisions if d.kind == "rating")
+    assert set(rating.choice) == {"Good", "good"} and rating.opposite == ("Bad",)
+    s = summary({"tickets": lf.prepared.frame})
+    assert (s["csat"]["n"], s["csat"]["csat"], s["csat"]["mean_rating"]) == (4, 75.0, None)
+    assert any(n.startswith("csat.mean_rating") for n in s["notes"])
+
+
+def test_a_numeric_rating_gets_no_word_decision():
+    """1-5 numbers under 'Satisfaction' are read as numbers: no rating decision, mean rating (5+4+2)/3."""
+    lf = _load("t.csv", "Ticket ID,Created at,Satisfaction\n1,2024-01-01,5\n2,2024-01-02,4\n3,2024-01-03,2\n")
+    assert not [d for d in lf.decisions if d.kind == "rating"]
+    assert summary({"tickets": lf.prepared.frame})["csat"]["mean_rating"] == pytest.approx(11 / 3)

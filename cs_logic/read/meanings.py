@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cs_logic.core import schema
-from cs_logic.read.detect import normalise_header
+from cs_logic.read.detect import RATING_BAD, RATING_GOOD, normalise_header
 from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, unit_from_header
 
 UNITS = ("seconds", "minutes", "hours", "days", "mm:ss")
@@ -44,7 +44,7 @@ class Decision:
     file: str
     column: str
     field: str
-    kind: str  # "unit", "tenure", "churn", "outcome", "stage_date"
+    kind: str  # "unit", "tenure", "churn", "rating", "outcome", "stage_date"
     decided: str
     why: str
     change: str
@@ -209,6 +209,49 @@ def _churn_source(frame: pd.DataFrame, mapping: Mapping[str, str]) -> tuple[str,
     return None
 
 
+# --------------------------------------------------------------------------------------------------- rating
+# A satisfied word is read as 5 and a dissatisfied one as 1 on the 1-5 scale, so CSAT (share of 4-5) is the
+# share of satisfied answers; a mean of such a column is no mean rating (summary leaves it unknown).
+WORD_TOP, WORD_BOTTOM = 5.0, 1.0
+
+
+def _rating_decision(file: str, field: schema.Field, column: str, col: pd.Series,
+                     chosen: tuple[str, ...] | None) -> Decision | None:
+    """Satisfied / not satisfied values of a rating given in words (Good / Bad); None for a numeric rating."""
+    values = _values(col)
+    if not values or any(pd.notna(pd.to_numeric(v, errors="coerce")) for v in values):
+        return None
+    good = [v for v in values if _fold(v) in RATING_GOOD]
+    bad = [v for v in values if _fold(v) in RATING_BAD]
+    if not (good and bad) and chosen is None:
+        return None
+    why = f'"{column}" holds ratings as words: satisfied and not satisfied; other values are no answer'
+    if chosen is not None:
+        folded = {c.casefold() for c in chosen}
+        good, bad = [v for v in values if v.casefold() in folded], [v for v in values if v not in good and v in bad]
+        why = "your choice (saved in the settings file)"
+    others = [v for v in values if v not in good and v not in bad]
+    decided = (f"{field.label}: satisfied = {', '.join(good)}; not satisfied = {', '.join(bad) or '(none)'}; "
+               f"no answer = {', '.join(others) or '(none)'}")
+    return Decision(file, column, field.name, "rating", decided, why,
+                    "edit the satisfied values in the Data page's table of decisions", tuple(good), tuple(values),
+                    tuple(bad))
+
+
+def rating_values(raw: pd.Series, decision: Decision) -> pd.Series:
+    """A word rating on the 1-5 scale: satisfied words 5, not satisfied 1, anything else blank (no answer).
+
+    >>> d = Decision("t.csv", "Sat", "csat", "rating", "", "", "", ("Good",), (), ("Bad",))
+    >>> rating_values(pd.Series(["Good", " bad", "Offered", None]), d).tolist()
+    [5.0, 1.0, nan, nan]
+    """
+    folded = raw.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                    else _fold(v))
+    good, bad = {_fold(v) for v in decision.choice}, {_fold(v) for v in decision.opposite}
+    return pd.Series(np.where(folded.isin(good), WORD_TOP, np.where(folded.isin(bad), WORD_BOTTOM, np.nan)),
+                     index=raw.index, dtype="float64")
+
+
 # ---------------------------------------------------------------------------------------------------- deals
 def outcome_of(value: object) -> str | None:
     """"won", "lost" or "open" for a deal status value ("Abandoned" is lost); None for anything else.
@@ -306,6 +349,10 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
             out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ()))))
         elif f.name == "tenure":
             out.append(_tenure_decision(file, column, frame[column], tuple(choices.get("tenure", ()))))
+        elif f.kind == schema.CSAT:
+            chosen = tuple(choices[f.name]) if f.name in choices else None
+            rating = _rating_decision(file, f, column, frame[column], chosen)
+            out += [rating] if rating is not None else []
     if "churned" in t.field_names:
         source = _churn_source(frame, mapping)
         if source is not None:

@@ -68,11 +68,15 @@ def _csat(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] |
             r = feedback.csat(rows_with(frame, "csat")["csat"])
             if r.csat is None:
                 note(notes, "csat", f"n = 0: no valid 1-5 answer in the {name}' satisfaction column")
-            return {"n": r.n, "csat": r.csat, "mean_rating": r.mean_rating}
+            mean = r.mean_rating
+            if "csat" in frame.attrs.get("word_ratings", ()):
+                mean = None  # satisfied / not satisfied words have a share, not a mean on 1-5
+                note(notes, "csat.mean_rating", "unknown: the ratings are words (satisfied or not), not a 1-5 scale")
+            return {"n": r.n, "csat": r.csat, "mean_rating": mean}
     return None
 
 
-def _tickets(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
+def _tickets(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
     tickets = tables.get("tickets")
     if tickets is None:
         return None
@@ -80,8 +84,15 @@ def _tickets(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any
     for key, n in (("median_first_response_hours", "n_first_response"), ("median_resolution_hours", "n_resolution")):
         if s.get(key) is None:
             note(notes, f"tickets.{key}", "n = 0: no ticket has this time")
-    return {k: _plain(s.get(k)) for k in ("count", "median_first_response_hours",
-                                          "p90_first_response_hours", "median_resolution_hours")}
+    out = {k: _plain(s.get(k)) for k in ("count", "median_first_response_hours",
+                                         "p90_first_response_hours", "median_resolution_hours")}
+    # METRICS.md: backlog = tickets not resolved on the as-of date (its end, as the Support page counts it).
+    day_end = None if as_of is None else pd.Timestamp(dt.datetime.combine(as_of, dt.time.max))
+    open_now = support.backlog(tickets, day_end)
+    out["backlog"] = None if open_now is None else len(open_now)
+    if open_now is None:
+        note(notes, "tickets.backlog", "unknown: no status, resolved flag or resolved date says which tickets are resolved")
+    return out
 
 
 def _orders(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
@@ -140,7 +151,7 @@ def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> di
         "accounts": _accounts(tables, day.value, notes),
         "nps": _nps(tables, notes),
         "csat": _csat(tables, notes),
-        "tickets": _tickets(tables, notes),
+        "tickets": _tickets(tables, day.value, notes),
         "orders": _orders(tables, notes),
         "deals": _deals(tables, notes),
     }
