@@ -277,3 +277,28 @@ def test_a_numeric_rating_gets_no_word_decision():
     lf = _load("t.csv", "Ticket ID,Created at,Satisfaction\n1,2024-01-01,5\n2,2024-01-02,4\n3,2024-01-03,2\n")
     assert not [d for d in lf.decisions if d.kind == "rating"]
     assert summary({"tickets": lf.prepared.frame})["csat"]["mean_rating"] == pytest.approx(11 / 3)
+
+
+# ------------------------------------------------------------------------------------ units from a time gap
+CALLS = ("call_id,start_at,end_at,total_time,talk_time,wait_time\n"
+         "c1,2024-05-06T09:00:00Z,2024-05-06T09:06:10Z,370,310,60\n"
+         "c2,2024-05-06T12:00:00Z,2024-05-06T12:08:35Z,515,95,420\n"
+         "c3,2024-05-06T15:00:00Z,2024-05-06T15:22:50Z,1370,1250,120\n"
+         "c4,2024-05-06T16:00:00Z,2024-05-06T16:05:00Z,300,120,180\n")
+
+
+def test_a_unitless_wait_time_takes_the_unit_of_the_gap_between_two_timestamps():
+    """No unit in any header. total_time equals end_at - start_at in seconds on every row (6:10 = 370 s,
+    8:35 = 515 s, 22:50 = 1370 s, 5:00 = 300 s), so the file's plain durations are seconds: wait_time
+    60 120 180 420 s -> median (120+180)/2 = 150 s = 150/3600 h (was read as 150 hours)."""
+    lf = _load("calls.csv", CALLS)
+    unit = next(d for d in lf.decisions if d.field == "first_response_hours")
+    assert unit.choice == ("seconds",) and "total_time" in unit.why and "end_at" in unit.why
+    assert support.support_summary(lf.prepared.frame)["median_first_response_hours"] == pytest.approx(150 / 3600)
+
+
+def test_without_a_matching_gap_a_unitless_duration_is_still_assumed_hours_and_says_so():
+    """total_time no longer equals the gap (one row of four does): no evidence, hours assumed, stated."""
+    lf = _load("calls.csv", CALLS.replace(",370,", ",999,").replace(",515,", ",888,").replace(",1370,", ",777,"))
+    unit = next(d for d in lf.decisions if d.field == "first_response_hours")
+    assert unit.choice == ("hours",) and "assumed" in unit.decided

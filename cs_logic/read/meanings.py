@@ -13,7 +13,7 @@ import pandas as pd
 
 from cs_logic.core import schema
 from cs_logic.read.detect import RATING_BAD, RATING_GOOD, normalise_header
-from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, unit_from_header
+from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, parse_as, unit_from_header
 
 UNITS = ("seconds", "minutes", "hours", "days", "mm:ss")
 TENURE_UNITS = ("months", "years")
@@ -86,7 +86,7 @@ def _clock_share(values: pd.Series) -> tuple[float, float]:
 
 
 def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, siblings: list[str],
-                   chosen: tuple[str, ...]) -> Decision:
+                   chosen: tuple[str, ...], gap: tuple[str, str, str, str] | None = None) -> Decision:
     change = "pick the unit in the Data page's table of decisions"
     made: dict[str, Any] = {"file": file, "column": column, "field": field.name, "kind": "unit", "change": change,
                             "options": UNITS}
@@ -114,8 +114,62 @@ def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, 
         source, unit = named[0]
         return Decision(decided=f"{label}: {unit}", why=f'no unit in the header; the file\'s other duration column '
                         f'"{source}" is in {unit}', choice=(unit,), **made)
+    if gap is not None:
+        unit, source, start, end = gap
+        return Decision(decided=f"{label}: {unit}", why=f'no unit in the header; in this file "{source}" equals '
+                        f'"{end}" minus "{start}" in {unit}, so its plain numbers are {unit}', choice=(unit,), **made)
     return Decision(decided=f"{label}: hours (assumed)", why="no unit in the header or the values; hours assumed",
                     choice=("hours",), **made)
+
+
+GAP_ROWS = 500  # rows looked at to match a duration column with the gap between two timestamps
+GAP_SHARE = 0.8  # share of rows (with both) on which the column must equal the gap
+GAP_MIN_ROWS = 3
+_UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+
+
+def gap_unit(frame: pd.DataFrame) -> tuple[str, str, str, str] | None:
+    """(unit, column, start, end) when a plain-number column equals the gap between two timestamps of the
+    same row in one unit (a calls report's total_time = end_at - start_at in seconds); None otherwise.
+
+    The unit of such a column is what the file writes plain durations in; stated as a decision.
+
+    >>> f = pd.DataFrame({"start": ["2024-05-06 09:00:00", "2024-05-06 10:00:00", "2024-05-06 11:00:00"],
+    ...                   "end": ["2024-05-06 09:06:10", "2024-05-06 10:01:00", "2024-05-06 11:00:30"],
+    ...                   "total": ["370", "60", "30"], "wait": ["5", "20", "3"]})
+    >>> gap_unit(f)
+    ('seconds', 'total', 'start', 'end')
+    """
+    from cs_logic.read.detect import looks_like_timestamps  # detect's date recognition, one place
+
+    head = frame.head(GAP_ROWS)
+    stamps: dict[str, pd.Series] = {}
+    numbers: dict[str, np.ndarray] = {}
+    for column in map(str, head.columns):
+        col = head[column]
+        if looks_like_timestamps(col):
+            when = parse_as(col, "date").values
+            stamps[column] = pd.to_datetime(when, errors="coerce", utc=False)
+            continue
+        values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(values).sum() >= GAP_MIN_ROWS and not (values[np.isfinite(values)] < 0).any():
+            numbers[column] = values
+    names = list(stamps)
+    for i, start in enumerate(names):
+        for end in names[i + 1:]:
+            try:
+                seconds = (stamps[end] - stamps[start]).dt.total_seconds().to_numpy(dtype=float)
+            except TypeError:  # one zoned, one not: no gap to compare
+                continue
+            for column, values in numbers.items():
+                both = np.isfinite(seconds) & np.isfinite(values) & (seconds > 0)
+                if both.sum() < GAP_MIN_ROWS:
+                    continue
+                for unit, size in _UNIT_SECONDS.items():
+                    close = np.abs(values[both] * size - seconds[both]) <= np.maximum(1.0, 0.01 * seconds[both])
+                    if close.mean() >= GAP_SHARE:
+                        return unit, column, start, end
+    return None
 
 
 # --------------------------------------------------------------------------------------------------- tenure
@@ -340,13 +394,15 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
     t = schema.table(table)
     out: list[Decision] = []
     durations = [mapping[f.name] for f in t.fields if f.kind == schema.DURATION and f.name in mapping]
+    unitless = [c for c in durations if c in frame.columns and unit_from_header(c) is None]
+    gap = gap_unit(frame) if unitless else None
     for f in t.fields:
         if f.name not in mapping or mapping[f.name] not in frame.columns:
             continue
         column = mapping[f.name]
         if f.kind == schema.DURATION:
             siblings = [c for c in durations if c != column]
-            out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ()))))
+            out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ())), gap))
         elif f.name == "tenure":
             out.append(_tenure_decision(file, column, frame[column], tuple(choices.get("tenure", ()))))
         elif f.kind == schema.CSAT:
