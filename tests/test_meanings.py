@@ -302,3 +302,20 @@ def test_without_a_matching_gap_a_unitless_duration_is_still_assumed_hours_and_s
     lf = _load("calls.csv", CALLS.replace(",370,", ",999,").replace(",515,", ",888,").replace(",1370,", ",777,"))
     unit = next(d for d in lf.decisions if d.field == "first_response_hours")
     assert unit.choice == ("hours",) and "assumed" in unit.decided
+
+
+# ------------------------------------------------------------------------------------------- won / closed flags
+OPPS = ("Opportunity Name,Stage,Amount,Won,Closed\n"
+        "A,Closed Won,100,1,1\nB,Disqualified,200,0,1\nC,Closed Lost,300,0,1\nD,Proposal,400,0,0\n"
+        "E,Negotiation,500,0,0\nF,Closed Won,600,1,1\n")
+
+
+def test_won_and_closed_flags_decide_the_outcome_over_the_stage_name():
+    """Won 1: A, F -> won 2. Closed 1 and Won 0: B (Disqualified, a name that does not say lost) and C -> lost 2.
+    Closed 0: D, E -> open 2, pipeline 400 + 500 = 900. Win rate 2 / (2 + 2) = 0.5 (Disqualified read as an
+    open stage gave 2/3)."""
+    lf = _load("opportunities.csv", OPPS)
+    assert lf.mapping["won"] == "Won" and lf.mapping["closed"] == "Closed"
+    assert any(d.kind == "outcome" and d.column == "Won" for d in lf.decisions)
+    d = summary({"deals": lf.prepared.frame})["deals"]
+    assert (d["won"], d["lost"], d["open"], d["win_rate"], d["pipeline_value"]) == (2, 2, 2, 0.5, 900.0)

@@ -302,6 +302,9 @@ DEALS = Table(
         # The outcome (won / lost / open) when the export has it apart from the stage (Pipedrive's Status).
         _f("status", CATEGORY, "Outcome (won / lost / open)", "status|deal status|opportunity status|outcome|"
            "deal outcome|result|won lost|situacao|estado|وضعیت|статус"),
+        # Won / Closed checkboxes (Salesforce's IsWon, IsClosed): the outcome when there is no status column.
+        _f("won", BOOL, "Won (flag)", "won|is won|won flag|deal won|closed won flag"),
+        _f("closed", BOOL, "Closed (flag)", "closed|is closed|closed flag|deal closed"),
         _f("created_date", DATE, "Created", "created date|create date|created|created at|engage date|open date|opened|date entered pipeline"),
         _f("close_date", DATE, "Close date", "close date|closed date|closed at|expected close date|closing date|won date"),
         _f("amount", NUMBER, "Amount", "amount|deal amount|close value|value|opportunity amount|expected revenue|deal value|acv|arr|valor"),

@@ -339,6 +339,15 @@ def _deal_decisions(file: str, frame: pd.DataFrame, mapping: dict[str, str]) -> 
             out.append(Decision(file, status, "status", "outcome", f'deal outcome from column "{status}" ({parts})',
                                 "a status column decides won / lost / open; the stage says where a deal stands or "
                                 "stopped", "map another column (or none) to Outcome on the Data page"))
+    elif "won" in mapping:
+        closed = mapping.get("closed")
+        rule = (f'won where "{mapping["won"]}" is yes; lost where "{closed}" is yes and won is no; open where '
+                f'"{closed}" is no' if closed else f'won where "{mapping["won"]}" is yes; otherwise lost when the '
+                'stage name says lost, else open')
+        out.append(Decision(file, mapping["won"], "status", "outcome", f"deal outcome from the flags: {rule}",
+                            "the file has won / closed flags and no status column; they decide over the stage name "
+                            "(a closed stage such as Disqualified need not say lost)",
+                            "map a status column to Outcome on the Data page"))
     elif "stage" in mapping:
         out.append(Decision(file, mapping["stage"], "stage", "outcome",
                             f'deal outcome from the stage names in "{mapping["stage"]}" (won / lost stages)',
@@ -418,6 +427,29 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
     if table == "deals":
         out += _deal_decisions(file, frame, mapping)
     return tuple(out), mapping
+
+
+def with_flag_outcome(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed deals frame with a ``status`` of Won / Lost / Open read from its ``won`` and ``closed`` flags,
+    when it has a won flag and no status of its own (unchanged otherwise). A deal neither flag decides (no
+    closed flag, not won) is lost when its stage name says lost, else open; a blank won flag stays unknown.
+
+    >>> f = pd.DataFrame({"stage": ["Closed Won", "Disqualified", "Proposal"],
+    ...                   "won": pd.array([True, False, False]), "closed": pd.array([True, True, False])})
+    >>> with_flag_outcome(f)["status"].tolist()
+    ['Won', 'Lost', 'Open']
+    """
+    if "won" not in frame.columns or "status" in frame.columns:
+        return frame
+    won = frame["won"].astype("boolean")
+    if "closed" in frame.columns:
+        closed = frame["closed"].astype("boolean")
+        otherwise = closed.map(lambda c: None if pd.isna(c) else "Lost" if c else "Open")
+    else:
+        stages = frame["stage"] if "stage" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        otherwise = stages.map(lambda v: "Lost" if outcome_of(v) == "lost" else "Open")
+    status = pd.Series(np.where(won.fillna(False), "Won", otherwise.astype(object)), index=frame.index, dtype=object)
+    return frame.assign(status=status.where(won.notna(), None))
 
 
 def with_last_stage(frame: pd.DataFrame, decisions: tuple[Decision, ...], mapping: Mapping[str, str]) -> pd.DataFrame:
