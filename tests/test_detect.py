@@ -358,3 +358,16 @@ def test_every_field_kind_in_the_schema_has_a_value_scorer() -> None:
 def test_a_column_without_values_fits_every_kind_half_way() -> None:
     """An empty column: its header alone decides (fit 0.5), whatever the kind."""
     assert {_value_fit(kind, "x", _Profile()) for kind in VALUE_SCORERS} == {0.5}
+
+
+def test_account_name_is_the_key_when_there_is_no_id_column() -> None:
+    """A CRM report with 'Account Name' (all distinct) and no id column is an accounts list keyed by the name;
+    a bare 'Name' column (a staff list) or a repeated account name is no key."""
+    names = [f"Firm {i}" for i in range(10)]
+    report = pd.DataFrame({"Account Name": names, "Account Owner": ["Kim", "Raj"] * 5, "Industry": ["Retail"] * 10})
+    found = detect(report)
+    assert found.table == "accounts" and found.mapping["account_id"] == "Account Name"
+    staff = pd.DataFrame({"Name": names, "Manager": ["Kim", "Raj"] * 5})
+    assert detect(staff).mapping.get("account_id") is None
+    repeated = report.assign(**{"Account Name": names[:9] + names[:1]})
+    assert detect(repeated).table != "accounts"

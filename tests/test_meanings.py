@@ -319,3 +319,13 @@ def test_won_and_closed_flags_decide_the_outcome_over_the_stage_name():
     assert any(d.kind == "outcome" and d.column == "Won" for d in lf.decisions)
     d = summary({"deals": lf.prepared.frame})["deals"]
     assert (d["won"], d["lost"], d["open"], d["win_rate"], d["pipeline_value"]) == (2, 2, 2, 0.5, 900.0)
+
+
+def test_summary_median_tenure_is_in_months_and_unknown_without_a_tenure_column():
+    """'Tenure (yrs)' 0.5, 2, 4 -> years by the header, times 12: 6, 24, 48 months, median 24.
+    Without a tenure column the figure is null with a note, never 0."""
+    lf = _load("accounts.csv", "Customer ID,Plan,Tenure (yrs)\nA,Pro,0.5\nB,Pro,2\nC,Basic,4\n")
+    assert summary({"accounts": lf.prepared.frame})["accounts"]["median_tenure_months"] == 24.0
+    s = summary({"accounts": lf.prepared.frame.drop(columns=["tenure"])})
+    assert s["accounts"]["median_tenure_months"] is None
+    assert any(n.startswith("accounts.median_tenure_months") for n in s["notes"])

@@ -471,6 +471,24 @@ def _assign(ev: _Evidence, table: str) -> dict[str, tuple[int, float]]:
         if f not in out and i not in used:
             out[f] = (i, s)
             used.add(i)
+    return _name_as_key(ev, table, out)
+
+
+# A table whose key may be its name column when the export has no id column (a CRM report of accounts keyed
+# by Account Name): the name is the key only when no two rows share it.
+_NAME_KEYS = {"accounts": "account_name"}
+NAME_KEY_UNIQUE = 1.0
+NAME_KEY_SCORE = 0.8  # the header must name the thing ("Account Name"), not be a bare "Name" (a staff list)
+
+
+def _name_as_key(ev: _Evidence, table: str, out: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """``out`` with the key field on the name column when there is no id column and every name is distinct."""
+    key, name = schema.table(table).key, _NAME_KEYS.get(table)
+    if key is None or name is None or key in out or name not in out:
+        return out
+    i, score = out[name]
+    if score >= NAME_KEY_SCORE and _full_unique(ev.frame.iloc[:, i]) >= NAME_KEY_UNIQUE:
+        out = {**out, key: (i, score)}
     return out
 
 

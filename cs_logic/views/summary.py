@@ -47,7 +47,18 @@ def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: lis
     out = retention.summary_accounts(accounts, as_of)
     if out["churned"] is None:
         note(notes, "accounts.churned", NO_CHURN_FIELD)
+    out["median_tenure_months"] = _median_tenure(accounts, notes)
     return out
+
+
+def _median_tenure(accounts: pd.DataFrame, notes: list[str]) -> float | None:
+    """Median of the accounts' tenure column, in months (a tenure in years is times 12 once read: the decision
+    in cs_logic.read.meanings); unknown without one. Tenure is not derived from start dates here."""
+    tenure = pd.to_numeric(accounts["tenure"], errors="coerce").dropna() if "tenure" in accounts.columns else None
+    if tenure is None or tenure.empty:
+        note(notes, "accounts.median_tenure_months", "unknown: the accounts have no tenure column with a value")
+        return None
+    return float(tenure.median())
 
 
 def _nps(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
