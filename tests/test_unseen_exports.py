@@ -198,7 +198,7 @@ def test_salesforce_report_without_dates_or_churn_says_unknown():
     assert inspect("salesforce/accounts_no_dates.xlsx")["table"] == "accounts"
     s = summary("salesforce/accounts_no_dates.xlsx")
     assert s["as_of"] is None
-    assert s["accounts"] == {"count": 10, "churned": None, "churn_share": None}
+    assert s["accounts"] == {"count": 10, "churned": None, "churn_share": None, "median_tenure_months": None}
 
 
 def test_tracker_status_values_decide_churn_and_paused_is_not_churn():

@@ -329,6 +329,7 @@ SUBSCRIPTIONS = Table(
         _f("arr", NUMBER, "ARR", "arr|arr amount|annual recurring revenue|annual amount|annual value", "arr"),
         _f("seats", NUMBER, "Seats", "seats|quantity|licenses|licences|users"),
         _f("churned", BOOL, "Churned", "churn|churned|churn flag|cancelled|canceled|is cancelled"),
+        _f("status", CATEGORY, "Status", "status|subscription status|state"),
     ),
     needs=(("subscription_id", "mrr"), ("subscription_id", "arr"), ("account_id", "start_date", "mrr"), ("subscription_id", "start_date")),
     key="subscription_id",

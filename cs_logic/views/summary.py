@@ -42,6 +42,10 @@ def as_of_date(tables: dict[str, pd.DataFrame], given: dt.date | None = None) ->
 
 def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
     accounts = tables.get("accounts")
+    subscriptions = tables.get("subscriptions")
+    if accounts is None and subscriptions is not None and {"account_id", "subscription_id"} & set(subscriptions):
+        # A billing export (Stripe, Chargebee) is the customer list when no accounts file is loaded.
+        accounts = retention.accounts_from_subscriptions(subscriptions, as_of)
     if accounts is None:
         return None
     out = retention.summary_accounts(accounts, as_of)
