@@ -329,3 +329,28 @@ def test_summary_median_tenure_is_in_months_and_unknown_without_a_tenure_column(
     s = summary({"accounts": lf.prepared.frame.drop(columns=["tenure"])})
     assert s["accounts"]["median_tenure_months"] is None
     assert any(n.startswith("accounts.median_tenure_months") for n in s["notes"])
+
+
+# ------------------------------------------------------------------------------------------------ guest orders
+SHOP = ("order_id,date,order_total,customer_id,billing_email\n"
+        "1,2024-03-01,10,12,lena@shop.test\n2,2024-03-02,10,0,g1@mail.test\n3,2024-03-03,10,12,lena@shop.test\n"
+        "4,2024-03-04,10,0,g2@mail.test\n5,2024-03-05,10,0,G1@mail.test \n6,2024-03-06,10,0,lena@shop.test\n"
+        "7,2024-03-07,10,15,omar@shop.test\n")
+
+
+def test_guest_orders_are_told_apart_by_email_not_lumped_as_customer_zero():
+    """customer_id 0 on orders 2, 4, 5, 6. By e-mail: g1 (2 and 5, case and space folded) -> 2 orders; g2 1;
+    order 6 is lena's e-mail, who has id 12 -> lena 3 orders; omar (15) 1. Customers lena, g1, g2, omar = 4,
+    repeaters lena and g1 -> 2/4 = 0.5 (customer_id alone gave 3 customers, 12 and 0 repeating: 2/3)."""
+    lf = _load("orders.csv", SHOP)
+    assert any(d.kind == "guest" and d.choice == ("billing_email",) for d in lf.decisions)
+    o = summary({"orders": lf.prepared.frame}, pd.Timestamp("2024-06-30").date())["orders"]
+    assert (o["customers"], o["orders"]) == (4, 7) and o["repeat_purchase_rate"] == pytest.approx(0.5)
+
+
+def test_without_an_email_each_guest_order_is_its_own_customer():
+    """Same orders, no e-mail column: 12 has 2 orders, 15 one, the four guest orders are 4 customers ->
+    6 customers, 1 repeater: 1/6."""
+    lf = _load("orders.csv", "\n".join(",".join(r.split(",")[:4]) for r in SHOP.splitlines()) + "\n")
+    o = summary({"orders": lf.prepared.frame}, pd.Timestamp("2024-06-30").date())["orders"]
+    assert o["customers"] == 6 and o["repeat_purchase_rate"] == pytest.approx(1 / 6)

@@ -80,12 +80,13 @@ def accounts_from_subscriptions(subscriptions: pd.DataFrame, as_of: Any) -> pd.D
     Each subscription is churned by :func:`churn_flags` (its end date on or before ``as_of``, else its churn
     flag or status; a requested cancellation with no end yet is not churn). A customer has churned when every
     one of their subscriptions has (end_date = the last end); a customer with one live subscription has not;
-    otherwise unknown. Without a customer id, each subscription is a customer.
+    otherwise unknown. In an export with end dates a subscription without one is live (c below), as
+    :func:`churn_flags` reads it. Without a customer id, each subscription is a customer.
 
     >>> s = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "churned": [True, False, True, None],
     ...                   "end_date": pd.to_datetime(["2024-01-31", None, "2024-02-10", None])})
     >>> accounts_from_subscriptions(s, "2024-06-30")["churned"].tolist()
-    [False, True, <NA>]
+    [False, True, False]
     """
     key = "account_id" if "account_id" in subscriptions.columns else "subscription_id"
     flags = churn_flags(subscriptions, as_of)["churned"]

@@ -306,6 +306,67 @@ def rating_values(raw: pd.Series, decision: Decision) -> pd.Series:
                      index=raw.index, dtype="float64")
 
 
+# --------------------------------------------------------------------------------------------------- guests
+# Customer ids a shop writes for a checkout without an account (WooCommerce's 0): not one customer.
+GUEST_IDS = frozenset({"0", "-1", "guest", "guest checkout", "guest customer", "no account"})
+EMAIL_SHARE = 0.8  # share of e-mail addresses among a column's values for it to tell guests apart
+
+
+def _is_guest(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or _fold(value) in GUEST_IDS \
+        or str(value).strip() in GUEST_IDS
+
+
+def _guest_decision(file: str, frame: pd.DataFrame, mapping: Mapping[str, str]) -> Decision | None:
+    """How guest orders (customer id 0) are told apart: by an e-mail column, else one customer per order."""
+    column = mapping.get("account_id")
+    if column is None or column not in frame.columns:
+        return None
+    ids = frame[column]
+    guests = int(ids.map(lambda v: str(v).strip() in GUEST_IDS or _fold(v) in GUEST_IDS if pd.notna(v) else False).sum())
+    if not guests:
+        return None
+    email = next((c for c in map(str, frame.columns) if c != column and "email" in normalise_header(c).split()
+                  and frame[c].dropna().astype(str).str.fullmatch(r"\s*[^@\s]+@[^@\s]+\.\w+\s*").mean() >= EMAIL_SHARE),
+                 None)
+    values = sorted({str(v).strip() for v in ids.dropna() if _is_guest(v)})
+    how = (f'each guest is told apart by "{email}"' if email else "each guest order is a customer of its own")
+    return Decision(file, column, "account_id", "guest",
+                    f'{guests} orders with customer id {", ".join(values)} are guest checkouts: {how}',
+                    f'"{values[0]}" is the id a shop writes for a checkout without an account, so it is no customer',
+                    "map another column to Customer id on the Data page", (email,) if email else ())
+
+
+def with_guest_customers(frame: pd.DataFrame, decisions: tuple[Decision, ...]) -> pd.DataFrame:
+    """A typed orders frame whose guest checkouts (customer id 0) have a customer id of their own: their e-mail
+    (trimmed, lower case) when the decision names an e-mail column, else "guest order <order id>".
+
+    >>> f = pd.DataFrame({"order_id": ["1", "2", "3"], "account_id": ["12", "0", "0"],
+    ...                   "billing_email": ["a@x.io", "B@y.io ", None]})
+    >>> d = Decision("o.csv", "customer_id", "account_id", "guest", "", "", "", ("billing_email",))
+    >>> with_guest_customers(f, (d,))["account_id"].tolist()
+    ['12', 'guest b@y.io', 'guest order 3']
+    """
+    decision = next((d for d in decisions if d.kind == "guest"), None)
+    if decision is None or "account_id" not in frame.columns:
+        return frame
+    guest = frame["account_id"].map(lambda v: pd.notna(v) and (str(v).strip() in GUEST_IDS or _fold(v) in GUEST_IDS))
+    guest = guest.astype(bool)
+    email = decision.choice[0] if decision.choice and decision.choice[0] in frame.columns else None
+    mail = (frame[email].astype(object).map(lambda v: None if pd.isna(v) or not str(v).strip()
+                                              else "guest " + str(v).strip().casefold())
+            if email else pd.Series(None, index=frame.index, dtype=object))
+    if email:  # a guest who also ordered with an account is that customer (the same e-mail, one id)
+        folded = frame[email].astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().casefold())
+        known = pd.DataFrame({"mail": folded[~guest], "id": frame.loc[~guest, "account_id"]}).dropna()
+        one_id = known.groupby("mail")["id"].nunique().eq(1)
+        lookup = known[known["mail"].isin(one_id[one_id].index)].drop_duplicates("mail").set_index("mail")["id"]
+        mail = folded.map(lookup).astype(object).where(folded.isin(lookup.index), mail)
+    order = frame["order_id"] if "order_id" in frame.columns else pd.Series(frame.index.astype(str), index=frame.index)
+    own = "guest order " + order.astype(str)
+    return frame.assign(account_id=frame["account_id"].astype(object).where(~guest, mail.fillna(own)))
+
+
 # ---------------------------------------------------------------------------------------------------- deals
 def outcome_of(value: object) -> str | None:
     """"won", "lost" or "open" for a deal status value ("Abandoned" is lost); None for anything else.
@@ -426,6 +487,9 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
             out.append(_churn_decision(file, source[0], frame[source[0]], source[1], chosen))
     if table == "deals":
         out += _deal_decisions(file, frame, mapping)
+    if table == "orders":
+        guest = _guest_decision(file, frame, mapping)
+        out += [guest] if guest is not None else []
     return tuple(out), mapping
 
 
