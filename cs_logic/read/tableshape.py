@@ -46,7 +46,7 @@ def shape(grid: pd.DataFrame, name: str,
 
 
 METADATA_ROWS = 2  # rows under a header that may describe its columns before the data starts
-JSON_CELL = re.compile(r"^\s*\{.*\}\s*$", re.S)
+JSON_CELL = re.compile(r"^\s*\{.*\}\s*$", re.DOTALL)
 
 
 def _header_metadata_rows(head: list[list[str | None]], top: int) -> int:
