@@ -121,7 +121,7 @@ if len(decided):
                  "it; your changes are saved with the mapping in the settings file.")
     show_table(decided)
     for lf, d, key, label in dv.editable(st.session_state["files"]):
-        picked = (st.multiselect(label, d.options, default=list(d.choice), key=key) if d.kind == "churn" else
+        picked = (st.multiselect(label, d.options, default=list(d.choice), key=key) if d.kind in ("churn", "rating") else
                   [st.selectbox(label, d.options, index=d.options.index(d.choice[0]), key=key)])
         if tuple(picked) != d.choice:
             st.session_state["settings"] = dv.with_choice(st.session_state["settings"], lf, d.field, picked)

@@ -213,9 +213,18 @@ def test_unseen_exports_are_recognised(frame: pd.DataFrame, name: str, table: st
     assert {f: found.mapping.get(f) for f in mapping} == mapping
 
 
-def test_zendesk_text_satisfaction_is_not_a_csat_score() -> None:
-    """Zendesk writes "Good"/"Bad": a CSAT header with no 1-5 numbers is left unmapped."""
-    assert "csat" not in detect(ZENDESK).mapping
+def test_zendesk_text_satisfaction_is_the_csat_in_words() -> None:
+    """Zendesk writes "Good"/"Bad" (and "Offered"/"Unoffered" for no answer): the satisfaction column is the
+    CSAT, read in words by the rating decision (cs_logic.read.meanings), never left unread."""
+    assert detect(ZENDESK).mapping["csat"] == "Satisfaction Score"
+
+
+def test_a_numeric_column_that_names_a_count_is_never_a_score() -> None:
+    """'Replies' 1-5 in a file with a satisfaction header: a count of replies, so not the CSAT (the score
+    fallback for uninformative headers skips count words)."""
+    frame = ZENDESK.drop(columns=["Satisfaction Score"]).assign(**{"Replies": [str(1 + i % 5) for i in R],
+                                                                   "Satisfaction comment": ["ok"] * len(R)})
+    assert detect(frame).mapping.get("csat") != "Replies"
 
 
 def test_credit_scores_are_not_nps() -> None:
@@ -349,3 +358,16 @@ def test_every_field_kind_in_the_schema_has_a_value_scorer() -> None:
 def test_a_column_without_values_fits_every_kind_half_way() -> None:
     """An empty column: its header alone decides (fit 0.5), whatever the kind."""
     assert {_value_fit(kind, "x", _Profile()) for kind in VALUE_SCORERS} == {0.5}
+
+
+def test_account_name_is_the_key_when_there_is_no_id_column() -> None:
+    """A CRM report with 'Account Name' (all distinct) and no id column is an accounts list keyed by the name;
+    a bare 'Name' column (a staff list) or a repeated account name is no key."""
+    names = [f"Firm {i}" for i in range(10)]
+    report = pd.DataFrame({"Account Name": names, "Account Owner": ["Kim", "Raj"] * 5, "Industry": ["Retail"] * 10})
+    found = detect(report)
+    assert found.table == "accounts" and found.mapping["account_id"] == "Account Name"
+    staff = pd.DataFrame({"Name": names, "Manager": ["Kim", "Raj"] * 5})
+    assert detect(staff).mapping.get("account_id") is None
+    repeated = report.assign(**{"Account Name": names[:9] + names[:1]})
+    assert detect(repeated).table != "accounts"

@@ -466,3 +466,14 @@ def test_space_padded_bank_variant_matches_the_original() -> None:
     plain = pd.read_csv(DATA / "bank_churn" / "Churn_Modelling.csv", dtype=str, keep_default_na=False)
     assert list(padded.columns) == list(plain.columns)
     assert (padded["Geography"] == plain["Geography"]).all() and (padded["Surname"] == plain["Surname"]).all()
+
+
+def test_a_survey_exports_question_text_and_import_id_rows_are_not_answers():
+    """Qualtrics writes three header rows: ids, question text, then {"ImportId": ...} per column. Two answers
+    follow: 2 rows, the first on file row 4, Q1 = 9 and 3 (the question-text row was read as a third row)."""
+    text = ('ResponseId,Q1,Q2\nResponse ID,How likely are you to recommend us?,Why?\n'
+            '"{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"\n'
+            'R_1,9,Great\nR_2,3,Slow\n')
+    result = read_table(text.encode(), "survey.csv")
+    assert result.frame["Q1"].tolist() == ["9", "3"] and result.first_data_row == 4 and result.header_row == 1
+    assert any("describe the columns" in n.message for n in result.notes)

@@ -251,3 +251,106 @@ def test_the_data_page_table_lists_each_decision_with_why_and_how_to_change(call
         ("call_center.xlsx", "Speed of answer in seconds"), ("call_center.xlsx", "AvgTalkDuration"),
         ("Churn_Modelling.xlsx", "Tenure"), ("Churn_Modelling.xlsx", "Exited")}
     assert table["why"].str.len().gt(0).all() and table["how to change"].str.len().gt(0).all()
+
+
+# ------------------------------------------------------------------------------------------- word ratings
+ZENDESK_LIKE = ("Id,Status,Created at,Satisfaction Score,Replies\n"
+                "1,solved,2024-03-01,Good,1\n2,solved,2024-03-01,Bad,5\n3,open,2024-03-02,Offered,2\n"
+                "4,solved,2024-03-02,good,3\n5,closed,2024-03-03,Unoffered,4\n6,solved,2024-03-03,Good,1\n")
+
+
+def test_a_rating_in_words_is_the_csat_and_a_count_of_replies_is_not():
+    """'Satisfaction Score' holds Good / Bad / Offered / Unoffered; 'Replies' holds 1-5 but its header names
+    a count. Good 3 (rows 1, 4, 6), Bad 1, Offered and Unoffered are no answers -> CSAT 100*3/4 = 75.0, n 4;
+    a mean of satisfied/not words is no 1-5 mean rating (null, with a note)."""
+    lf = _load("tickets.csv", ZENDESK_LIKE)
+    assert lf.table == "tickets" and lf.mapping["csat"] == "Satisfaction Score"
+    rating = next(d for d in lf.decisions if d.kind == "rating")
+    assert set(rating.choice) == {"Good", "good"} and rating.opposite == ("Bad",)
+    s = summary({"tickets": lf.prepared.frame})
+    assert (s["csat"]["n"], s["csat"]["csat"], s["csat"]["mean_rating"]) == (4, 75.0, None)
+    assert any(n.startswith("csat.mean_rating") for n in s["notes"])
+
+
+def test_a_numeric_rating_gets_no_word_decision():
+    """1-5 numbers under 'Satisfaction' are read as numbers: no rating decision, mean rating (5+4+2)/3."""
+    lf = _load("t.csv", "Ticket ID,Created at,Satisfaction\n1,2024-01-01,5\n2,2024-01-02,4\n3,2024-01-03,2\n")
+    assert not [d for d in lf.decisions if d.kind == "rating"]
+    assert summary({"tickets": lf.prepared.frame})["csat"]["mean_rating"] == pytest.approx(11 / 3)
+
+
+# ------------------------------------------------------------------------------------ units from a time gap
+CALLS = ("call_id,start_at,end_at,total_time,talk_time,wait_time\n"
+         "c1,2024-05-06T09:00:00Z,2024-05-06T09:06:10Z,370,310,60\n"
+         "c2,2024-05-06T12:00:00Z,2024-05-06T12:08:35Z,515,95,420\n"
+         "c3,2024-05-06T15:00:00Z,2024-05-06T15:22:50Z,1370,1250,120\n"
+         "c4,2024-05-06T16:00:00Z,2024-05-06T16:05:00Z,300,120,180\n")
+
+
+def test_a_unitless_wait_time_takes_the_unit_of_the_gap_between_two_timestamps():
+    """No unit in any header. total_time equals end_at - start_at in seconds on every row (6:10 = 370 s,
+    8:35 = 515 s, 22:50 = 1370 s, 5:00 = 300 s), so the file's plain durations are seconds: wait_time
+    60 120 180 420 s -> median (120+180)/2 = 150 s = 150/3600 h (was read as 150 hours)."""
+    lf = _load("calls.csv", CALLS)
+    unit = next(d for d in lf.decisions if d.field == "first_response_hours")
+    assert unit.choice == ("seconds",) and "total_time" in unit.why and "end_at" in unit.why
+    assert support.support_summary(lf.prepared.frame)["median_first_response_hours"] == pytest.approx(150 / 3600)
+
+
+def test_without_a_matching_gap_a_unitless_duration_is_still_assumed_hours_and_says_so():
+    """total_time no longer equals the gap (one row of four does): no evidence, hours assumed, stated."""
+    lf = _load("calls.csv", CALLS.replace(",370,", ",999,").replace(",515,", ",888,").replace(",1370,", ",777,"))
+    unit = next(d for d in lf.decisions if d.field == "first_response_hours")
+    assert unit.choice == ("hours",) and "assumed" in unit.decided
+
+
+# ------------------------------------------------------------------------------------------- won / closed flags
+OPPS = ("Opportunity Name,Stage,Amount,Won,Closed\n"
+        "A,Closed Won,100,1,1\nB,Disqualified,200,0,1\nC,Closed Lost,300,0,1\nD,Proposal,400,0,0\n"
+        "E,Negotiation,500,0,0\nF,Closed Won,600,1,1\n")
+
+
+def test_won_and_closed_flags_decide_the_outcome_over_the_stage_name():
+    """Won 1: A, F -> won 2. Closed 1 and Won 0: B (Disqualified, a name that does not say lost) and C -> lost 2.
+    Closed 0: D, E -> open 2, pipeline 400 + 500 = 900. Win rate 2 / (2 + 2) = 0.5 (Disqualified read as an
+    open stage gave 2/3)."""
+    lf = _load("opportunities.csv", OPPS)
+    assert lf.mapping["won"] == "Won" and lf.mapping["closed"] == "Closed"
+    assert any(d.kind == "outcome" and d.column == "Won" for d in lf.decisions)
+    d = summary({"deals": lf.prepared.frame})["deals"]
+    assert (d["won"], d["lost"], d["open"], d["win_rate"], d["pipeline_value"]) == (2, 2, 2, 0.5, 900.0)
+
+
+def test_summary_median_tenure_is_in_months_and_unknown_without_a_tenure_column():
+    """'Tenure (yrs)' 0.5, 2, 4 -> years by the header, times 12: 6, 24, 48 months, median 24.
+    Without a tenure column the figure is null with a note, never 0."""
+    lf = _load("accounts.csv", "Customer ID,Plan,Tenure (yrs)\nA,Pro,0.5\nB,Pro,2\nC,Basic,4\n")
+    assert summary({"accounts": lf.prepared.frame})["accounts"]["median_tenure_months"] == 24.0
+    s = summary({"accounts": lf.prepared.frame.drop(columns=["tenure"])})
+    assert s["accounts"]["median_tenure_months"] is None
+    assert any(n.startswith("accounts.median_tenure_months") for n in s["notes"])
+
+
+# ------------------------------------------------------------------------------------------------ guest orders
+SHOP = ("order_id,date,order_total,customer_id,billing_email\n"
+        "1,2024-03-01,10,12,lena@shop.test\n2,2024-03-02,10,0,g1@mail.test\n3,2024-03-03,10,12,lena@shop.test\n"
+        "4,2024-03-04,10,0,g2@mail.test\n5,2024-03-05,10,0,G1@mail.test \n6,2024-03-06,10,0,lena@shop.test\n"
+        "7,2024-03-07,10,15,omar@shop.test\n")
+
+
+def test_guest_orders_are_told_apart_by_email_not_lumped_as_customer_zero():
+    """customer_id 0 on orders 2, 4, 5, 6. By e-mail: g1 (2 and 5, case and space folded) -> 2 orders; g2 1;
+    order 6 is lena's e-mail, who has id 12 -> lena 3 orders; omar (15) 1. Customers lena, g1, g2, omar = 4,
+    repeaters lena and g1 -> 2/4 = 0.5 (customer_id alone gave 3 customers, 12 and 0 repeating: 2/3)."""
+    lf = _load("orders.csv", SHOP)
+    assert any(d.kind == "guest" and d.choice == ("billing_email",) for d in lf.decisions)
+    o = summary({"orders": lf.prepared.frame}, pd.Timestamp("2024-06-30").date())["orders"]
+    assert (o["customers"], o["orders"]) == (4, 7) and o["repeat_purchase_rate"] == pytest.approx(0.5)
+
+
+def test_without_an_email_each_guest_order_is_its_own_customer():
+    """Same orders, no e-mail column: 12 has 2 orders, 15 one, the four guest orders are 4 customers ->
+    6 customers, 1 repeater: 1/6."""
+    lf = _load("orders.csv", "\n".join(",".join(r.split(",")[:4]) for r in SHOP.splitlines()) + "\n")
+    o = summary({"orders": lf.prepared.frame}, pd.Timestamp("2024-06-30").date())["orders"]
+    assert o["customers"] == 6 and o["repeat_purchase_rate"] == pytest.approx(1 / 6)

@@ -402,3 +402,19 @@ def test_mrr_chart_draws_losses_below_zero() -> None:
     data = mrr_movements_chart(mrr_movements(_february_book(), "2024-02-29")).data
     feb = data[data["period"] == T("2024-02-01")].set_index("movement")["amount"]
     assert (feb["contraction"], feb["churned"], feb["expansion"]) == (-40.0, -200.0, 50.0)
+
+
+def test_customers_from_a_subscriptions_export_churn_when_every_subscription_ended():
+    """As of 2024-06-30. a: two subscriptions, one ended 2024-02-01, one live -> not churned. b: ended
+    2024-03-01 -> churned. c: asked to cancel (cancel date 2024-06-10) but no end date and status active ->
+    not churned. d: status 'cancelled', no end date -> churned. e: ends 2024-07-31, after the as-of date ->
+    not yet. Churned b, d: 2 of 5 = 0.4."""
+    from cs_logic.metrics.retention import accounts_from_subscriptions, summary_accounts
+    subs = pd.DataFrame({
+        "subscription_id": ["s1", "s2", "s3", "s4", "s5", "s6"], "account_id": ["a", "a", "b", "c", "d", "e"],
+        "end_date": pd.to_datetime(["2024-02-01", None, "2024-03-01", None, None, "2024-07-31"]),
+        "churned": pd.array([True, False, True, False, True, True], dtype="boolean")})
+    customers = accounts_from_subscriptions(subs, "2024-06-30")
+    assert customers.set_index("account_id")["churned"].to_dict() == {
+        "a": False, "b": True, "c": False, "d": True, "e": False}
+    assert summary_accounts(customers, "2024-06-30") == {"count": 5, "churned": 2, "churn_share": 0.4}

@@ -174,3 +174,17 @@ def test_support_tickets_negative_durations_are_excluded_and_counted():
     assert s["negative_resolution"] == (gap < 0).sum() == 1365
     assert s["n_resolution"] == (gap >= 0).sum()
     assert s["median_resolution_hours"] == pytest.approx(gap[gap >= 0].median())
+
+
+def test_backlog_without_a_date_counts_the_current_status():
+    """No as-of date and no created date (a status-only export): open, pending and hold are not resolved,
+    Solved and closed are -> 3 of 5; the age is unknown (NaN), never days since 1970."""
+    t = pd.DataFrame({"status": ["open", "Solved", "pending", "closed", "hold"]})
+    out = backlog(t, None)
+    assert len(out) == 3 and out["age_days"].isna().all()
+
+
+def test_backlog_is_unknown_without_status_flag_or_resolved_date():
+    """A calls report (wait and talk times only) says nothing about resolution: backlog None, not 0."""
+    assert backlog(pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01"]), "first_response_hours": [0.1]}),
+                   pd.Timestamp("2024-02-01")) is None

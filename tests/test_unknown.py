@@ -71,10 +71,10 @@ def test_churned_is_unknown_without_a_churn_field_not_zero():
 
 
 def test_summary_lists_why_each_null_is_null():
-    """Accounts without churn field and without dates: as_of null, churned null, two notes naming them."""
+    """Accounts without churn field, tenure or dates: as_of, churned and median tenure null, a note naming each."""
     s = summary({"accounts": pd.DataFrame({"account_id": ["a", "b"], "plan": ["x", "y"]})})
-    assert s["as_of"] is None and s["accounts"]["churned"] is None
-    assert [n.split(":")[0] for n in s["notes"]] == ["as_of", "accounts.churned"]
+    assert s["as_of"] is None and s["accounts"]["churned"] is None and s["accounts"]["median_tenure_months"] is None
+    assert [n.split(":")[0] for n in s["notes"]] == ["as_of", "accounts.churned", "accounts.median_tenure_months"]
 
 
 # ---------------------------------------------------------------- cohorts, survival and GRR without end dates

@@ -196,9 +196,9 @@ TICKETS = Table(
     (
         _f("ticket_id", ID, "Ticket id", "ticket id|ticket|ticket number|case id|case number|case|issue id|conversation id|call id|call|interaction id|incident id|request id"),
         _f("account_id", ID, "Account id", _ACCOUNT_ID + "|organization id|requester organization"),
-        _f("created_at", DATE, "Created", "created at|created|created date|creation date|تاریخ|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
+        _f("created_at", DATE, "Created", "created at|created|created date|creation date|created time|creation time|تاریخ|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
         _f("first_response_at", DATE, "First response at", "first response at|first replied at|first reply at|first response date|first response time|responded at"),
-        _f("resolved_at", DATE, "Resolved at", "resolved at|solved at|closed at|closed|resolution date|date closed|closed date|time to resolution|completed at"),
+        _f("resolved_at", DATE, "Resolved at", "resolved at|solved at|resolved time|solved time|closed at|closed time|closed|resolution date|date closed|closed date|time to resolution|completed at"),
         _f(
             "first_response_hours",
             DURATION,
@@ -302,6 +302,9 @@ DEALS = Table(
         # The outcome (won / lost / open) when the export has it apart from the stage (Pipedrive's Status).
         _f("status", CATEGORY, "Outcome (won / lost / open)", "status|deal status|opportunity status|outcome|"
            "deal outcome|result|won lost|situacao|estado|وضعیت|статус"),
+        # Won / Closed checkboxes (Salesforce's IsWon, IsClosed): the outcome when there is no status column.
+        _f("won", BOOL, "Won (flag)", "won|is won|won flag|deal won|closed won flag"),
+        _f("closed", BOOL, "Closed (flag)", "closed|is closed|closed flag|deal closed"),
         _f("created_date", DATE, "Created", "created date|create date|created|created at|engage date|open date|opened|date entered pipeline"),
         _f("close_date", DATE, "Close date", "close date|closed date|closed at|expected close date|closing date|won date"),
         _f("amount", NUMBER, "Amount", "amount|deal amount|close value|value|opportunity amount|expected revenue|deal value|acv|arr|valor"),
@@ -326,6 +329,7 @@ SUBSCRIPTIONS = Table(
         _f("arr", NUMBER, "ARR", "arr|arr amount|annual recurring revenue|annual amount|annual value", "arr"),
         _f("seats", NUMBER, "Seats", "seats|quantity|licenses|licences|users"),
         _f("churned", BOOL, "Churned", "churn|churned|churn flag|cancelled|canceled|is cancelled"),
+        _f("status", CATEGORY, "Status", "status|subscription status|state"),
     ),
     needs=(("subscription_id", "mrr"), ("subscription_id", "arr"), ("account_id", "start_date", "mrr"), ("subscription_id", "start_date")),
     key="subscription_id",

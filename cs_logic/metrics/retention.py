@@ -74,6 +74,43 @@ def churn_flags(accounts: pd.DataFrame, as_of: Any) -> pd.DataFrame:
     return out
 
 
+def accounts_from_subscriptions(subscriptions: pd.DataFrame, as_of: Any) -> pd.DataFrame:
+    """One row per customer of a subscriptions export: account_id, start_date, end_date, churned.
+
+    Each subscription is churned by :func:`churn_flags` (its end date on or before ``as_of``, else its churn
+    flag or status; a requested cancellation with no end yet is not churn). A customer has churned when every
+    one of their subscriptions has (end_date = the last end); a customer with one live subscription has not;
+    otherwise unknown. In an export with end dates a subscription without one is live (c below), as
+    :func:`churn_flags` reads it. Without a customer id, each subscription is a customer.
+
+    >>> s = pd.DataFrame({"account_id": ["a", "a", "b", "c"], "churned": [True, False, True, None],
+    ...                   "end_date": pd.to_datetime(["2024-01-31", None, "2024-02-10", None])})
+    >>> accounts_from_subscriptions(s, "2024-06-30")["churned"].tolist()
+    [False, True, False]
+    """
+    key = "account_id" if "account_id" in subscriptions.columns else "subscription_id"
+    flags = churn_flags(subscriptions, as_of)["churned"]
+    frame = pd.DataFrame({"account_id": subscriptions[key].astype(object), "churned": flags})
+    frame["end_date"] = subscriptions["end_date"] if "end_date" in subscriptions.columns else pd.NaT
+    frame["start_date"] = subscriptions["start_date"] if "start_date" in subscriptions.columns else pd.NaT
+    frame = frame.dropna(subset=["account_id"])
+
+    def gone(flags: pd.Series) -> Any:
+        if flags.eq(False).any():
+            return False
+        return True if flags.notna().all() else pd.NA
+
+    per = frame.groupby("account_id", sort=True)
+    out = pd.DataFrame({"start_date": per["start_date"].min(), "end_date": per["end_date"].max(),
+                        "churned": per["churned"].agg(gone).astype("boolean")}).reset_index()
+    out["end_date"] = out["end_date"].where(out["churned"].fillna(False).astype(bool))
+    if "end_date" not in subscriptions.columns:
+        out = out.drop(columns=["end_date"])
+    if "start_date" not in subscriptions.columns:
+        out = out.drop(columns=["start_date"])
+    return out
+
+
 def undated_churn(accounts: pd.DataFrame, as_of: Any = None) -> str | None:
     """Why cohorts and survival cannot be drawn from these accounts, or None when they can.
 

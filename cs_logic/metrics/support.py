@@ -99,23 +99,31 @@ def tickets_per_week(tickets: pd.DataFrame, date_col: str = "created_at") -> pd.
     return pd.DataFrame({"week": full, "tickets": counts.to_numpy().astype(int)})
 
 
-def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
+def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame | None:
     """Tickets open at ``as_of``: created by then and not resolved by then, with their age in days.
 
     The rule of the health measure ``open_tickets``: with ``resolved_at``, a ticket is open when it was
     resolved after ``as_of``, or has no resolved date and no status or resolved flag saying it is closed.
     Without ``resolved_at`` the current status or resolved flag decides, which is only right for ``as_of`` =
     the export date; ``attrs["method"]`` says which rule was used. None (unknown) when the export has no
-    resolved date, status or resolved flag: a ticket is then not known to be open.
+    resolved date, status or resolved flag: a ticket is then not known to be open. With no ``as_of`` (no file
+    has a date) or no created date, every ticket counts as created and a resolved date as resolved; the age is
+    then unknown (NaN).
 
     >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01", "2024-01-05"]),
     ...                   "resolved_at": pd.to_datetime(["2024-01-02", None])})
     >>> len(backlog(t, pd.Timestamp("2024-01-10")))
     1
+    >>> len(backlog(pd.DataFrame({"status": ["open", "Solved", "pending"]}), None))
+    2
     """
-    as_of = pd.Timestamp(as_of)
-    created = pd.to_datetime(tickets["created_at"], errors="coerce")
-    is_open = created.le(as_of)
+    as_of = None if as_of is None else pd.Timestamp(as_of)
+    if "created_at" in tickets.columns:
+        created = pd.to_datetime(tickets["created_at"], errors="coerce")
+    else:
+        created = pd.Series(pd.NaT, index=tickets.index, dtype="datetime64[ns]")
+    is_open = created.le(as_of) if as_of is not None and "created_at" in tickets.columns else \
+        pd.Series(True, index=tickets.index)
     closed = (tickets["status"].astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
               if "status" in tickets.columns else None)
     if "resolved" in tickets.columns:
@@ -124,7 +132,7 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
     if "resolved_at" in tickets.columns:
         resolved = pd.to_datetime(tickets["resolved_at"], errors="coerce")
         unresolved = resolved.isna() if closed is None else resolved.isna() & ~closed
-        is_open &= unresolved | resolved.gt(as_of)
+        is_open &= unresolved | (resolved.gt(as_of) if as_of is not None else False)
         method = "created on or before the date and not resolved by then" + (
             "; without a resolved date, a closed status counts as resolved" if closed is not None else "")
     elif closed is not None:
@@ -132,7 +140,8 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
         method = "current status or resolved flag says not resolved (no resolution dates in the export)"
     else:
         return None
-    out = tickets[is_open.to_numpy()].assign(age_days=(as_of - created[is_open]).dt.total_seconds() / 86400.0)
+    age = (as_of - created[is_open]).dt.total_seconds() / 86400.0 if as_of is not None else np.nan
+    out = tickets[is_open.to_numpy()].assign(age_days=age)
     out.attrs["method"] = method
     return out
 

@@ -34,6 +34,13 @@ _ID_TOKENS = frozenset({"id", "key", "code", "number", "no", "nr", "num", "ref",
 _TRUE = frozenset("yes y true t 1 1.0 churned churn cancelled canceled exited lost left inactive si sí sim oui ja да بله".split())
 _FALSE = frozenset("no n false f 0 0.0 retained stayed active kept non nao não نه нет".split())
 _LONG_TEXT = frozenset({"comment", "body"})
+# A satisfaction rating given as a word (Zendesk's Good / Bad): the top-box words and the others. A column of
+# these under a satisfaction header is a CSAT; its other values ("Offered", "Unoffered") are no answers.
+RATING_GOOD = frozenset({"good", "satisfied", "positive", "happy", "thumbs up", "great", "excellent"})
+RATING_BAD = frozenset({"bad", "unsatisfied", "dissatisfied", "negative", "unhappy", "thumbs down", "poor"})
+# Header words that name a count of something (Zendesk's "Replies"): never a rating, whatever its values.
+COUNT_WORDS = frozenset({"count", "replies", "reopens", "interactions", "touches", "attempts", "messages",
+                         "calls", "visits", "number", "num", "qty", "quantity", "times", "reassigns"})
 _SURVEY_SIGNS = frozenset({"nps", "csat", "ces", "comment"})
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
@@ -100,6 +107,8 @@ class _Profile:
     spaced: float = 0.0
     email: float = 0.0
     numbers: tuple[float, ...] = ()  # the sample's numeric values, for range shares
+    good: float = 0.0  # share of rating words among the values (RATING_GOOD, RATING_BAD)
+    bad: float = 0.0
 
 
 def normalise_header(h: object) -> str:
@@ -258,6 +267,8 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
         spaced=float(s.str.contains(" ", regex=False).mean()),
         email=float(s.str.contains(r"^[^@\s]+@[^@\s]+\.\w+$", regex=True).mean()),
         numbers=tuple(vals.tolist()),
+        good=float(lower.isin(RATING_GOOD).mean()),
+        bad=float(lower.isin(RATING_BAD).mean()),
     )
 
 
@@ -321,6 +332,8 @@ def _fit_score(kind: str) -> _Scorer:
     lo, hi = schema.SCORE_RANGES[kind]
 
     def fit(name: str, p: _Profile) -> float:
+        if kind == schema.CSAT and p.good > 0 and p.bad > 0 and p.num == 0:
+            return 0.9  # a rating in words (Good / Bad): read by the decision in cs_logic.read.meanings
         if p.boolish or p.num < SCORE_NUMERIC:
             return 0.0
         if not _in_range(p, lo, hi):
@@ -437,7 +450,8 @@ def _evidence(frame: pd.DataFrame) -> _Evidence:
             for f in t.fields:
                 fit = _value_fit(f.kind, f.name, p)
                 h = hs[i].get((t.name, f.name), 0.0)
-                if h == 0.0 and surveyish and best_header[i] < 0.3 and _full_scale(f.kind, p, fit):
+                if (h == 0.0 and surveyish and best_header[i] < 0.3 and _full_scale(f.kind, p, fit)
+                        and not COUNT_WORDS & set(normalise_header(headers[i]).split())):
                     h = 0.45  # a strong value pattern under an uninformative header, in a survey-like file
                 if h == 0.0 or (p.n and fit < 0.15):
                     continue
@@ -457,6 +471,24 @@ def _assign(ev: _Evidence, table: str) -> dict[str, tuple[int, float]]:
         if f not in out and i not in used:
             out[f] = (i, s)
             used.add(i)
+    return _name_as_key(ev, table, out)
+
+
+# A table whose key may be its name column when the export has no id column (a CRM report of accounts keyed
+# by Account Name): the name is the key only when no two rows share it.
+_NAME_KEYS = {"accounts": "account_name"}
+NAME_KEY_UNIQUE = 1.0
+NAME_KEY_SCORE = 0.8  # the header must name the thing ("Account Name"), not be a bare "Name" (a staff list)
+
+
+def _name_as_key(ev: _Evidence, table: str, out: dict[str, tuple[int, float]]) -> dict[str, tuple[int, float]]:
+    """``out`` with the key field on the name column when there is no id column and every name is distinct."""
+    key, name = schema.table(table).key, _NAME_KEYS.get(table)
+    if key is None or name is None or key in out or name not in out:
+        return out
+    i, score = out[name]
+    if score >= NAME_KEY_SCORE and _full_unique(ev.frame.iloc[:, i]) >= NAME_KEY_UNIQUE:
+        out = {**out, key: (i, score)}
     return out
 
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cs_logic.core import schema
-from cs_logic.read.detect import normalise_header
-from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, unit_from_header
+from cs_logic.read.detect import RATING_BAD, RATING_GOOD, normalise_header
+from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, parse_as, unit_from_header
 
 UNITS = ("seconds", "minutes", "hours", "days", "mm:ss")
 TENURE_UNITS = ("months", "years")
@@ -44,7 +44,7 @@ class Decision:
     file: str
     column: str
     field: str
-    kind: str  # "unit", "tenure", "churn", "outcome", "stage_date"
+    kind: str  # "unit", "tenure", "churn", "rating", "outcome", "stage_date"
     decided: str
     why: str
     change: str
@@ -86,7 +86,7 @@ def _clock_share(values: pd.Series) -> tuple[float, float]:
 
 
 def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, siblings: list[str],
-                   chosen: tuple[str, ...]) -> Decision:
+                   chosen: tuple[str, ...], gap: tuple[str, str, str, str] | None = None) -> Decision:
     change = "pick the unit in the Data page's table of decisions"
     made: dict[str, Any] = {"file": file, "column": column, "field": field.name, "kind": "unit", "change": change,
                             "options": UNITS}
@@ -114,8 +114,62 @@ def _unit_decision(file: str, field: schema.Field, column: str, col: pd.Series, 
         source, unit = named[0]
         return Decision(decided=f"{label}: {unit}", why=f'no unit in the header; the file\'s other duration column '
                         f'"{source}" is in {unit}', choice=(unit,), **made)
+    if gap is not None:
+        unit, source, start, end = gap
+        return Decision(decided=f"{label}: {unit}", why=f'no unit in the header; in this file "{source}" equals '
+                        f'"{end}" minus "{start}" in {unit}, so its plain numbers are {unit}', choice=(unit,), **made)
     return Decision(decided=f"{label}: hours (assumed)", why="no unit in the header or the values; hours assumed",
                     choice=("hours",), **made)
+
+
+GAP_ROWS = 500  # rows looked at to match a duration column with the gap between two timestamps
+GAP_SHARE = 0.8  # share of rows (with both) on which the column must equal the gap
+GAP_MIN_ROWS = 3
+_UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+
+
+def gap_unit(frame: pd.DataFrame) -> tuple[str, str, str, str] | None:
+    """(unit, column, start, end) when a plain-number column equals the gap between two timestamps of the
+    same row in one unit (a calls report's total_time = end_at - start_at in seconds); None otherwise.
+
+    The unit of such a column is what the file writes plain durations in; stated as a decision.
+
+    >>> f = pd.DataFrame({"start": ["2024-05-06 09:00:00", "2024-05-06 10:00:00", "2024-05-06 11:00:00"],
+    ...                   "end": ["2024-05-06 09:06:10", "2024-05-06 10:01:00", "2024-05-06 11:00:30"],
+    ...                   "total": ["370", "60", "30"], "wait": ["5", "20", "3"]})
+    >>> gap_unit(f)
+    ('seconds', 'total', 'start', 'end')
+    """
+    from cs_logic.read.detect import looks_like_timestamps  # detect's date recognition, one place
+
+    head = frame.head(GAP_ROWS)
+    stamps: dict[str, pd.Series] = {}
+    numbers: dict[str, np.ndarray] = {}
+    for column in map(str, head.columns):
+        col = head[column]
+        if looks_like_timestamps(col):
+            when = parse_as(col, "date").values
+            stamps[column] = pd.to_datetime(when, errors="coerce", utc=False)
+            continue
+        values = pd.to_numeric(col.astype(str).str.strip(), errors="coerce").to_numpy(dtype=float)
+        if np.isfinite(values).sum() >= GAP_MIN_ROWS and not (values[np.isfinite(values)] < 0).any():
+            numbers[column] = values
+    names = list(stamps)
+    for i, start in enumerate(names):
+        for end in names[i + 1:]:
+            try:
+                seconds = (stamps[end] - stamps[start]).dt.total_seconds().to_numpy(dtype=float)
+            except TypeError:  # one zoned, one not: no gap to compare
+                continue
+            for column, values in numbers.items():
+                both = np.isfinite(seconds) & np.isfinite(values) & (seconds > 0)
+                if both.sum() < GAP_MIN_ROWS:
+                    continue
+                for unit, size in _UNIT_SECONDS.items():
+                    close = np.abs(values[both] * size - seconds[both]) <= np.maximum(1.0, 0.01 * seconds[both])
+                    if close.mean() >= GAP_SHARE:
+                        return unit, column, start, end
+    return None
 
 
 # --------------------------------------------------------------------------------------------------- tenure
@@ -209,6 +263,110 @@ def _churn_source(frame: pd.DataFrame, mapping: Mapping[str, str]) -> tuple[str,
     return None
 
 
+# --------------------------------------------------------------------------------------------------- rating
+# A satisfied word is read as 5 and a dissatisfied one as 1 on the 1-5 scale, so CSAT (share of 4-5) is the
+# share of satisfied answers; a mean of such a column is no mean rating (summary leaves it unknown).
+WORD_TOP, WORD_BOTTOM = 5.0, 1.0
+
+
+def _rating_decision(file: str, field: schema.Field, column: str, col: pd.Series,
+                     chosen: tuple[str, ...] | None) -> Decision | None:
+    """Satisfied / not satisfied values of a rating given in words (Good / Bad); None for a numeric rating."""
+    values = _values(col)
+    if not values or any(pd.notna(pd.to_numeric(v, errors="coerce")) for v in values):
+        return None
+    good = [v for v in values if _fold(v) in RATING_GOOD]
+    bad = [v for v in values if _fold(v) in RATING_BAD]
+    if not (good and bad) and chosen is None:
+        return None
+    why = f'"{column}" holds ratings as words: satisfied and not satisfied; other values are no answer'
+    if chosen is not None:
+        folded = {c.casefold() for c in chosen}
+        good, bad = [v for v in values if v.casefold() in folded], [v for v in values if v not in good and v in bad]
+        why = "your choice (saved in the settings file)"
+    others = [v for v in values if v not in good and v not in bad]
+    decided = (f"{field.label}: satisfied = {', '.join(good)}; not satisfied = {', '.join(bad) or '(none)'}; "
+               f"no answer = {', '.join(others) or '(none)'}")
+    return Decision(file, column, field.name, "rating", decided, why,
+                    "edit the satisfied values in the Data page's table of decisions", tuple(good), tuple(values),
+                    tuple(bad))
+
+
+def rating_values(raw: pd.Series, decision: Decision) -> pd.Series:
+    """A word rating on the 1-5 scale: satisfied words 5, not satisfied 1, anything else blank (no answer).
+
+    >>> d = Decision("t.csv", "Sat", "csat", "rating", "", "", "", ("Good",), (), ("Bad",))
+    >>> rating_values(pd.Series(["Good", " bad", "Offered", None]), d).tolist()
+    [5.0, 1.0, nan, nan]
+    """
+    folded = raw.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                    else _fold(v))
+    good, bad = {_fold(v) for v in decision.choice}, {_fold(v) for v in decision.opposite}
+    return pd.Series(np.where(folded.isin(good), WORD_TOP, np.where(folded.isin(bad), WORD_BOTTOM, np.nan)),
+                     index=raw.index, dtype="float64")
+
+
+# --------------------------------------------------------------------------------------------------- guests
+# Customer ids a shop writes for a checkout without an account (WooCommerce's 0): not one customer.
+GUEST_IDS = frozenset({"0", "-1", "guest", "guest checkout", "guest customer", "no account"})
+EMAIL_SHARE = 0.8  # share of e-mail addresses among a column's values for it to tell guests apart
+
+
+def _is_guest(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or _fold(value) in GUEST_IDS \
+        or str(value).strip() in GUEST_IDS
+
+
+def _guest_decision(file: str, frame: pd.DataFrame, mapping: Mapping[str, str]) -> Decision | None:
+    """How guest orders (customer id 0) are told apart: by an e-mail column, else one customer per order."""
+    column = mapping.get("account_id")
+    if column is None or column not in frame.columns:
+        return None
+    ids = frame[column]
+    guests = int(ids.map(lambda v: str(v).strip() in GUEST_IDS or _fold(v) in GUEST_IDS if pd.notna(v) else False).sum())
+    if not guests:
+        return None
+    email = next((c for c in map(str, frame.columns) if c != column and "email" in normalise_header(c).split()
+                  and frame[c].dropna().astype(str).str.fullmatch(r"\s*[^@\s]+@[^@\s]+\.\w+\s*").mean() >= EMAIL_SHARE),
+                 None)
+    values = sorted({str(v).strip() for v in ids.dropna() if _is_guest(v)})
+    how = (f'each guest is told apart by "{email}"' if email else "each guest order is a customer of its own")
+    return Decision(file, column, "account_id", "guest",
+                    f'{guests} orders with customer id {", ".join(values)} are guest checkouts: {how}',
+                    f'"{values[0]}" is the id a shop writes for a checkout without an account, so it is no customer',
+                    "map another column to Customer id on the Data page", (email,) if email else ())
+
+
+def with_guest_customers(frame: pd.DataFrame, decisions: tuple[Decision, ...]) -> pd.DataFrame:
+    """A typed orders frame whose guest checkouts (customer id 0) have a customer id of their own: their e-mail
+    (trimmed, lower case) when the decision names an e-mail column, else "guest order <order id>".
+
+    >>> f = pd.DataFrame({"order_id": ["1", "2", "3"], "account_id": ["12", "0", "0"],
+    ...                   "billing_email": ["a@x.io", "B@y.io ", None]})
+    >>> d = Decision("o.csv", "customer_id", "account_id", "guest", "", "", "", ("billing_email",))
+    >>> with_guest_customers(f, (d,))["account_id"].tolist()
+    ['12', 'guest b@y.io', 'guest order 3']
+    """
+    decision = next((d for d in decisions if d.kind == "guest"), None)
+    if decision is None or "account_id" not in frame.columns:
+        return frame
+    guest = frame["account_id"].map(lambda v: pd.notna(v) and (str(v).strip() in GUEST_IDS or _fold(v) in GUEST_IDS))
+    guest = guest.astype(bool)
+    email = decision.choice[0] if decision.choice and decision.choice[0] in frame.columns else None
+    mail = (frame[email].astype(object).map(lambda v: None if pd.isna(v) or not str(v).strip()
+                                              else "guest " + str(v).strip().casefold())
+            if email else pd.Series(None, index=frame.index, dtype=object))
+    if email:  # a guest who also ordered with an account is that customer (the same e-mail, one id)
+        folded = frame[email].astype(object).map(lambda v: None if pd.isna(v) else str(v).strip().casefold())
+        known = pd.DataFrame({"mail": folded[~guest], "id": frame.loc[~guest, "account_id"]}).dropna()
+        one_id = known.groupby("mail")["id"].nunique().eq(1)
+        lookup = known[known["mail"].isin(one_id[one_id].index)].drop_duplicates("mail").set_index("mail")["id"]
+        mail = folded.map(lookup).astype(object).where(folded.isin(lookup.index), mail)
+    order = frame["order_id"] if "order_id" in frame.columns else pd.Series(frame.index.astype(str), index=frame.index)
+    own = "guest order " + order.astype(str)
+    return frame.assign(account_id=frame["account_id"].astype(object).where(~guest, mail.fillna(own)))
+
+
 # ---------------------------------------------------------------------------------------------------- deals
 def outcome_of(value: object) -> str | None:
     """"won", "lost" or "open" for a deal status value ("Abandoned" is lost); None for anything else.
@@ -242,6 +400,15 @@ def _deal_decisions(file: str, frame: pd.DataFrame, mapping: dict[str, str]) -> 
             out.append(Decision(file, status, "status", "outcome", f'deal outcome from column "{status}" ({parts})',
                                 "a status column decides won / lost / open; the stage says where a deal stands or "
                                 "stopped", "map another column (or none) to Outcome on the Data page"))
+    elif "won" in mapping:
+        closed = mapping.get("closed")
+        rule = (f'won where "{mapping["won"]}" is yes; lost where "{closed}" is yes and won is no; open where '
+                f'"{closed}" is no' if closed else f'won where "{mapping["won"]}" is yes; otherwise lost when the '
+                'stage name says lost, else open')
+        out.append(Decision(file, mapping["won"], "status", "outcome", f"deal outcome from the flags: {rule}",
+                            "the file has won / closed flags and no status column; they decide over the stage name "
+                            "(a closed stage such as Disqualified need not say lost)",
+                            "map a status column to Outcome on the Data page"))
     elif "stage" in mapping:
         out.append(Decision(file, mapping["stage"], "stage", "outcome",
                             f'deal outcome from the stage names in "{mapping["stage"]}" (won / lost stages)',
@@ -297,15 +464,21 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
     t = schema.table(table)
     out: list[Decision] = []
     durations = [mapping[f.name] for f in t.fields if f.kind == schema.DURATION and f.name in mapping]
+    unitless = [c for c in durations if c in frame.columns and unit_from_header(c) is None]
+    gap = gap_unit(frame) if unitless else None
     for f in t.fields:
         if f.name not in mapping or mapping[f.name] not in frame.columns:
             continue
         column = mapping[f.name]
         if f.kind == schema.DURATION:
             siblings = [c for c in durations if c != column]
-            out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ()))))
+            out.append(_unit_decision(file, f, column, frame[column], siblings, tuple(choices.get(f.name, ())), gap))
         elif f.name == "tenure":
             out.append(_tenure_decision(file, column, frame[column], tuple(choices.get("tenure", ()))))
+        elif f.kind == schema.CSAT:
+            chosen = tuple(choices[f.name]) if f.name in choices else None
+            rating = _rating_decision(file, f, column, frame[column], chosen)
+            out += [rating] if rating is not None else []
     if "churned" in t.field_names:
         source = _churn_source(frame, mapping)
         if source is not None:
@@ -314,7 +487,33 @@ def decide(frame: pd.DataFrame, table: str, mapping: Mapping[str, str], file: st
             out.append(_churn_decision(file, source[0], frame[source[0]], source[1], chosen))
     if table == "deals":
         out += _deal_decisions(file, frame, mapping)
+    if table == "orders":
+        guest = _guest_decision(file, frame, mapping)
+        out += [guest] if guest is not None else []
     return tuple(out), mapping
+
+
+def with_flag_outcome(frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed deals frame with a ``status`` of Won / Lost / Open read from its ``won`` and ``closed`` flags,
+    when it has a won flag and no status of its own (unchanged otherwise). A deal neither flag decides (no
+    closed flag, not won) is lost when its stage name says lost, else open; a blank won flag stays unknown.
+
+    >>> f = pd.DataFrame({"stage": ["Closed Won", "Disqualified", "Proposal"],
+    ...                   "won": pd.array([True, False, False]), "closed": pd.array([True, True, False])})
+    >>> with_flag_outcome(f)["status"].tolist()
+    ['Won', 'Lost', 'Open']
+    """
+    if "won" not in frame.columns or "status" in frame.columns:
+        return frame
+    won = frame["won"].astype("boolean")
+    if "closed" in frame.columns:
+        closed = frame["closed"].astype("boolean")
+        otherwise = closed.map(lambda c: None if pd.isna(c) else "Lost" if c else "Open")
+    else:
+        stages = frame["stage"] if "stage" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        otherwise = stages.map(lambda v: "Lost" if outcome_of(v) == "lost" else "Open")
+    status = pd.Series(np.where(won.fillna(False), "Won", otherwise.astype(object)), index=frame.index, dtype=object)
+    return frame.assign(status=status.where(won.notna(), None))
 
 
 def with_last_stage(frame: pd.DataFrame, decisions: tuple[Decision, ...], mapping: Mapping[str, str]) -> pd.DataFrame:

@@ -32,9 +32,39 @@ def shape(grid: pd.DataFrame, name: str,
     head = [_text_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
     top = _find_header(head)
     notes = _title_notes(head[:top], top + 1, name)
-    body, rows, body_notes = shape_body(grid.iloc[top + 1 :].reset_index(drop=True), _text_cells(grid.iloc[top]),
-                                         top, name, csv_extras=csv_extras)
+    skip = _header_metadata_rows(head, top)
+    if skip:
+        notes.append(note(name, f"skipped {skip} row(s) under the header that describe the columns (question text, "
+                          "import ids), not answers", row=top + 2, value=clip_value(" | ".join(
+                              c for c in head[top + 1] if c is not None)), action="read the data from row "
+                          f"{top + 2 + skip}", severity="info"))
+    body, rows, body_notes = shape_body(grid.iloc[top + 1 + skip :].reset_index(drop=True),
+                                         _text_cells(grid.iloc[top]), top, name, csv_extras=csv_extras)
+    if skip:
+        rows = range(rows.start + skip, rows.stop + skip) if isinstance(rows, range) else np.asarray(rows) + skip
     return body, top + 1, rows, notes + body_notes
+
+
+METADATA_ROWS = 2  # rows under a header that may describe its columns before the data starts
+JSON_CELL = re.compile(r"^\s*\{.*\}\s*$", re.DOTALL)
+
+
+def _header_metadata_rows(head: list[list[str | None]], top: int) -> int:
+    """How many rows under the header describe the columns rather than hold data: a survey tool's row of JSON
+    column descriptors (Qualtrics' {"ImportId": ...}) within METADATA_ROWS of the header, and the question-text
+    row between them. 0 when there is none.
+
+    >>> _header_metadata_rows([["Q1", "Q2"], ["How likely...?", "Why?"], ['{"ImportId":"QID1"}', '{"ImportId":"QID2"}'],
+    ...                        ["9", "good"]], 0)
+    2
+    """
+    for k in range(1, METADATA_ROWS + 1):
+        if top + k >= len(head):
+            break
+        cells = [c for c in head[top + k] if c is not None]
+        if cells and sum(bool(JSON_CELL.match(c)) for c in cells) >= 0.8 * len(cells):
+            return k
+    return 0
 
 
 def shape_body(body: pd.DataFrame, header: list[str | None], top: int, name: str, totals: bool = True,

@@ -17,7 +17,7 @@ from cs_logic.core import schema
 from cs_logic.core.problems import Problem, clip_value
 from cs_logic.read.arrowtext import python_cells
 from cs_logic.read.detect import looks_like_timestamps
-from cs_logic.read.meanings import Decision
+from cs_logic.read.meanings import Decision, rating_values
 from cs_logic.read.parse import infer_kind, is_arrow_text, parse_as, parse_bools
 from cs_logic.read.tableshape import Rows, has_values
 
@@ -131,6 +131,11 @@ def _typed(field: schema.Field, raw: pd.Series, src: str, rows: Rows, as_of: pd.
     if decision is not None and decision.kind == "churn":
         values, problems = _churn_flags(raw, decision, rows, src)
         return values, problems, ""
+    if decision is not None and decision.kind == "rating":
+        values = rating_values(raw, decision)
+        answers = int(values.notna().sum())
+        return values, [], (f"{answers} of {int(raw.notna().sum())} ratings are answers (satisfied read as 5, not "
+                            f"satisfied as 1); the other values ({', '.join(sorted(set(raw.dropna().astype(str)) - set(decision.choice) - set(decision.opposite))) or 'none'}) are no answers")
     kind = "number" if field.kind in schema.SCORE_RANGES else field.kind
     unit = decision.choice[0] if decision is not None and decision.kind == "unit" and decision.choice else None
     parsed = parse_as(raw, kind, src, unit=unit)
@@ -215,13 +220,16 @@ def prepare(read: ReadResult, table: str, mapping: dict[str, str], file: str,
     problems += _missing_needs(t, used)
     later = {used[b] for a, b in _TIME_ORDER if a in used and b in used}
     kept = {src: cells[first[src]] for src in later | ({used[t.key]} if t.key and _checks_key(t, used) else set())}
-    meant = {d.field: d for d in decisions if d.kind in ("unit", "tenure", "churn") and used.get(d.field) == d.column}
+    meant = {d.field: d for d in decisions if d.kind in ("unit", "tenure", "churn", "rating") and used.get(d.field) == d.column}
     columns, found, notes, churn = _typed_mapped(t, used, cells, first, rows, as_of, n >= PARALLEL_ROWS, meant)
     problems += found
     found, more = _typed_extras(names, set(used.values()), cells, rows, columns)
     problems += found
     notes += more
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False)  # pandas 3 copies by default
+    # A rating given in words (Good / Bad) has a CSAT but no mean rating: say which fields are such (one file's
+    # frame carries it; stacked files keep it only when all agree, as pandas' concat does with attrs).
+    frame.attrs["word_ratings"] = tuple(sorted(f for f, d in meant.items() if d.kind == "rating"))
     for src, empty in zip(names, blank):
         if empty:
             problems.append(Problem("the column is entirely blank", src, action="kept the column",

@@ -15,7 +15,7 @@ from cs_logic.core.settings import FileMapping, Settings
 from cs_logic.read.buyers import customers_from_orders, derived_note
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
-from cs_logic.read.meanings import Decision, decide, with_last_stage
+from cs_logic.read.meanings import Decision, decide, with_flag_outcome, with_guest_customers, with_last_stage
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
 __all__ = ["IngestError", "LoadedFile", "combine", "load_file", "sha256"]
@@ -110,7 +110,10 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
         handed, read = [read], preview
         prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of, decisions=decisions)
         if chosen == "deals":
-            prepared = replace(prepared, frame=with_last_stage(prepared.frame, decisions, mapping))
+            frame = with_last_stage(with_flag_outcome(prepared.frame), decisions, mapping)
+            prepared = replace(prepared, frame=frame)
+        if chosen == "orders":
+            prepared = replace(prepared, frame=with_guest_customers(prepared.frame, decisions))
     return LoadedFile(name, digest, len(data), preview, detection, chosen, mapping, prepared, rows, decisions,
                       tuple(sorted(choices.items())))
 

@@ -53,7 +53,7 @@ def decisions_frame(files: Iterable[LoadedFile]) -> pd.DataFrame:
 def editable(files: Iterable[LoadedFile]) -> list[tuple[LoadedFile, Decision, str, str]]:
     """(file, decision, widget key, label) for each decision the manager can change with a control."""
     return [(f, d, f"data_choice_{f.digest}_{d.field}",
-             f"{d.file} · {d.column}: " + ("churned values" if d.kind == "churn" else "unit"))
+             f"{d.file} · {d.column}: " + {"churn": "churned values", "rating": "satisfied values"}.get(d.kind, "unit"))
             for f in files for d in f.decisions if d.options]
 
 

@@ -42,12 +42,27 @@ def as_of_date(tables: dict[str, pd.DataFrame], given: dt.date | None = None) ->
 
 def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
     accounts = tables.get("accounts")
+    subscriptions = tables.get("subscriptions")
+    if accounts is None and subscriptions is not None and {"account_id", "subscription_id"} & set(subscriptions):
+        # A billing export (Stripe, Chargebee) is the customer list when no accounts file is loaded.
+        accounts = retention.accounts_from_subscriptions(subscriptions, as_of)
     if accounts is None:
         return None
     out = retention.summary_accounts(accounts, as_of)
     if out["churned"] is None:
         note(notes, "accounts.churned", NO_CHURN_FIELD)
+    out["median_tenure_months"] = _median_tenure(accounts, notes)
     return out
+
+
+def _median_tenure(accounts: pd.DataFrame, notes: list[str]) -> float | None:
+    """Median of the accounts' tenure column, in months (a tenure in years is times 12 once read: the decision
+    in cs_logic.read.meanings); unknown without one. Tenure is not derived from start dates here."""
+    tenure = pd.to_numeric(accounts["tenure"], errors="coerce").dropna() if "tenure" in accounts.columns else None
+    if tenure is None or tenure.empty:
+        note(notes, "accounts.median_tenure_months", "unknown: the accounts have no tenure column with a value")
+        return None
+    return float(tenure.median())
 
 
 def _nps(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
@@ -68,11 +83,15 @@ def _csat(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] |
             r = feedback.csat(rows_with(frame, "csat")["csat"])
             if r.csat is None:
                 note(notes, "csat", f"n = 0: no valid 1-5 answer in the {name}' satisfaction column")
-            return {"n": r.n, "csat": r.csat, "mean_rating": r.mean_rating}
+            mean = r.mean_rating
+            if "csat" in frame.attrs.get("word_ratings", ()):
+                mean = None  # satisfied / not satisfied words have a share, not a mean on 1-5
+                note(notes, "csat.mean_rating", "unknown: the ratings are words (satisfied or not), not a 1-5 scale")
+            return {"n": r.n, "csat": r.csat, "mean_rating": mean}
     return None
 
 
-def _tickets(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
+def _tickets(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
     tickets = tables.get("tickets")
     if tickets is None:
         return None
@@ -80,8 +99,15 @@ def _tickets(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any
     for key, n in (("median_first_response_hours", "n_first_response"), ("median_resolution_hours", "n_resolution")):
         if s.get(key) is None:
             note(notes, f"tickets.{key}", "n = 0: no ticket has this time")
-    return {k: _plain(s.get(k)) for k in ("count", "median_first_response_hours",
-                                          "p90_first_response_hours", "median_resolution_hours")}
+    out = {k: _plain(s.get(k)) for k in ("count", "median_first_response_hours",
+                                         "p90_first_response_hours", "median_resolution_hours")}
+    # METRICS.md: backlog = tickets not resolved on the as-of date (its end, as the Support page counts it).
+    day_end = None if as_of is None else pd.Timestamp(dt.datetime.combine(as_of, dt.time.max))
+    open_now = support.backlog(tickets, day_end)
+    out["backlog"] = None if open_now is None else len(open_now)
+    if open_now is None:
+        note(notes, "tickets.backlog", "unknown: no status, resolved flag or resolved date says which tickets are resolved")
+    return out
 
 
 def _orders(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict[str, Any] | None:
@@ -140,7 +166,7 @@ def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> di
         "accounts": _accounts(tables, day.value, notes),
         "nps": _nps(tables, notes),
         "csat": _csat(tables, notes),
-        "tickets": _tickets(tables, notes),
+        "tickets": _tickets(tables, day.value, notes),
         "orders": _orders(tables, notes),
         "deals": _deals(tables, notes),
     }
