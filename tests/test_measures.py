@@ -258,3 +258,28 @@ def test_saas_usage_events_30d_match_pandas_through_subscriptions():
     started = accounts.loc[accounts["start_date"] <= pd.Timestamp(as_of), "account_id"]
     expected = by_account.reindex(started.to_numpy(), fill_value=0).astype(float).sort_index()
     assert out["usage_events_30d"].sort_index().to_numpy().tolist() == expected.to_numpy().tolist()
+
+
+def test_every_registered_measure_has_a_query_that_can_produce_it():
+    """The registry is the one list: each derived measure names a source table with a query builder, counts are
+    0 when an account has no rows, and every measure a builder returns is registered (none outside the list)."""
+    from cs_logic.metrics import measures as ms
+
+    assert set(ms.MEASURE_DOCS) == {m.name for m in ms.MEASURES} and len(ms.MEASURES) == len(ms.MEASURE)
+    assert {m.table for m in ms.MEASURES} <= set(ms.QUERIES)
+    assert ms.ZERO_WHEN_ABSENT == ("usage_active_days_30d", "usage_events_30d", "open_tickets", "tickets_per_month",
+                                   "orders_90d")
+    everything = {t: {c: "TIMESTAMP" if c in ("date", "created_at", "start_date", "end_date", "first_response_at",
+                                             "resolved_at") else "VARCHAR" for c in cols}
+                  for t, cols in {"accounts": ["account_id", "seats"],
+                                  "usage": ["account_id", "date", "events", "user_id"],
+                                  "tickets": ["account_id", "created_at", "resolved_at", "status", "priority",
+                                              "first_response_at"],
+                                  "surveys": ["account_id", "date", "nps", "csat"],
+                                  "orders": ["account_id", "date", "amount", "order_id"],
+                                  "subscriptions": ["account_id", "seats", "start_date", "end_date"]}.items()}
+    produced = [n for q in ms._plan(everything) for n in q.measures]
+    assert sorted(produced) == sorted(ms.MEASURE_DOCS)
+    assert ms.MEASURE["active_users_per_seat"].expression("p0").startswith("COALESCE(p0.users_30d, 0) /")
+    assert ms.MEASURE["orders_90d"].expression("p3") == "COALESCE(p3.orders_90d, 0)"
+    assert ms.MEASURE["usage_trend_30d"].expression("p0") == "p0.usage_trend_30d"

@@ -3,33 +3,79 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
+
+@dataclass(frozen=True)
+class DerivedMeasure:
+    """One measure derived per account: its name, the table it comes from, what it means (METRICS.md words),
+    whether an account with no rows has 0 (a count) rather than a blank (a ratio or a latest value), and the
+    SELECT expression over its source's CTE (``{source}``) when it is not simply the column of that name."""
+
+    name: str
+    table: str
+    doc: str
+    zero_when_absent: bool = False
+    select: str | None = None
+
+    def expression(self, source: str) -> str:
+        """The measure's value in the final SELECT, ``source`` being its table's CTE."""
+        if self.select is not None:
+            return self.select.format(source=source)
+        value = f"{source}.{self.name}"
+        return f"COALESCE({value}, 0)" if self.zero_when_absent else value
+
+
+# The registry of derived measures, in the order the scorecard editor and every table list them.
 # Windows are relative to as_of and count days d with as_of - N < d <= as_of (timestamps by their date).
-MEASURE_DOCS: dict[str, str] = {
-    "usage_active_days_30d": "Distinct days with any usage in the 30 days to the as-of date (0 when none).",
-    "usage_events_30d": "Sum of usage events in the 30 days to the as-of date (a row without a count counts 1; 0 when none).",
-    "usage_trend_30d": "Usage events in the last 30 days / events in the 30 days before, minus 1, in percent; blank when the earlier 30 days had none.",
-    "active_users_per_seat": "Distinct users with usage in the last 30 days / the account's seats (accounts table); blank without seats.",
-    "open_tickets": "Tickets created on or before the as-of date and not closed by then: no resolved date on or before it, and not marked closed/resolved/solved/done/complete(d)/cancel(l)ed when there is no resolved date.",
-    "tickets_per_month": "Tickets created in the last 90 days / 3.",
-    "high_priority_share": "Percent of tickets created in the last 90 days (with a priority) whose priority is high, urgent or critical (any case).",
-    "median_first_response_hours": "Median hours from ticket creation to first response, over tickets created in the last 90 days that have it (negative durations left out).",
-    "nps_latest": "The account's most recent valid 0-10 answer on or before the as-of date (same-day ties: the lower answer; an answer without a date only when none has one).",
-    "account_nps": "NPS of the account's valid 0-10 answers on or before the as-of date: 100 * (promoters 9-10 - detractors 0-6) / answers.",
-    "csat_pct": "Percent of the account's valid 1-5 CSAT answers on or before the as-of date that are 4 or 5 (top-2-box).",
-    "days_since_last_order": "Days from the account's latest order on or before the as-of date to the as-of date.",
-    "orders_90d": "Orders (distinct order ids, else rows) in the last 90 days (0 when none).",
-    "spend_trend_90d": "Order amount in the last 90 days / amount in the 90 days before, minus 1, in percent; blank when the earlier 90 days had none.",
-    "seat_change_pct": "Seats on subscriptions active at the as-of date / seats active 90 days earlier, minus 1, in percent; blank when there were none then.",
-}
+MEASURES: tuple[DerivedMeasure, ...] = (
+    DerivedMeasure("usage_active_days_30d", "usage",
+                   "Distinct days with any usage in the 30 days to the as-of date (0 when none).",
+                   zero_when_absent=True),
+    DerivedMeasure("usage_events_30d", "usage",
+                   "Sum of usage events in the 30 days to the as-of date (a row without a count counts 1; 0 when none).",
+                   zero_when_absent=True),
+    DerivedMeasure("usage_trend_30d", "usage",
+                   "Usage events in the last 30 days / events in the 30 days before, minus 1, in percent; blank when the earlier 30 days had none."),
+    DerivedMeasure("active_users_per_seat", "usage",
+                   "Distinct users with usage in the last 30 days / the account's seats (accounts table); blank without seats.",
+                   select="COALESCE({source}.users_30d, 0) / CASE WHEN ids.seats > 0 THEN ids.seats END"),
+    DerivedMeasure("open_tickets", "tickets",
+                   "Tickets created on or before the as-of date and not closed by then: no resolved date on or before it, and not marked closed/resolved/solved/done/complete(d)/cancel(l)ed when there is no resolved date.",
+                   zero_when_absent=True),
+    DerivedMeasure("tickets_per_month", "tickets",
+                   "Tickets created in the last 90 days / 3.",
+                   zero_when_absent=True),
+    DerivedMeasure("high_priority_share", "tickets",
+                   "Percent of tickets created in the last 90 days (with a priority) whose priority is high, urgent or critical (any case)."),
+    DerivedMeasure("median_first_response_hours", "tickets",
+                   "Median hours from ticket creation to first response, over tickets created in the last 90 days that have it (negative durations left out)."),
+    DerivedMeasure("nps_latest", "surveys",
+                   "The account's most recent valid 0-10 answer on or before the as-of date (same-day ties: the lower answer; an answer without a date only when none has one)."),
+    DerivedMeasure("account_nps", "surveys",
+                   "NPS of the account's valid 0-10 answers on or before the as-of date: 100 * (promoters 9-10 - detractors 0-6) / answers."),
+    DerivedMeasure("csat_pct", "surveys",
+                   "Percent of the account's valid 1-5 CSAT answers on or before the as-of date that are 4 or 5 (top-2-box)."),
+    DerivedMeasure("days_since_last_order", "orders",
+                   "Days from the account's latest order on or before the as-of date to the as-of date."),
+    DerivedMeasure("orders_90d", "orders",
+                   "Orders (distinct order ids, else rows) in the last 90 days (0 when none).",
+                   zero_when_absent=True),
+    DerivedMeasure("spend_trend_90d", "orders",
+                   "Order amount in the last 90 days / amount in the 90 days before, minus 1, in percent; blank when the earlier 90 days had none."),
+    DerivedMeasure("seat_change_pct", "subscriptions",
+                   "Seats on subscriptions active at the as-of date / seats active 90 days earlier, minus 1, in percent; blank when there were none then."),
+)
+MEASURE: dict[str, DerivedMeasure] = {m.name: m for m in MEASURES}
+MEASURE_DOCS: dict[str, str] = {m.name: m.doc for m in MEASURES}
 SOURCE_TABLES = ("accounts", "usage", "tickets", "surveys", "orders", "subscriptions")
 EXISTING_TABLES_SQL = "SELECT DISTINCT table_name FROM information_schema.tables"
 # Counts that are 0 (not blank) for an account with no rows in that table.
-ZERO_WHEN_ABSENT = ("usage_active_days_30d", "usage_events_30d", "open_tickets", "tickets_per_month", "orders_90d")
+ZERO_WHEN_ABSENT = tuple(m.name for m in MEASURES if m.zero_when_absent)
 # Ticket statuses that mean closed (any case, trimmed); the Support page uses the same list.
 CLOSED_STATUSES = ("closed", "resolved", "solved", "done", "complete", "completed", "cancelled", "canceled")
 HIGH_PRIORITIES = ("high", "urgent", "critical")
@@ -251,9 +297,15 @@ def _seats_query(cols: Columns) -> _Query | None:
     return _Query(SEATS_SQL.format(active_now=now, active_then=then), ("seat_change_pct",))
 
 
+# One query builder per source table: each reads its table once and returns the measures the columns allow.
+QUERIES: dict[str, Callable[[Columns], _Query | None]] = {
+    "usage": _usage_query, "tickets": _tickets_query, "surveys": _surveys_query, "orders": _orders_query,
+    "subscriptions": _seats_query,
+}
+
+
 def _plan(cols: Columns) -> list[_Query]:
-    builders = (_usage_query, _tickets_query, _surveys_query, _orders_query, _seats_query)
-    return [q for q in (b(cols) for b in builders) if q is not None]
+    return [q for q in (build(cols) for build in QUERIES.values()) if q is not None]
 
 
 def available_measures(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, str]:
@@ -294,14 +346,8 @@ def derived_measures(con: duckdb.DuckDBPyConnection, tables: set[str], as_of: dt
         ctes.append("ids AS (" + " UNION ".join(f"SELECT account_id FROM p{i}" for i in range(len(plan))) + ")")
     source = {n: f"p{i}" for i, q in enumerate(plan) for n in q.measures}
     select = []
-    for name in [n for n in MEASURE_DOCS if n in names]:
-        if name == "active_users_per_seat":
-            expr = f"COALESCE({source[name]}.users_30d, 0) / CASE WHEN ids.seats > 0 THEN ids.seats END"
-        elif name in ZERO_WHEN_ABSENT:
-            expr = f"COALESCE({source[name]}.{name}, 0)"
-        else:
-            expr = f"{source[name]}.{name}"
-        select.append(f"CAST({expr} AS DOUBLE) AS {name}")
+    for m in (m for m in MEASURES if m.name in names):
+        select.append(f"CAST({m.expression(source[m.name])} AS DOUBLE) AS {m.name}")
     joins = "".join(f" LEFT JOIN p{i} ON p{i}.account_id = ids.account_id" for i in range(len(plan)))
     sql = (f"WITH {', '.join(ctes)} SELECT {', '.join(['ids.account_id', *select])} "
            f"FROM ids{joins} ORDER BY ids.account_id")
