@@ -33,8 +33,9 @@ check: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --doctest-modules cs_logic -q
 
+# The doctests ran in check: the full run takes tests/ only.
 test: check chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests
 
 demo: $(VENV)/.installed
 	$(BIN)/python data/make_demo.py

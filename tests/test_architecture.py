@@ -106,7 +106,8 @@ def _make_rule(target: str) -> tuple[list[str], list[str]]:
 
 def test_make_test_runs_ruff_mypy_and_the_doctests_first():
     """`make test` depends on `check`, whose recipe runs ruff over the repo, mypy (strict, from pyproject) and the
-    cs_logic doctests; the full pytest run collects the doctests too. Dropping one of them fails here."""
+    cs_logic doctests; the full run then takes tests/ (a bare `pytest` collects the doctests too, from pyproject's
+    testpaths). Dropping one of them fails here."""
     test_needs, test_recipe = _make_rule("test")
     _, check_recipe = _make_rule("check")
     assert "check" in test_needs and any("pytest" in line for line in test_recipe)
