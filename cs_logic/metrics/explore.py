@@ -230,14 +230,26 @@ SQL_MEMORY_MB = 1024
 SQL_STARTUP_S = 10.0
 SQL_THREADS = 2
 _ROOT = Path(__file__).resolve().parents[2]
+# Workers running at once across every session of this server: each may take SQL_MEMORY_MB beyond its ~100 MB
+# start-up, so N sessions' queries at once could take N x 1.1 GB. A query past the cap waits SQL_WAIT_S for a
+# slot, then is refused with SQL_BUSY. Process-wide on purpose (the one mutable module-level object here): the
+# budget is the machine's, shared by every session, and a semaphore holds no session's data.
+SQL_WORKERS = 2
+SQL_WAIT_S = 5.0
+SQL_BUSY = ("The SQL box is busy: {n} queries are already running on this server (from you or other users). "
+            "Try again in a moment.")
+_WORKER_SLOTS = threading.BoundedSemaphore(SQL_WORKERS)
 
 
 def run_sql_isolated(
     snapshot: SqlSnapshot, sql: str, row_limit: int = 10_000, timeout_s: float = QUERY_TIMEOUT_MS / 1000,
-    byte_limit: int = SQL_BYTE_LIMIT, memory_mb: int = SQL_MEMORY_MB,
+    byte_limit: int = SQL_BYTE_LIMIT, memory_mb: int = SQL_MEMORY_MB, wait_s: float = SQL_WAIT_S,
 ) -> tuple[pd.DataFrame | None, str | None]:
     """Run one read-only SELECT in a worker process on the session's read-only copy; (rows, note) or (None,
     message), as :func:`run_readonly_sql`. Never raises.
+
+    At most SQL_WORKERS workers run at once in this server, whichever sessions start them; a query waits up to
+    ``wait_s`` seconds for one to finish and is otherwise answered with SQL_BUSY.
 
     The worker (``cs_logic.metrics.sqlworker``) may use ``memory_mb`` of memory beyond its start-up and
     ``timeout_s`` seconds of query time (DuckDB stops it; the parent kills it ``SQL_STARTUP_S`` later whatever
@@ -250,11 +262,15 @@ def run_sql_isolated(
                "sql": sql, "row_limit": int(row_limit), "byte_limit": int(byte_limit), "batch_rows": SQL_BATCH_ROWS,
                "timeout_ms": max(1, int(timeout_s * 1000)), "memory_mb": int(memory_mb), "threads": SQL_THREADS,
                "spill": snapshot.spill}
+    if not _WORKER_SLOTS.acquire(timeout=max(0.0, wait_s)):
+        shutil.rmtree(snapshot.spill, ignore_errors=True)
+        return None, SQL_BUSY.format(n=SQL_WORKERS)
     try:
         batches, schema, status, killed = _in_worker(request, timeout_s + SQL_STARTUP_S)
     except OSError as exc:  # the worker could not be started
         return None, f"The query could not be run: {exc}"
     finally:
+        _WORKER_SLOTS.release()
         shutil.rmtree(snapshot.spill, ignore_errors=True)
     too_long = (f"The query took longer than {timeout_s:g} s and was stopped. Try a smaller query, aggregate, or "
                 "add filters.")

@@ -15,7 +15,14 @@ from cs_logic.read.spreadsheet import IngestError
 RESAVE = "save it as CSV UTF-8 or XLSX and upload again"
 
 DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)"}
+# Columns aligned by runs of spaces (or tabs mixed with spaces), as a fixed-layout text export or a data set's .txt
+# writes them (CDNOW's " 00001 19970101  1   11.77"); named as pandas names the same split (``sep=r"\s+"``).
+SPACE_RUNS = r"\s+"
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars (|)",
+                   SPACE_RUNS: "runs of spaces"}
+# Share of a sample's records that must have the usual field count for a split to count as consistent.
+CONSISTENT = 0.9
+_SPACE_RUN = re.compile(r"[ \t]+")
 HEAD_CHARS = 256 * 1024
 HEAD_RECORDS = 50
 
@@ -118,23 +125,61 @@ def _plausible(ch: str, prev: str, nxt: str) -> bool:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter among , ; tab | that gives the most consistent field count over the first records.
+    """The delimiter among , ; tab | that gives the most consistent field count over the first records; runs of
+    spaces (SPACE_RUNS) only when none of those splits the records consistently into two or more fields and runs
+    of spaces do, so a CSV whose values hold spaces is never split there.
 
     Examples
     --------
     >>> sniff_delimiter("name;score\\nAnn;1,5\\nBob;2,5\\n")
     ';'
+    >>> sniff_delimiter(" id   date  amount\\n 001 20240101  9.50\\n 002 20240102 12.00\\n") == SPACE_RUNS
+    True
     """
     best, best_key = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        counts = [len(row) for row in _head_records(text, delimiter) if any(cell.strip() for cell in row)]
-        if not counts:
-            continue
-        width, freq = Counter(counts).most_common(1)[0]
-        key = (freq / len(counts), width) if width >= 2 else (0.0, 0)
+        key = _consistency(_head_records(text, delimiter))
         if key > best_key:
             best, best_key = delimiter, key
+    if best_key[0] < CONSISTENT:
+        spaced = _consistency(space_records(text))
+        if spaced[0] >= CONSISTENT and spaced > best_key:
+            return SPACE_RUNS
     return best
+
+
+def _consistency(records: list[list[str]]) -> tuple[float, int]:
+    """(share of the non-blank records with the usual field count, that count); (0, 0) when the count is 1."""
+    counts = [len(row) for row in records if any(cell.strip() for cell in row)]
+    if not counts:
+        return 0.0, 0
+    width, freq = Counter(counts).most_common(1)[0]
+    return (freq / len(counts), width) if width >= 2 else (0.0, 0)
+
+
+def space_records(text: str, limit: int | None = HEAD_RECORDS, chars: int = HEAD_CHARS) -> list[list[str]]:
+    """The first records of the text split at runs of spaces and tabs, each line trimmed first (a line cut by the
+    sample's end is dropped, as in _head_records).
+
+    >>> space_records(" 00001 19970101  1   11.77\\r\\n\\t00002\\t 19970112 5 77.00\\n")
+    [['00001', '19970101', '1', '11.77'], ['00002', '19970112', '5', '77.00']]
+    """
+    lines = text[:chars].splitlines()
+    if len(text) > chars and len(lines) > 1:
+        lines.pop()
+    trimmed = (line.strip(" \t") for line in islice(lines, limit))
+    return [_SPACE_RUN.split(line) if line else [""] for line in trimmed]
+
+
+def space_runs_to_tabs(data: bytes) -> bytes:
+    """UTF-8 (or any ASCII-compatible) text aligned by runs of spaces made tab-separated: each line trimmed of the
+    spaces and tabs at its ends, each run inside it one tab. The readers take one-character delimiters only.
+
+    >>> space_runs_to_tabs(b" 00001 19970101  1   11.77\\r\\n 00002 19970112 5 77.00 \\n")
+    b'00001\\t19970101\\t1\\t11.77\\r\\n00002\\t19970112\\t5\\t77.00\\n'
+    """
+    trimmed = re.sub(rb"(?m)^[ \t]+|[ \t]+(?=\r?$)", b"", data)
+    return re.sub(rb"[ \t]+", b"\t", trimmed)
 
 
 @dataclass(frozen=True)
@@ -185,6 +230,9 @@ def layout(text: str) -> Layout:
     (None, 2, 5, 3)
     """
     delimiter = sniff_delimiter(text)
+    if delimiter == SPACE_RUNS:  # quote marks are plain characters: a quoted value with spaces would not align
+        spaced = space_records(text)
+        return Layout(Dialect(SPACE_RUNS, None), max((len(row) for row in spaced), default=1), len(spaced))
     if '"' not in text[:QUOTING_CHARS]:
         dialect = Dialect(delimiter)
         records = _head_records(text, delimiter)

@@ -41,6 +41,10 @@ RATING_BAD = frozenset({"bad", "unsatisfied", "dissatisfied", "negative", "unhap
 # Header words that name a count of something (Zendesk's "Replies"): never a rating, whatever its values.
 COUNT_WORDS = frozenset({"count", "replies", "reopens", "interactions", "touches", "attempts", "messages",
                          "calls", "visits", "number", "num", "qty", "quantity", "times", "reassigns"})
+# Header words naming a currency ("dollar_value", "amount_usd"): the column is a money amount.
+CURRENCY_WORDS = frozenset("dollar dollars usd eur euro euros gbp jpy yen inr rupee rupees brl cad aud chf".split())
+# Header openings that name a count of things ("number_of_cds", "count of items", "num_units"): a quantity.
+COUNT_OPENINGS = (("number", "of"), ("count", "of"), ("no", "of"), ("num",), ("qty",))
 _SURVEY_SIGNS = frozenset({"nps", "csat", "ces", "comment"})
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
@@ -52,6 +56,11 @@ _DATE_RE = (
     rf"|\d{{1,2}}[ -]{_MON}[ -,]*\d{{2,4}}{_TIME}"
     rf"|{_MON} \d{{1,2}},? \d{{4}}{_TIME})"
 )
+# A date written as one 8-digit number, YYYYMMDD (CDNOW's 19970101): years 1900-2099, as cs_logic.read.dates reads it.
+_COMPACT_DATE_RE = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+# From this share of a column's values being valid YYYYMMDD dates the column is dates by its values alone (an
+# 8-digit id has month or day digits out of range in most rows: 20240001, 10045821).
+COMPACT_DATES = 0.95
 _CLOCK_RE = r"-?\d{1,3}:\d{2}(?::\d{2}(?:\.\d+)?)?"
 _DUR_TEXT_RE = r"-?\d+(?:\.\d+)?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)(?:\s+\d+\s*[a-z]+)*"
 
@@ -173,6 +182,11 @@ def _header_scores(header: object) -> dict[tuple[str, str], float]:
             if tok == k or (len(k) >= 5 and tok.startswith(k)):
                 for t, f in hits:
                     put((t, f), 0.75 if question else 0.5)
+    if CURRENCY_WORDS & set(tokens) or any(tuple(tokens[:len(o)]) == o for o in COUNT_OPENINGS):
+        named = "amount" if CURRENCY_WORDS & set(tokens) else "quantity"
+        for tbl in schema.TABLES.values():
+            if named in tbl.field_names:
+                put((tbl.name, named), 0.5)
     if norm == "id":
         for tbl in schema.TABLES.values():
             if tbl.key:
@@ -257,7 +271,7 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
         lo=float(vals.min()) if len(vals) else math.nan,
         hi=float(vals.max()) if len(vals) else math.nan,
         distinct_ints=len(np.unique(whole)),
-        date=float(s.str.fullmatch(_DATE_RE, case=False).mean()),
+        date=max(float(s.str.fullmatch(_DATE_RE, case=False).mean()), _compact_date_share(s)),
         clock=float(s.str.fullmatch(_CLOCK_RE).mean()),
         dur_text=float(lower.str.fullmatch(_DUR_TEXT_RE).mean()),
         boolish=boolish,
@@ -270,6 +284,23 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
         good=float(lower.isin(RATING_GOOD).mean()),
         bad=float(lower.isin(RATING_BAD).mean()),
     )
+
+
+def _compact_date_share(s: pd.Series) -> float:
+    """Share of the values that are real YYYYMMDD dates, when that is the column's way of writing dates
+    (COMPACT_DATES of them or more), else 0: a few 8-digit values among other numbers are no dates.
+
+    >>> _compact_date_share(pd.Series(["19970101", "19970229", "19980630"]))  # 1997 had no 29 February
+    0.0
+    >>> _compact_date_share(pd.Series(["19970101", "19980228", "19980630"]))
+    1.0
+    """
+    shaped = s.str.fullmatch(_COMPACT_DATE_RE)
+    if not len(s) or shaped.mean() < COMPACT_DATES:
+        return 0.0
+    real = pd.to_datetime(s[shaped], format="%Y%m%d", errors="coerce").notna()
+    share = float(real.sum() / len(s))
+    return share if share >= COMPACT_DATES else 0.0
 
 
 def _range_share(p: _Profile, lo: int, hi: int) -> float:

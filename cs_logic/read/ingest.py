@@ -21,6 +21,7 @@ from cs_logic.read.csvtext import (
     BOM_NOTE,
     DELIMITER_NAMES,
     RESAVE,
+    SPACE_RUNS,
     Dialect,
     Layout,
     decode,
@@ -28,6 +29,7 @@ from cs_logic.read.csvtext import (
     field_limit,
     layout,
     sniff_delimiter,
+    space_runs_to_tabs,
     utf8_head,
     utf16_without_bom,
 )
@@ -40,7 +42,7 @@ from cs_logic.read.spreadsheet import (
     read_sheet_grid,
     uncalculated_formulas,
 )
-from cs_logic.read.tableshape import Rows, decimal_comma_notes, note, shape, shape_body
+from cs_logic.read.tableshape import Named, Rows, decimal_comma_notes, note, shape, shape_body
 
 __all__ = ["IngestError", "ReadResult", "check_zip", "decode_text", "is_arrow_text", "list_sheets", "object_frame",
            "read_table", "sniff_delimiter", "sniff_type"]
@@ -78,6 +80,8 @@ class ReadResult:
     sheet: str | None
     sheets: tuple[str, ...]
     notes: tuple[Problem, ...]
+    # With no header row (``header_row`` 0): (column, kind, why) of each column named by its values.
+    named_by_values: Named = ()
 
 
 def sniff_type(data: bytes) -> str:
@@ -182,10 +186,10 @@ def _read(data: bytes, name: str, sheet: str | None) -> ReadResult:
         check_zip(data)
     sheets = list_sheets(data)
     chosen, grid, notes = _choose_sheet(data, sheets, sheet, name)
-    body, header_row, rows, shape_notes = shape(grid, name)
+    body, header_row, rows, shape_notes, named = shape(grid, name)
     if kind == "xlsx":
         notes += _formula_notes(data, chosen, grid, header_row, name)
-    return _result(body, kind, None, None, header_row, rows, chosen, sheets, notes + shape_notes)
+    return _result(body, kind, None, None, header_row, rows, chosen, sheets, notes + shape_notes, named)
 
 
 def _formula_notes(data: bytes, sheet: str, grid: pd.DataFrame, header_row: int, name: str) -> list[Problem]:
@@ -218,12 +222,14 @@ def _formula_notes(data: bytes, sheet: str, grid: pd.DataFrame, header_row: int,
 
 
 def _result(frame: pd.DataFrame, kind: str, encoding: str | None, delimiter: str | None, header_row: int,
-            rows: Rows, sheet: str | None, sheets: tuple[str, ...], notes: list[Problem]) -> ReadResult:
+            rows: Rows, sheet: str | None, sheets: tuple[str, ...], notes: list[Problem],
+            named: Named = ()) -> ReadResult:
     first = int(rows[0]) if len(rows) else header_row + 1
     contiguous = len(rows) == 0 or int(rows[-1]) - first == len(rows) - 1
     # An array, not a tuple: a 5M-row file with one blank line inside made 5M Python ints (180 MB).
     row_numbers = None if contiguous else np.asarray(rows, dtype=np.int64)
-    return ReadResult(frame, kind, encoding, delimiter, header_row, first, row_numbers, sheet, sheets, tuple(notes))
+    return ReadResult(frame, kind, encoding, delimiter, header_row, first, row_numbers, sheet, sheets, tuple(notes),
+                      named)
 
 
 def _choose_sheet(data: bytes, sheets: tuple[str, ...], sheet: str | None, name: str) -> tuple[str, pd.DataFrame, list[Problem]]:
@@ -251,23 +257,34 @@ def _read_csv(data: bytes, name: str) -> ReadResult:
     if head is not None:  # a large file starting as UTF-8: Arrow's reader checks the rest as it reads
         found = layout(head)
         bom = data.startswith(b"\xef\xbb\xbf")
-        grid = (parse_csv_arrow(memoryview(data)[3:] if bom else data, found.dialect.delimiter, found.width,
-                                found.dialect.quote, found.dialect.escape) if found.width > 1 else None)
+        body, dialect = _split_at(memoryview(data)[3:] if bom else data, found.dialect)
+        grid = (parse_csv_arrow(body, dialect.delimiter, found.width, dialect.quote, dialect.escape)
+                if found.width > 1 else None)
         if grid is not None:
             encoding = "utf-8-sig" if bom else "utf-8"
             return _csv_result(grid, name, encoding, BOM_NOTE.format(encoding=encoding.upper()), found, [])
     text, encoding, why = decode(data)
     found = layout(text)
-    source = data if encoding == "utf-8" else data[3:] if encoding == "utf-8-sig" else text.encode("utf-8")
+    decoded = data if encoding == "utf-8" else data[3:] if encoding == "utf-8-sig" else text.encode("utf-8")
     del text
+    source, dialect = _split_at(decoded, found.dialect)
+    del decoded
     grid = None
     if len(source) >= ARROW_MIN_BYTES and found.width > 1 and not (head is not None and encoding.startswith("utf-8")):
-        grid = parse_csv_arrow(source, found.dialect.delimiter, found.width, found.dialect.quote, found.dialect.escape)
+        grid = parse_csv_arrow(source, dialect.delimiter, found.width, dialect.quote, dialect.escape)
     reader_notes: list[Problem] = []
     if grid is None:
-        raw, reader_notes = _parse_csv(source, found.dialect, found.width, name)
+        raw, reader_notes = _parse_csv(bytes(source), dialect, found.width, name)
         grid = _clean_cells(raw)
     return _csv_result(grid, name, encoding, why, found, reader_notes)
+
+
+def _split_at(source: bytes | memoryview, dialect: Dialect) -> tuple[bytes | memoryview, Dialect]:
+    """The UTF-8 text and the dialect the readers are given: text aligned by runs of spaces becomes tab-separated
+    (quotes plain), since Arrow's and pandas' fast readers split at one character; any other text as it is."""
+    if dialect.delimiter != SPACE_RUNS:
+        return source, dialect
+    return space_runs_to_tabs(bytes(source)), Dialect("\t", None)
 
 
 def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, found: Layout,
@@ -283,7 +300,7 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, found: L
             action="split the columns there",
             severity="info",
         ))
-    if found.dialect != Dialect(delimiter):
+    if found.dialect != Dialect(delimiter) and delimiter != SPACE_RUNS:
         notes.append(note(name, "the file " + ("does not use quote marks for quoting" if found.dialect.quote is None
                                                else f"escapes quote marks with {found.dialect.escape}"),
                           action="read it with " + found.dialect.describe(), severity="info"))
@@ -296,9 +313,9 @@ def _csv_result(grid: pd.DataFrame, name: str, encoding: str, why: str, found: L
             action="read it the first way, whose rows have a consistent number of columns; check the rows "
                    "that hold quote marks",
         ))
-    body, header_row, rows, shape_notes = shape(grid, name, csv_extras=True)
+    body, header_row, rows, shape_notes, named = shape(grid, name, csv_extras=True)
     notes += reader_notes + shape_notes + decimal_comma_notes(body, name)
-    return _result(body, "csv", encoding, delimiter, header_row, rows, None, (), notes)
+    return _result(body, "csv", encoding, delimiter, header_row, rows, None, (), notes, named)
 
 
 def _parse_csv(source: bytes, dialect: Dialect, width: int, name: str) -> tuple[pd.DataFrame, list[Problem]]:

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from cs_logic.core import schema
+from cs_logic.read.csvtext import DELIMITER_NAMES, SPACE_RUNS
 from cs_logic.read.detect import RATING_BAD, RATING_GOOD, normalise_header
+from cs_logic.read.ingest import ReadResult
 from cs_logic.read.parse import BLANKS, FALSE_WORDS, TRUE_WORDS, parse_as, unit_from_header
 
 UNITS = ("seconds", "minutes", "hours", "days", "mm:ss")
@@ -44,7 +46,8 @@ class Decision:
     file: str
     column: str
     field: str
-    kind: str  # "unit", "tenure", "churn", "rating", "outcome", "stage_date"
+    kind: str  # "unit", "tenure", "churn", "rating", "outcome", "stage_date"; how the file was read: "delimiter",
+    # "header" (no header row), "id_column" (which of two id columns is the customer's)
     decided: str
     why: str
     change: str
@@ -441,6 +444,47 @@ def stage_date_columns(frame: pd.DataFrame, stage_column: str) -> dict[str, str]
         if len(hits) == 1 and looks_like_timestamps(frame[column]):
             out[column] = hits[0]
     return out
+
+
+# ------------------------------------------------------------------------------------------------- reading
+EVERY_COLUMN = "(every column)"
+
+
+def reading_decisions(read: ReadResult, mapping: Mapping[str, str], file: str) -> tuple[Decision, ...]:
+    """How the file's text was read, where the app decided it rather than the file saying so: columns separated by
+    runs of spaces, no header row (columns named by their values), and which of two id columns that pair one to one
+    is the customer's. The manager changes them by mapping columns, or by saving the file another way.
+
+    >>> from cs_logic.read.ingest import read_table
+    >>> read = read_table(b"00004 0001 19970101 2 29.33\\n00004 0001 19970118 2 29.73\\n00021 0002 19970101 3 63.34\\n",
+    ...                   "sample.txt")
+    >>> [d.decided for d in reading_decisions(read, {"account_id": "customer id"}, "sample.txt")]
+    ['columns separated by runs of spaces', 'no header row found: columns named by their values', 'customer id: "customer id" (column 1)']
+    """
+    out: list[Decision] = []
+    if read.delimiter == SPACE_RUNS:
+        out.append(Decision(file, EVERY_COLUMN, "", "delimiter", f"columns separated by {DELIMITER_NAMES[SPACE_RUNS]}",
+                            "no comma, semicolon, tab or bar splits its lines into the same number of values; runs "
+                            "of spaces do", "if a value holds spaces, save the file as CSV and upload it again"))
+    if not read.named_by_values:
+        return tuple(out)
+    columns = [str(c) for c in read.frame.columns]
+    named = "; ".join(f'column {columns.index(n) + 1} "{n}": {why}' for n, _, why in read.named_by_values
+                      if n in columns)
+    out.append(Decision(file, EVERY_COLUMN, "", "header", "no header row found: columns named by their values",
+                        "the first row holds numbers and dates like the rows below, not column names; " + named,
+                        "map each field to its column in the Data page's mapping, as for any file"))
+    ids = [n for n, kind, _ in read.named_by_values if kind == "id" and n in columns]
+    used = mapping.get("account_id")
+    if used in ids and len(ids) > 1:
+        others = " or ".join(f'"{n}"' for n in ids if n != used)
+        why = {n: why for n, _, why in read.named_by_values}[used]
+        why = (f"the file has {len(ids)} id columns and no header to tell them apart; this one holds {why}"
+               if used == "customer id" else f"your mapping, of {len(ids)} id columns")
+        out.append(Decision(file, used, "account_id", "id_column",
+                            f'customer id: "{used}" (column {columns.index(used) + 1})', why,
+                            f"map Customer id to {others} in the Data page's mapping if that is the id you use"))
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------------------------ all

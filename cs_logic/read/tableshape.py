@@ -10,6 +10,7 @@ import pandas as pd
 
 from cs_logic.core.problems import Problem, clip_value
 from cs_logic.read.arrowtext import python_cells
+from cs_logic.read.headerless import first_row_is_data, value_names
 from cs_logic.read.parse import is_arrow_text
 from cs_logic.read.spreadsheet import IngestError
 
@@ -26,11 +27,19 @@ TOTAL_LABELS = frozenset(
 )
 
 
+# (name, kind, why) of each column of a file with no header row (cs_logic.read.headerless.value_names).
+Named = tuple[tuple[str, str, str], ...]
+
+
 def shape(grid: pd.DataFrame, name: str,
-          csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem]]:
-    """Header found, columns named, blank rows and a totals row left out: (frame, header row, file rows, notes)."""
+          csv_extras: bool = False) -> tuple[pd.DataFrame, int, Rows, list[Problem], Named]:
+    """Header found, columns named, blank rows and a totals row left out: (frame, header row, file rows, notes,
+    the columns named by their values). With no header row (the first row is data like the rows below, see
+    cs_logic.read.headerless) the header row is 0 and every column is named by its values."""
     head = [_text_cells(row) for row in grid.head(HEADER_SCAN).to_numpy(dtype=object).tolist()]
     top = _find_header(head)
+    if top == 0 and not _looks_like_header(head[0]) and first_row_is_data(head):
+        return _headerless(grid, name, csv_extras)
     notes = _title_notes(head[:top], top + 1, name)
     skip = _header_metadata_rows(head, top)
     if skip:
@@ -42,7 +51,27 @@ def shape(grid: pd.DataFrame, name: str,
                                          _text_cells(grid.iloc[top]), top, name, csv_extras=csv_extras)
     if skip:
         rows = range(rows.start + skip, rows.stop + skip) if isinstance(rows, range) else np.asarray(rows) + skip
-    return body, top + 1, rows, notes + body_notes
+    return body, top + 1, rows, notes + body_notes, ()
+
+
+def _headerless(grid: pd.DataFrame, name: str, csv_extras: bool) -> tuple[pd.DataFrame, int, Rows, list[Problem],
+                                                                        Named]:
+    """:func:`shape` for a grid whose first row is data: every row kept, columns named by their values."""
+    found = value_names(grid)
+    body, rows, notes = shape_body(grid.reset_index(drop=True), [n for n, _, _ in found], -1, name,
+                                   csv_extras=csv_extras)
+    named = tuple((n, kind, why) for n, kind, why in found if n is not None)
+    first = [c for c in _text_cells(grid.iloc[0]) if c is not None]
+    notes.insert(0, note(
+        name,
+        "no header row found: the first row holds values like the rows below, not column names",
+        row=1,
+        value=clip_value(" | ".join(first)),
+        action="read it as data and named the columns by their values (" + ", ".join(n for n, _, _ in named)
+               + "); map them to fields on the Data page",
+        severity="info",
+    ))
+    return body, 0, rows, notes, named
 
 
 METADATA_ROWS = 2  # rows under a header that may describe its columns before the data starts

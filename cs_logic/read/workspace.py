@@ -15,7 +15,14 @@ from cs_logic.core.settings import FileMapping, Settings
 from cs_logic.read.buyers import customers_from_orders, derived_note
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
-from cs_logic.read.meanings import Decision, decide, with_flag_outcome, with_guest_customers, with_last_stage
+from cs_logic.read.meanings import (
+    Decision,
+    decide,
+    reading_decisions,
+    with_flag_outcome,
+    with_guest_customers,
+    with_last_stage,
+)
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
 __all__ = ["IngestError", "LoadedFile", "combine", "load_file", "sha256"]
@@ -100,6 +107,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     mapping = {k: v for k, v in mapping.items() if v in columns}
     choices = {k: tuple(v) for k, v in (choices or {}).items()}
     decisions, mapping = decide(read.frame, chosen, mapping, name, choices)
+    decisions = reading_decisions(read, mapping, name) + decisions
     keep = PREVIEW_ROWS if chosen != UNKNOWN else REFERENCE_ROWS
     preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
                       row_numbers=read.row_numbers[:keep].copy() if read.row_numbers is not None else None)

@@ -11,6 +11,7 @@ import pandas as pd
 from cs_logic.core.escape import md_escape
 from cs_logic.core.schema import TABLE_NAMES, TABLES, UNKNOWN
 from cs_logic.core.settings import Settings
+from cs_logic.read.csvtext import SPACE_RUNS
 from cs_logic.read.meanings import Decision
 from cs_logic.read.workspace import LoadedFile
 
@@ -83,6 +84,7 @@ def file_heading(lf: LoadedFile, problems: pd.DataFrame) -> str:
 def read_details(lf: LoadedFile) -> str:
     """How the file was read: encoding, delimiter, header row."""
     details = [f"encoding {lf.read.encoding}" if lf.read.encoding else None,
-               f"delimiter {lf.read.delimiter!r}" if lf.read.delimiter else None,
-               f"header on row {lf.read.header_row}"]
+               ("columns separated by runs of spaces" if lf.read.delimiter == SPACE_RUNS
+                else f"delimiter {lf.read.delimiter!r}" if lf.read.delimiter else None),
+               f"header on row {lf.read.header_row}" if lf.read.header_row else "no header row"]
     return " · ".join(d for d in details if d)
