@@ -12,6 +12,7 @@ from pages.common import (
     ONE_DECIMAL,
     SHARE,
     as_of_default,
+    currency,
     require_data,
     scored_portfolio,
     show_table,
@@ -77,7 +78,7 @@ k[3].metric("Open", fmt.count(counts["open"]))
 rate = funnel.win_rate(counts)
 k[4].metric("Win rate", fmt.pct(rate),
             help="Won / (won + lost): closed deals only. The range is the 95% Wilson interval.")
-k[5].metric("Weighted forecast", forecast.label, help=forecast.method)
+k[5].metric("Weighted forecast", forecast.shown(currency()), help=forecast.method)
 k[5].caption(f"{forecast.n_open - forecast.n_skipped:,} of {forecast.n_open:,} open deals"
              + (f", {forecast.n_imputed:,} with imputed amounts" if forecast.n_imputed else ""))
 if won + lost:
