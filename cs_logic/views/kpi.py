@@ -202,7 +202,8 @@ def target_text(k: Kpi) -> str:
     if k.target is None or k.gap is None:
         return ""
     ahead = -k.gap if k.lower_is_better else k.gap
-    words = "on target" if round(ahead, 1) == 0 else f"{abs(ahead):.1f}{UNITS[k.unit]} {'better' if ahead > 0 else 'worse'}"
+    by = amount(abs(ahead), k) if k.unit in ("money", "accounts") else f"{abs(ahead):.1f}{UNITS[k.unit]}"
+    words = "on target" if round(ahead, 1) == 0 else f"{by} {'better' if ahead > 0 else 'worse'}"
     return f"target {fmt(k.target, k.unit, k.currency)}: {words}"
 
 
