@@ -9,7 +9,7 @@ from cs_logic.core.fmt import UNKNOWN
 from cs_logic.core.labels import label as field_label
 from cs_logic.metrics import explore
 from cs_logic.read.store import QUERY_TIMEOUT_MS
-from pages.common import require_data, show_table, table_downloads
+from pages.common import COUNT, require_data, show_table, table_downloads
 
 SQL_ROW_LIMIT = 10_000
 # Which columns fit which measure: numbers for sum/mean/median, the survey scales for NPS and CSAT.
@@ -19,6 +19,17 @@ FITTING = {"nps": ("nps",), "csat": ("csat",), "churn_share": ("churned",)}
 def downloads(name: str, table: pd.DataFrame, labelled: bool = True) -> None:
     c1, c2, _ = st.columns([1, 1, 4])
     table_downloads(c1, c2, table, name, key=f"explore_{name}", labelled=labelled)
+
+
+def first_grouping(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The first text column with 2-12 values (a segment, plan or channel), so the page opens on an answer."""
+    sample = frame.head(5_000)
+    for c in columns:
+        kind = sample[c].dtype
+        if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)) \
+                and 2 <= sample[c].nunique() <= 12:
+            return [c]
+    return []
 
 
 def refused(message: str) -> None:
@@ -34,7 +45,7 @@ store = require_data()
 
 group_tab, sql_tab = st.tabs(["Group and measure", "SQL (for analysts)"])
 with group_tab:
-    table = st.selectbox("Table", list(store.tables), key="explore_table")
+    table = st.selectbox("Table", list(store.tables), key="explore_table", format_func=field_label)
     frame = store.tables[table]
     columns = store.columns(table)
     numeric = [c for c in columns
@@ -45,7 +56,7 @@ with group_tab:
 
     c1, c2, c3 = st.columns(3)
     by = c1.multiselect("Group by (one or two columns)", columns, max_selections=2, key=f"explore_by_{table}",
-                        format_func=field_label)
+                        format_func=field_label, default=first_grouping(frame, columns))
     measure = c2.selectbox("Measure", measures, format_func=explore.MEASURE_LABELS.get,
                            key=f"explore_measure_{table}")
     value_col = None if measure == "count" else c3.selectbox("Of column", fits[measure], format_func=field_label,
@@ -82,7 +93,7 @@ with group_tab:
             if summary.attrs.get("truncated"):
                 st.caption(f"Showing the {explore.MAX_GROUPS:,} largest groups; there are more.")
             st.caption("Rows or answers (n): what each value rests on.")
-            show_table(summary, {"value": label, "n": "Rows or answers (n)"}, key="explore_summary")
+            show_table(summary, {"value": label, "n": {**COUNT, "label": "Rows or answers (n)"}}, key="explore_summary")
             downloads("explore_summary", summary)
 
 with sql_tab:

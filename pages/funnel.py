@@ -5,6 +5,7 @@ import streamlit as st
 
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
 from cs_logic.core import fmt
+from cs_logic.core.labels import label as field_label
 from cs_logic.metrics import funnel
 from pages.common import (
     DAYS,
@@ -21,7 +22,7 @@ from pages.common import (
 
 
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([1, 1, 2])  # wide enough for "Conversion table (XLSX)"
     table_downloads(c1, c2, table, name, key=f"funnel_{name}", labels=(f"{label} (CSV)", f"{label} (XLSX)"))
 
 
@@ -114,7 +115,7 @@ with by:
         st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
         show_table(per, {"win_rate": SHARE, "win_rate_low": SHARE, "win_rate_high": SHARE,
                          "pipeline_value": MONEY, "weighted_forecast": MONEY})
-        downloads(f"funnel_by_{dim}", per, f"Table by {dim}")
+        downloads(f"funnel_by_{dim}", per, f"Table by {field_label(dim).lower()}")
     else:
         st.info("The deals table has no owner, product or segment column to break the funnel down by.")
 

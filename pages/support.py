@@ -6,7 +6,7 @@ import streamlit as st
 
 from cs_logic.charts.support import response_time_chart, tickets_per_week_chart
 from cs_logic.metrics import support
-from pages.common import SHARE, as_of_default, data_key, init_state, memo, require_data, show_table
+from pages.common import COUNT, SHARE, as_of_default, data_key, init_state, memo, require_data, show_table
 
 init_state()
 st.title("Support")
@@ -14,12 +14,12 @@ store = require_data("tickets")
 KEY = data_key(store)
 DIMS = {"agent": "Agent", "channel": "Channel", "priority": "Priority", "topic": "Topic"}
 TABLE = {  # one column setup for every breakdown table
-    "tickets": "Tickets",
+    "tickets": {**COUNT, "label": "Tickets"},
     "median_first_response_hours": st.column_config.NumberColumn("Median first response (h)", format="%.1f"),
     "p90_first_response_hours": st.column_config.NumberColumn("90th pct first response (h)", format="%.1f"),
     "median_resolution_hours": st.column_config.NumberColumn("Median resolution (h)", format="%.1f"),
     "answered_share": {**SHARE, "label": "Answered"}, "resolved_share": {**SHARE, "label": "Resolved"},
-    "csat": st.column_config.NumberColumn("CSAT %", format="%.1f"), "csat_n": "CSAT answers (n)",
+    "csat": st.column_config.NumberColumn("CSAT %", format="%.1f"), "csat_n": {**COUNT, "label": "CSAT answers (n)"},
     "small_sample": "Under 30 CSAT answers"}
 
 
@@ -62,7 +62,7 @@ for tile in (t3, t4):
 if "created_at" in columns:
     n_open, rule = memo("sup_backlog", (KEY, as_of), lambda: backlog_size(as_of))
     t5.metric(f"Backlog on {as_of:%Y-%m-%d}", "–" if n_open is None else f"{n_open:,}", border=True, help=rule)
-    t5.caption("open tickets at the end of that day (the rule: ⓘ)")
+    t5.caption("open tickets at the end of that day (hover ? for the rule)")
 st.caption("First response and resolution time are hours from the ticket's creation (the export's hours "
            "column where it has one), over the tickets that have the timestamp; median and 90th percentile. "
            f"Negative durations (a reply stamped before the ticket) are left out: {summary['negative_first_response']:,} "

@@ -31,7 +31,7 @@ def band_distribution_chart(scores: pd.DataFrame, title: str = "Active accounts 
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("band:N", title="Band", sort=list(BANDS)),
+            x=alt.X("band:N", title="Band", sort=list(BANDS), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("accounts:Q", title="Accounts"),
             color=alt.Color("band:N", scale=_BAND_SCALE, legend=None),
             tooltip=[alt.Tooltip("band:N", title="Band"), alt.Tooltip("accounts:Q", title="Accounts"),
