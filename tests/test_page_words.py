@@ -163,3 +163,26 @@ def test_money_shows_the_currency_set_on_the_targets_page(page: str) -> None:
     assert re.fullmatch(r"[\d.,]+[kM]?( \(.*\))?", tile), tile
     assert not [str(g.get("label")) for d in plain.dataframe for g in json.loads(d.proto.columns or "{}").values()
                 if isinstance(g, dict) and "(" in str(g.get("label")) and "EUR" in str(g.get("label"))]
+
+
+def test_the_settings_file_keeps_the_currency_through_save_and_load() -> None:
+    """"Save settings" wrote the file without the currency and "Load settings" dropped it (both rebuilt Settings
+    field by field and left it out): the manager's EUR must survive the round trip."""
+
+    def script():
+        import streamlit as st
+
+        from cs_logic.core.settings import Settings, dumps
+        from pages.common import init_state, load_settings, settings_to_save
+
+        init_state()
+        st.session_state["settings"] = Settings(currency="EUR").with_target("nps", 30)
+        st.text(dumps(settings_to_save()))
+        load_settings(dumps(Settings(currency="GBP")).encode())
+        st.text(st.session_state["settings"].currency)
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception, at.exception
+    saved = json.loads(at.text[0].value)
+    assert saved["currency"] == "EUR" and saved["targets"] == {"nps": 30.0}
+    assert at.text[1].value == "GBP"
