@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from cs_logic.core.unknown import as_of_from
 from cs_logic.metrics.buyers import MEASURE_DOCS as BUYER_DOCS
 from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
+from cs_logic.read.currency import currency_of
 from cs_logic.read.store import Filters, Store
 from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
 from cs_logic.scoring import health
@@ -190,18 +192,19 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_downloads(csv_slot: Any, xlsx_slot: Any, table: Any, file_stem: str, key: str, sheet: str | None = None,
-                    labels: tuple[str, str] = ("Download CSV", "Download XLSX")) -> None:
-    """CSV and XLSX buttons for one table, formula-safe (cs_logic.output.exports) and written on click (a callable: a
-    rerun builds no file, and the browser never checks a file a newer run replaced). The XLSX only when the
+                    labels: tuple[str, str] = ("Download CSV", "Download XLSX"), labelled: bool = True) -> None:
+    """CSV and XLSX buttons for one table, its headers labelled (cs_logic.core.labels; ``labelled=False`` keeps a
+    user's own headers, as the SQL box's) and formula-safe (cs_logic.output.exports), written on click (a callable:
+    a rerun builds no file, and the browser never checks a file a newer run replaced). The XLSX only when the
     table fits a sheet; otherwise why not, in its place."""
-    csv_slot.download_button(labels[0], partial(to_csv_bytes, table), file_name=f"{file_stem}.csv", mime="text/csv",
-                             key=f"{key}_csv", on_click="ignore")
+    csv_slot.download_button(labels[0], partial(to_csv_bytes, table, labelled=labelled), file_name=f"{file_stem}.csv",
+                             mime="text/csv", key=f"{key}_csv", on_click="ignore")
     sheets = {sheet or file_stem: table}
     if too_big := xlsx_problem(sheets):
         xlsx_slot.caption(too_big)
     else:
-        xlsx_slot.download_button(labels[1], partial(to_xlsx_bytes, sheets), file_name=f"{file_stem}.xlsx",
-                                  mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")
+        xlsx_slot.download_button(labels[1], partial(to_xlsx_bytes, sheets, labelled=labelled),
+                                  file_name=f"{file_stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore")
 
 
 def download_row(table: Any, file_stem: str, key: str, sheet: str | None = None,
@@ -243,8 +246,7 @@ def settings_to_save() -> Settings:
     for lf in st.session_state["files"]:
         settings = settings.with_mapping(lf.remembered())
     chosen = st.session_state["scorecard"]
-    return Settings(settings.mappings, None if chosen is None else health.dump_scorecard(chosen),
-                    settings.targets, settings.benchmarks, settings.extra)
+    return replace(settings, scorecard=None if chosen is None else health.dump_scorecard(chosen))
 
 
 def load_settings(data: bytes) -> tuple[str, str]:
@@ -259,8 +261,7 @@ def load_settings(data: bytes) -> tuple[str, str]:
         chosen = health.load_scorecard(settings.scorecard) if settings.scorecard else None
     except ValueError as exc:
         chosen, problem = None, f" Its scorecard cannot be used, so the starting scorecard applies: {exc}"
-    st.session_state["settings"] = Settings(settings.mappings, None, settings.targets, settings.benchmarks,
-                                            settings.extra)
+    st.session_state["settings"] = replace(settings, scorecard=None)  # the currency and the rest kept
     st.session_state["scorecard"] = chosen
     for up in st.session_state["uploads"].values():
         up.update(table=None, mapping=None)
@@ -377,15 +378,21 @@ def show_table(frame: Any, config: dict[str, Any] | None = None, *, where: Any =
     text direction controls shown visibly (cs_logic.core.escape.shown_frame).
 
     ``config`` is a column_config keyed by the frame's code names; an entry without its own label gets
-    ``label(name)``, and a column with no entry gets one too. ``where`` is a column or container.
+    ``label(name)``, and a column with no entry gets one too. A share column (``SHARE`` or any "percent" format)
+    shows one fixed decimal ("28.0%" beside "38.3%"), a ``MONEY`` column names the currency in its header
+    ("Revenue (EUR)", :func:`currency`; none when neither settings nor data name one). ``where`` is a column or
+    container.
     """
     cfg: dict[str, Any] = dict(config or {})
+    code = currency()
     for c in frame.columns:
         given = cfg.get(c, ...)
         if given is ...:
             cfg[c] = field_label(c)
-        elif isinstance(given, dict) and not given.get("label"):
-            cfg[c] = {**given, "label": field_label(c)}
+        elif isinstance(given, dict):
+            cfg[c] = _shown_column(given, field_label(c), code)
+    if named := [c for c in NAMED_CELLS if c in frame.columns]:  # a measure named in a cell reads as words too
+        frame = frame.assign(**{c: frame[c].map(lambda v: field_label(v) if isinstance(v, str) else v) for c in named})
     if not kw.get("hide_index", True) and getattr(frame.index, "name", None) and "_index" not in cfg:
         cfg["_index"] = field_label(frame.index.name)
     kw.setdefault("hide_index", True)
@@ -394,8 +401,36 @@ def show_table(frame: Any, config: dict[str, Any] | None = None, *, where: Any =
     return (where or st).dataframe(shown_frame(frame), column_config=cfg, placeholder=UNKNOWN, **kw)
 
 
+NAMED_CELLS = ("measure", "weakest_measure")  # columns whose cells name a measure (usage_trend_30d)
+
+
+def currency() -> str | None:
+    """The currency of the loaded amounts: the settings' (Targets page), else what the data says (a currency column,
+    a code in the amount's header, the sign the reader removed), else None: never assumed (cs_logic.read.currency)."""
+    settings, store = st.session_state["settings"], current_store()
+    if store is None:
+        return settings.currency
+    files = st.session_state["files"]
+    return memo("currency", (st.session_state["loaded_key"], settings.currency), lambda: currency_of(
+        settings.currency, store.tables, [(f.name, f.table, dict(f.mapping)) for f in files],
+        [n for f in files for n in (f.prepared.notes if f.prepared else ())]).code)
+
+
+def _shown_column(given: dict[str, Any], name: str, code: str | None) -> dict[str, Any]:
+    """One column_config entry as show_table draws it: labelled, shares at fixed decimals, money with its currency."""
+    kind = dict(given.get("type_config") or {})
+    if kind.get("type") == "number" and kind.get("format") == "percent" and not kind.get("step"):
+        # Streamlit's "percent" trims zeros ("28%" beside "38.33%") unless a step fixes the decimals: 0.001 -> 28.0%.
+        kind["step"] = SHARE_STEP
+    label = given.get("label") or name
+    if code and kind == MONEY["type_config"] and not label.endswith(f"({code})"):
+        label = f"{label} ({code})"
+    return {**given, "label": label, **({"type_config": kind} if kind else {})}
+
+
 # One grid format per kind (cs_logic.core.fmt is the text twin): shares 0-1, percents 0-100, money, counts.
-SHARE = st.column_config.NumberColumn(format="percent")
+SHARE_STEP = 0.001  # a share's step: Streamlit shows a "percent" at (decimals of the step - 2) fixed decimals
+SHARE = st.column_config.NumberColumn(format="percent", step=SHARE_STEP)
 PERCENT = st.column_config.NumberColumn(format="%.1f%%")
 MONEY = st.column_config.NumberColumn(format="%,.0f")
 COUNT = st.column_config.NumberColumn(format="%,d")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversion_chart
 from cs_logic.core import fmt
+from cs_logic.core.labels import label as field_label
 from cs_logic.metrics import funnel
 from pages.common import (
     DAYS,
@@ -12,6 +13,7 @@ from pages.common import (
     ONE_DECIMAL,
     SHARE,
     as_of_default,
+    currency,
     require_data,
     scored_portfolio,
     show_table,
@@ -20,7 +22,7 @@ from pages.common import (
 
 
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([1, 1, 2])  # wide enough for "Conversion table (XLSX)"
     table_downloads(c1, c2, table, name, key=f"funnel_{name}", labels=(f"{label} (CSV)", f"{label} (XLSX)"))
 
 
@@ -77,7 +79,7 @@ k[3].metric("Open", fmt.count(counts["open"]))
 rate = funnel.win_rate(counts)
 k[4].metric("Win rate", fmt.pct(rate),
             help="Won / (won + lost): closed deals only. The range is the 95% Wilson interval.")
-k[5].metric("Weighted forecast", forecast.label, help=forecast.method)
+k[5].metric("Weighted forecast", forecast.shown(currency()), help=forecast.method)
 k[5].caption(f"{forecast.n_open - forecast.n_skipped:,} of {forecast.n_open:,} open deals"
              + (f", {forecast.n_imputed:,} with imputed amounts" if forecast.n_imputed else ""))
 if won + lost:
@@ -113,7 +115,7 @@ with by:
         st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
         show_table(per, {"win_rate": SHARE, "win_rate_low": SHARE, "win_rate_high": SHARE,
                          "pipeline_value": MONEY, "weighted_forecast": MONEY})
-        downloads(f"funnel_by_{dim}", per, f"Table by {dim}")
+        downloads(f"funnel_by_{dim}", per, f"Table by {field_label(dim).lower()}")
     else:
         st.info("The deals table has no owner, product or segment column to break the funnel down by.")
 

@@ -4,17 +4,18 @@ import functools
 
 import streamlit as st
 
-from cs_logic.core.escape import shown_frame
 from cs_logic.output.exports import chart_png, chart_svg
 from cs_logic.views import kpi
 from cs_logic.views import overview as ov
 from pages.common import (
+    MONEY,
     as_of_default,
     data_key,
     init_state,
     memo,
     require_data,
     scored_portfolio,
+    show_table,
     table_downloads,
 )
 
@@ -47,19 +48,16 @@ with left:
         st.info("No red accounts." if "no accounts" not in view.scores_from else "Load an accounts export "
                 "to see the accounts at risk.")
     else:
-        st.dataframe(shown_frame(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks),
-                     hide_index=True, width="stretch", column_config={
-                         "account_id": "Account", "account_name": "Account", "owner": "Rep",
-                         "revenue": st.column_config.NumberColumn("Revenue", format="compact"),
-                         "health_score": st.column_config.NumberColumn("Health", format="%.0f"),
-                         "weakest_measure": "Weakest measure"})
+        show_table(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks, {
+            "account_id": "Account", "account_name": "Account", "owner": "Rep", "revenue": {**MONEY, "label": "Revenue"},
+            "health_score": st.column_config.NumberColumn("Health", format="%.0f"), "weakest_measure": "Weakest measure"})
     st.caption(f"Red accounts still active, largest revenue first; {view.scores_from}.")
 with right:
     st.subheader("What detractors talk about")
     if view.themes.empty:
         st.info("Add survey answers with an NPS score and a comment to see what sets detractors apart.")
     else:
-        st.dataframe(view.themes.drop(columns=["z", "example"]), hide_index=True, width="stretch", column_config={
+        show_table(view.themes.drop(columns=["z", "example"]), {
             "term": "Word",
             "detractors_pct": st.column_config.ProgressColumn("Detractors", format="%.0f%%", min_value=0, max_value=100),
             "promoters_pct": st.column_config.ProgressColumn("Promoters", format="%.0f%%", min_value=0, max_value=100),

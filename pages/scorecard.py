@@ -19,6 +19,7 @@ from cs_logic.views import scorecard_view as sv
 from pages.common import (
     ONE_DECIMAL,
     backtest,
+    currency,
     data_key,
     init_state,
     measure_editors,
@@ -61,7 +62,6 @@ with edit.container(height=720, border=False):  # the editor scrolls inside; the
     if removed is not None:
         use(sv.without(sc, removed), from_outside=True)
         st.rerun()
-
     st.markdown("**Add a measure**")
     kinds = memo("sc_kinds", (data_key(store), as_of), lambda: se.column_kinds(frame))
     a1, a2 = st.columns(2)
@@ -84,7 +84,7 @@ if current != sc:
     port = scored_portfolio(store)
 sc = port.scorecard
 past = backtest(store, port)  # accounts scored as they were before the outcome (portfolio.backtest_basis)
-view = sv.build(port, past, st.session_state.get("sc_baseline"), store.tables.get("subscriptions"))
+view = sv.build(port, past, st.session_state.get("sc_baseline"), store.tables.get("subscriptions"), currency())
 
 with results:
     st.subheader("What the portfolio looks like")

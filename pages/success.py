@@ -13,6 +13,7 @@ from pages.common import (
     MONEY,
     ONE_DECIMAL,
     SHARE,
+    currency,
     data_key,
     download_row,
     init_state,
@@ -23,7 +24,6 @@ from pages.common import (
 )
 
 init_state()
-
 
 st.title("Success")
 store = require_data("accounts")
@@ -54,8 +54,8 @@ c2.metric("Mean health", fmt.number(k.mean_health), border=True,
 c3.metric("Share red", fmt.pct(k.red_share), border=True,
           help=f"{k.red:,} of {k.scored:,} scored active accounts are red." if k.red_share is not None
           else f"Unknown: {k.red_reason}.")
-c4.metric("Revenue at risk", fmt.money(k.revenue_at_risk), border=True,
-          help="Revenue of red active accounts."
+c4.metric("Revenue at risk", fmt.money(k.revenue_at_risk, currency(), compact=True), border=True,
+          help=f"Revenue of red active accounts: {fmt.money(k.revenue_at_risk, currency())}."
           + (f" {k.revenue_n:,} red accounts have a revenue figure, from {k.revenue_source}."
              if k.revenue_at_risk is not None else f" Unknown: {k.revenue_reason}."))
 active = memo("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(

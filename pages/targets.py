@@ -5,13 +5,14 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from cs_logic.core.escape import md_escape
 from cs_logic.metrics.targets import KPIS, benchmarks_with, benchmarks_without, check_benchmark
-from pages.common import current_store, init_state, load_demo
+from pages.common import currency, current_store, init_state, load_demo
 
 init_state()
 st.title("Targets")
 st.write("Set the level you aim for on each KPI, and enter benchmark figures you trust (a competitor's or "
-         "your industry's), with where they come from. The Loyalty page shows every tile's gap to them.")
+         "your industry's), with where they come from. The Overview and Loyalty tiles show their gap to them.")
 st.caption("The app ships no benchmark numbers of its own. Targets and benchmarks are part of the settings "
            "file: keep them with “Save settings” on the Data page.")
 if current_store() is None:
@@ -20,6 +21,18 @@ if current_store() is None:
     if button.button("Load demo data", key="targets_demo"):
         load_demo()
         st.rerun()
+
+st.header("Currency")
+box, found = st.columns(2)
+typed = box.text_input(
+    "Currency of the amounts (e.g. EUR or €)", value=st.session_state["settings"].currency or "", max_chars=8,
+    key="targets_currency", help="Shown beside revenue. Leave blank to take it from the data (a currency column "
+    "or sign); with neither, amounts are shown without a currency.")
+if (typed.strip() or None) != st.session_state["settings"].currency:
+    st.session_state["settings"] = replace(st.session_state["settings"], currency=typed.strip() or None)
+shown = currency()
+found.caption(f"Amounts are shown in **{md_escape(shown)}**." if shown else "No currency is set and none is named in "
+              "the data, so amounts are shown without one (never assumed to be dollars).")
 
 st.header("Targets")
 UNIT_WORDS = {"pts": "NPS points", "%": "%", "h": "hours", "accounts": "accounts", "money": "amount"}
@@ -32,12 +45,6 @@ for kpi, spec in KPIS.items():  # every headline tile of the Overview and the re
         placeholder="no target", help=f"{spec.label}: {spec.definition}. Clear the box to remove the target.")
     if value != settings.target(kpi):
         st.session_state["settings"] = settings.with_target(kpi, value)
-currency = st.columns(2)[0].text_input(
-    "Currency of the amounts (e.g. EUR or €)", value=st.session_state["settings"].currency or "", max_chars=8,
-    key="targets_currency", help="Shown beside revenue. Leave blank to take it from the data (a currency column "
-    "or sign); with neither, amounts are shown without a currency.")
-if (currency.strip() or None) != st.session_state["settings"].currency:
-    st.session_state["settings"] = replace(st.session_state["settings"], currency=currency.strip() or None)
 
 st.header("Benchmarks")
 settings = st.session_state["settings"]

@@ -131,3 +131,18 @@ def test_chart_with_url_data_is_refused_rather_than_fetched():
     chart = alt.Chart(alt.Data(url="http://example.com/data.csv")).mark_bar().encode(x="a:Q")
     with pytest.raises(ValueError, match="URL"):
         chart_svg(chart)
+
+
+def test_labelled_downloads_carry_the_headers_the_pages_show_and_stay_formula_safe():
+    """A page's download reads as its grid (p_won -> "Chance of winning", usage_active_days_30d -> "Active days,
+    last 30"), values untouched; a header that looks like a formula is still neutralised after labelling, and
+    unlabelled exports (a user's own file) keep their headers."""
+    frame = pd.DataFrame({"p_won": [0.5], "usage_active_days_30d": [12], "=cmd|' /C calc'!A0": ["=1+1"]})
+    back = pd.read_csv(io.BytesIO(to_csv_bytes(frame, labelled=True)), encoding="utf-8-sig")
+    assert list(back.columns) == ["Chance of winning", "Active days, last 30", "'=cmd|' /C calc'!A0"]
+    assert back.iloc[0].tolist() == [0.5, 12, "'=1+1"]
+    sheet = pd.read_excel(io.BytesIO(to_xlsx_bytes({"Deals": frame}, labelled=True)), engine="calamine")
+    assert list(sheet.columns) == list(back.columns) and sheet.iloc[0].tolist() == [0.5, 12, "'=1+1"]
+    assert "<f>" not in xlsx_parts(to_xlsx_bytes({"Deals": frame}, labelled=True))["xl/worksheets/sheet1.xml"]
+    plain = pd.read_csv(io.BytesIO(to_csv_bytes(frame)), encoding="utf-8-sig")
+    assert list(plain.columns) == ["p_won", "usage_active_days_30d", "'=cmd|' /C calc'!A0"]

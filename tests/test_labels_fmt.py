@@ -104,3 +104,46 @@ def test_duration_picks_the_unit_that_reads(hours: float | None, expected: str) 
 def test_cell_turns_missing_into_a_dash_only() -> None:
     """None, NaN, NA and NaT show as "–"; 0 and text are left alone (0 is a value, not unknown)."""
     assert [fmt.cell(v) for v in (None, math.nan, pd.NA, pd.NaT, 0, "x")] == ["–", "–", "–", "–", 0, "x"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "currency", "expected"),
+    [
+        ("pts", 23.14, None, "+23.1"), ("pts", -0.04, None, "+0.0"),  # -0.04 rounds to 0: no "-0.0"
+        ("%", 7.25, None, "7.2%"), ("%", 100, None, "100.0%"),
+        ("h", 4.21, None, "4.2 h"), ("h", 0.5, None, "30 min"), ("h", 74.4, None, "3.1 d"),  # 74.4 / 24 = 3.1
+        ("money", 155_290.81, "EUR", "€155k"), ("money", 1_640_000, None, "1.64M"), ("money", 9_400, "SEK", "9,400 SEK"),
+        ("accounts", 1234, None, "1,234"),
+        ("pts", None, None, "–"), ("%", float("nan"), None, "–"), ("money", None, "EUR", "–"),
+    ],
+)
+def test_kpi_tiles_format_each_unit_as_core_fmt_does(unit, value, currency, expected) -> None:
+    """A tile and the report say what cs_logic.core.fmt says for the same kind: points signed, percent one
+    decimal, hours as a duration (days from 48 h), money shortened with its currency, counts with separators."""
+    from cs_logic.views import kpi
+
+    assert kpi.fmt(value, unit, currency) == expected
+
+
+def test_kpi_has_no_formatter_of_its_own(monkeypatch) -> None:
+    """Every unit goes through cs_logic.core.fmt (one formatting module): replacing fmt's functions changes the
+    tile's text, so no copy of them is left in kpi."""
+    from cs_logic.views import kpi
+
+    for name in ("points", "percent", "duration", "money", "count"):
+        monkeypatch.setattr(fmt, name, lambda *a, _name=name, **k: f"<{_name}>")
+    shown = {unit: kpi.fmt(1.0, unit, "EUR") for unit in ("pts", "%", "h", "money", "accounts")}
+    assert shown == {"pts": "<points>", "%": "<percent>", "h": "<duration>", "money": "<money>", "accounts": "<count>"}
+    assert kpi.money(5.0, "EUR") == "<money>"
+    assert not hasattr(kpi, "_SIGNS")
+
+
+def test_a_money_tiles_change_and_target_carry_its_currency() -> None:
+    """Revenue at risk 9,000 against 10,500 the period before: the change is -1,500, shown as -€1,500; against a
+    target of 8,000 it is 1,000 worse (it was "1000.0 worse": the gap had neither separator nor currency)."""
+    from cs_logic.views import kpi
+
+    k = kpi.new_kpi("Revenue at risk", "money", (9000.0, 3), 10_500.0, target=8000.0, previous_period="Q1",
+                    currency="EUR", lower=True)
+    assert kpi.change_text(k) == "-€1,500 vs Q1"
+    assert kpi.target_text(k) == "target €8,000: €1,000 worse"  # 9,000 - 8,000 over a lower-is-better target

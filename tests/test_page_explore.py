@@ -117,5 +117,6 @@ def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(mo
     assert not at.exception
     assert sorted(downloads) == ["big.csv", "small.csv", "small.xlsx"]
     assert all(callable(data) for data in downloads.values())
-    assert downloads["small.csv"]() == exports.to_csv_bytes(pd.DataFrame({"a": [1, 2]}))  # the table, BOM and all
+    # the table, BOM and all, under the headers the page shows (issue 17.2: downloads are labelled)
+    assert downloads["small.csv"]() == exports.to_csv_bytes(pd.DataFrame({"a": [1, 2]}), labelled=True)
     assert any("big" in c.value and "5 rows" in c.value for c in at.caption)

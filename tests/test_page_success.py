@@ -57,7 +57,10 @@ def test_revenue_at_risk_is_the_revenue_of_red_active_accounts(page):
     scores = _scores(page)
     red = scores.index[(scores["health_band"] == "red") & scores.index.isin(ACTIVE)]
     revenue = ACCOUNTS.set_index("account_id")["revenue"].astype(float)
-    assert _metric(page, "Revenue at risk") == f"{revenue[red].sum():,.0f}"
+    # The tile is shortened as every money tile is (Overview, Scorecard: "155k", issue 17.2); the help gives it in full.
+    tile = next(m for m in page.metric if m.label == "Revenue at risk")
+    assert tile.value == f"{revenue[red].sum() / 1e3:.0f}k"
+    assert f"Revenue of red active accounts: {revenue[red].sum():,.0f}." in tile.help
 
 
 def test_at_risk_list_holds_the_red_active_accounts_and_filters_by_search(page):

@@ -100,3 +100,89 @@ def test_tiles_are_formatted(page: str) -> None:
     for m in at.metric:
         assert m.value not in MISSING_TEXT, (page, m.label)
         assert not UNFORMATTED.search(str(m.value)), (page, m.label, m.value)
+
+
+def share_columns(at: AppTest) -> list[tuple[str, dict]]:
+    """(header, type_config) of every grid column drawn with Streamlit's "percent" format (a 0-1 share)."""
+    out = []
+    for d in at.dataframe:
+        config = json.loads(d.proto.columns or "{}")
+        for name, given in config.items():
+            kind = given.get("type_config") or {} if isinstance(given, dict) else {}
+            if kind.get("format") == "percent":
+                out.append((str(given.get("label") or name), kind))
+    return out
+
+
+@pytest.mark.parametrize("page", ["funnel.py", "support.py", "success.py", "feedback.py"])
+def test_every_grid_share_shows_one_fixed_decimal(page: str) -> None:
+    """Streamlit's "percent" trims zeros ("28%" beside "38.33%"); a 0.001 step fixes one decimal (28.0%, 38.3%)
+    while the frame keeps its 0-1 shares (the Success rep table's churn_low < 26/86 still reads them)."""
+    at = _demo(page)
+    shares = share_columns(at)
+    if page != "feedback.py":  # Feedback shows its share columns only once comments are searched or compared
+        assert shares, page
+    assert [h for h, kind in shares if kind.get("step") != 0.001] == [], page
+    for d in at.dataframe:
+        for name, given in json.loads(d.proto.columns or "{}").items():
+            if isinstance(given, dict) and (given.get("type_config") or {}).get("format") == "percent":
+                values = pd.to_numeric(d.value[name], errors="coerce").dropna()
+                assert values.between(-1, 1).all(), (page, name)  # still shares, not 0-100
+
+
+MONEY_TILES = {"overview.py": "Revenue at risk", "success.py": "Revenue at risk", "scorecard.py": "Revenue at risk",
+               "funnel.py": "Weighted forecast"}
+
+
+def _with_currency(page: str, code: str | None) -> AppTest:
+    from cs_logic.core.settings import Settings
+
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    at.session_state["settings"] = Settings(currency=code)
+    at.run()
+    next(b for b in at.button if (b.key or "").startswith("demo_")).click().run()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", sorted(MONEY_TILES))
+def test_money_shows_the_currency_set_on_the_targets_page(page: str) -> None:
+    """With EUR in the settings (the Targets page's box), a money tile reads "€155k" (shortened, as on the
+    Overview) and a money grid names it in the header ("Revenue (EUR)"); the demo data names no currency, so
+    without the setting no sign appears (never assumed to be dollars)."""
+    at = _with_currency(page, "EUR")
+    tile = next(m.value for m in at.metric if m.label == MONEY_TILES[page])
+    assert re.fullmatch(r"€[\d.,]+[kM]?( \(.*\))?", tile), tile
+    headers = [str(g.get("label")) for d in at.dataframe for g in json.loads(d.proto.columns or "{}").values()
+               if isinstance(g, dict) and (g.get("type_config") or {}).get("format") == "%,.0f"]
+    if page in ("success.py", "overview.py"):
+        assert headers and all(h.endswith("(EUR)") for h in headers), headers
+    plain = _with_currency(page, None)
+    tile = next(m.value for m in plain.metric if m.label == MONEY_TILES[page])
+    assert re.fullmatch(r"[\d.,]+[kM]?( \(.*\))?", tile), tile
+    assert not [str(g.get("label")) for d in plain.dataframe for g in json.loads(d.proto.columns or "{}").values()
+                if isinstance(g, dict) and "(" in str(g.get("label")) and "EUR" in str(g.get("label"))]
+
+
+def test_the_settings_file_keeps_the_currency_through_save_and_load() -> None:
+    """"Save settings" wrote the file without the currency and "Load settings" dropped it (both rebuilt Settings
+    field by field and left it out): the manager's EUR must survive the round trip."""
+
+    def script():
+        import streamlit as st
+
+        from cs_logic.core.settings import Settings, dumps
+        from pages.common import init_state, load_settings, settings_to_save
+
+        init_state()
+        st.session_state["settings"] = Settings(currency="EUR").with_target("nps", 30)
+        st.text(dumps(settings_to_save()))
+        load_settings(dumps(Settings(currency="GBP")).encode())
+        st.text(st.session_state["settings"].currency)
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception, at.exception
+    saved = json.loads(at.text[0].value)
+    assert saved["currency"] == "EUR" and saved["targets"] == {"nps": 30.0}
+    assert at.text[1].value == "GBP"

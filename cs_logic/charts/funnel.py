@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from cs_logic.core.labels import label
+
 MAX_BARS = 5_000
 
 
@@ -47,13 +49,13 @@ def owner_conversion_chart(by_owner: pd.DataFrame, dim: str = "owner") -> alt.Ch
     data = by_owner[[dim, "win_rate", "win_rate_low", "win_rate_high", "won", "lost", "deals"]].head(MAX_BARS)
     data = data.rename(columns={dim: "group"}).assign(group=lambda d: d["group"].astype(str), closed=lambda d: d["won"] + d["lost"])
     return (
-        alt.Chart(data, title=f"Win rate by {dim} (won / closed deals)")
+        alt.Chart(data, title=f"Win rate by {label(dim).lower()} (won / closed deals)")
         .mark_bar()
         .encode(
-            y=alt.Y("group:N", sort="-x", title=dim.capitalize()),
+            y=alt.Y("group:N", sort="-x", title=label(dim)),
             x=alt.X("win_rate:Q", title="Win rate", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
             tooltip=[
-                alt.Tooltip("group:N", title=dim.capitalize()),
+                alt.Tooltip("group:N", title=label(dim)),
                 alt.Tooltip("win_rate:Q", title="Win rate", format=".1%"),
                 alt.Tooltip("win_rate_low:Q", title="95% interval from", format=".1%"),
                 alt.Tooltip("win_rate_high:Q", title="95% interval to", format=".1%"),

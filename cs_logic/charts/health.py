@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cs_logic.charts.points import point_labels
+from cs_logic.core.labels import label
 from cs_logic.scoring.health import BAND_COLOURS, BANDS
 
 _BAND_SCALE = alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS])
@@ -30,7 +31,7 @@ def band_distribution_chart(scores: pd.DataFrame, title: str = "Active accounts 
         alt.Chart(data, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("band:N", title="Band", sort=list(BANDS)),
+            x=alt.X("band:N", title="Band", sort=list(BANDS), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("accounts:Q", title="Accounts"),
             color=alt.Color("band:N", scale=_BAND_SCALE, legend=None),
             tooltip=[alt.Tooltip("band:N", title="Band"), alt.Tooltip("accounts:Q", title="Accounts"),
@@ -83,6 +84,7 @@ def score_history_chart(history: pd.DataFrame, account_id: str) -> alt.LayerChar
 def contributions_chart(contrib: pd.DataFrame) -> alt.Chart:
     """Horizontal bars: each measure's contribution to one account's score (from ``contributions``)."""
     data = contrib[["measure", "points", "weight_pct", "contribution"]].copy()
+    data["measure"] = data["measure"].map(lambda m: label(m) if isinstance(m, str) else m)  # words, not code names
     data["value"] = contrib["value"].astype(object).map(lambda v: "" if v is None else str(v))
     return (
         alt.Chart(data, title="What makes up this score")

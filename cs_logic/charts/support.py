@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from cs_logic.core.labels import label
+
 
 def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
     """Bars of tickets created per week (from :func:`cs_logic.metrics.support.tickets_per_week`).
@@ -20,6 +22,10 @@ def tickets_per_week_chart(weekly: pd.DataFrame) -> alt.Chart:
     ).properties(title="Tickets per week")
 
 
+_PERCENTILE_WORDS = {"p10": "10th percentile", "p25": "25th percentile", "p50": "Median", "p75": "75th percentile",
+                     "p90": "90th percentile"}
+
+
 def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.LayerChart | alt.FacetChart:
     """Box-style bars per group from :func:`cs_logic.metrics.support.response_percentiles`.
 
@@ -33,8 +39,9 @@ def response_time_chart(percentiles: pd.DataFrame, col: str = "agent") -> alt.La
     wide = percentiles.pivot_table(index=col, columns="quantile", values="hours").reset_index()
     wide.columns = [col] + [f"p{round(float(q) * 100)}" for q in wide.columns[1:]]
     wide = wide.merge(percentiles.groupby(col)["n"].first().reset_index(), on=col)
-    tooltip = [alt.Tooltip(f"{col}:N", title=col.capitalize()), alt.Tooltip("n:Q", title="Tickets with a time")] + [
-        alt.Tooltip(f"{c}:Q", format=".1f", title=f"{c} hours") for c in wide.columns if c.startswith("p")]
+    tooltip = [alt.Tooltip(f"{col}:N", title=label(col)), alt.Tooltip("n:Q", title="Tickets with a time")] + [
+        alt.Tooltip(f"{c}:Q", format=".1f", title=_PERCENTILE_WORDS.get(c, c) + " (hours)")
+        for c in wide.columns if c.startswith("p")]
     base = alt.Chart(wide).encode(y=alt.Y(f"{col}:N", title=None, sort=alt.EncodingSortField("p50")),
                                   tooltip=tooltip)
     whisker = base.mark_rule().encode(x=alt.X("p10:Q", title="First response (hours)"), x2="p90:Q")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cs_logic.core import fmt
 from cs_logic.core.stats import wilson_interval
 from cs_logic.read.meanings import outcome_of
 
@@ -310,6 +311,18 @@ class Forecast:
             return f"{self.total:,.0f}"
         part = "all" if self.imputed_share >= 0.999 else f"{self.imputed_share:.0%}"
         return f"{self.total:,.0f} ({part} on imputed amounts)"
+
+    def shown(self, currency: str | None = None) -> str:
+        """The figure as a tile shows money (``fmt.money`` shortened, with ``currency`` when one is known), with
+        imputed amounts said in place.
+
+        >>> Forecast(1_214_258.0, 80, 0, 0, 0, "").shown("EUR"), Forecast(1500.0, 3, 3, 3, 0, "", 0.4).shown()
+        ('€1.21M', '1,500 (40% on imputed amounts)')
+        """
+        if self.total is None or not self.imputed_share:
+            return fmt.money(self.total, currency, compact=True)
+        part = "all" if self.imputed_share >= 0.999 else f"{self.imputed_share:.0%}"
+        return f"{fmt.money(self.total, currency, compact=True)} ({part} on imputed amounts)"
 
 
 def _deal_forecasts(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None) -> pd.DataFrame:

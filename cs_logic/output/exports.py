@@ -12,6 +12,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from cs_logic.core.labels import relabel
+
 EXCEL_MAX_CELL = 32_767
 EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows less the header row
 EXCEL_MAX_COLUMNS = 16_384
@@ -77,13 +79,18 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
+def to_csv_bytes(df: pd.DataFrame, labelled: bool = False) -> bytes:
     """CSV as UTF-8 with a BOM (so Excel shows Persian and Portuguese text correctly), neutralised.
+
+    ``labelled``: headers as the app shows them (``p_won`` -> "Chance of winning", cs_logic.core.labels), for the
+    pages' downloads; a file's own columns keep their headers. Labels are neutralised like any header.
 
     >>> to_csv_bytes(pd.DataFrame({"a": ["=1"]}))[:3]
     b'\\xef\\xbb\\xbf'
+    >>> to_csv_bytes(pd.DataFrame({"p_won": [0.5]}), labelled=True).decode("utf-8-sig").splitlines()[0]
+    'Chance of winning'
     """
-    text: str = neutralise_frame(df).to_csv(index=False)
+    text: str = neutralise_frame(relabel(df) if labelled else df).to_csv(index=False)
     return text.encode("utf-8-sig")
 
 
@@ -120,10 +127,10 @@ def xlsx_problem(sheets: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], labelled: bool = False) -> bytes:
     """An XLSX workbook, one sheet per frame, neutralised, strings never stored as formulas or links.
 
-    Sheet names are made valid (see ``sheet_names``). A frame with more than 1,048,575 rows or
+    Sheet names are made valid (see ``sheet_names``); ``labelled`` as in :func:`to_csv_bytes`. A frame with more than 1,048,575 rows or
     16,384 columns does not fit a sheet: ValueError (the message of :func:`xlsx_problem`), so the
     page can offer the CSV instead.
 
@@ -137,7 +144,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         names = sheet_names(list(sheets)) or []
         for name, df in zip(names, sheets.values(), strict=True):
-            neutralise_frame(df).to_excel(writer, sheet_name=name, index=False)
+            neutralise_frame(relabel(df) if labelled else df).to_excel(writer, sheet_name=name, index=False)
             writer.sheets[name].freeze_panes(1, 0)
         if not names:
             pd.DataFrame().to_excel(writer, sheet_name="Sheet1", index=False)

@@ -328,8 +328,13 @@ def _no_check(m: Measure, name: str) -> None:
 
 
 def _describe_linear(m: Measure) -> str:
+    """The rule in words, the ends with separators (24,000 events, not 24000).
+
+    >>> _describe_linear(Measure("events", 1, "linear", worst=0, best=24000))
+    'linear: 0 → 24,000 (higher is better)'
+    """
     direction = "higher" if float(m.best) > float(m.worst) else "lower"  # type: ignore[arg-type]
-    return f"linear: {m.worst:g} → {m.best:g} ({direction} is better)"
+    return f"linear: {m.worst:,g} → {m.best:,g} ({direction} is better)"
 
 
 def _describe_points(m: Measure) -> str:

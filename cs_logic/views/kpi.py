@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cs_logic.core import fmt as fmt_
+
 UNITS = {"pts": " pts", "%": " pts", "h": " h", "accounts": "", "money": ""}
-# Signs written before an amount; any other code follows it ("1,200 SEK"). Never "$" unless the data says so.
-_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "BRL": "R$"}
 
 
 @dataclass(frozen=True)
@@ -80,43 +80,33 @@ def proportion_moe(p1: float | None, n1: int | None, p2: float | None, n2: int |
 
 
 def money(value: float | None, currency: str | None = None, compact: bool = True) -> str:
-    """An amount with its currency where one is known (a code or sign), shortened for a tile.
+    """An amount as a tile shows it: :func:`cs_logic.core.fmt.money`, shortened unless ``compact`` is False.
 
     >>> money(1_640_000), money(155_290.81, "USD"), money(2392.79, "SEK", compact=False), money(-50, "€")
     ('1.64M', '$155k', '2,393 SEK', '-€50')
     """
-    if value is None or pd.isna(value):
-        return "–"
-    size = abs(value)
-    body = (f"{size / 1e6:.2f}M" if compact and size >= 1e6 else f"{size / 1e3:.0f}k" if compact and size >= 1e4
-            else f"{size:,.0f}")
-    sign = "-" if value < 0 and body.strip("0.,Mk") else ""
-    code = (currency or "").strip()
-    symbol = _SIGNS.get(code.upper(), code if code and not code.isalpha() else "")
-    if symbol:
-        return f"{sign}{symbol}{body}"
-    return f"{sign}{body} {code.upper()}" if code else f"{sign}{body}"
+    return fmt_.money(value, currency, compact=compact)
 
 
 def fmt(value: float | None, unit: str, currency: str | None = None) -> str:
-    """A value as a tile shows it; money with its currency when one is known (never assumed).
+    """A value as a tile shows it, in the unit's format from :mod:`cs_logic.core.fmt` (the one formatting
+    module): points signed, percent with one decimal, hours as a duration (days from 48 h), money shortened
+    with its currency when one is known (never assumed), counts with separators.
 
     >>> fmt(23.14, "pts"), fmt(7.25, "%"), fmt(4.21, "h"), fmt(1_640_000, "money"), fmt(34, "accounts")
     ('+23.1', '7.2%', '4.2 h', '1.64M', '34')
-    >>> fmt(26_504.1, "money", "EUR")
-    '€27k'
+    >>> fmt(26_504.1, "money", "EUR"), fmt(74.4, "h"), fmt(None, "pts"), fmt(float("nan"), "money")
+    ('€27k', '3.1 d', '–', '–')
     """
-    if value is None or pd.isna(value):
-        return "–"
     if unit == "pts":
-        return f"{value:+.1f}"
+        return fmt_.points(value)
     if unit == "%":
-        return f"{value:.1f}%"
+        return fmt_.percent(value)
     if unit == "h":
-        return f"{value:.1f} h"
+        return fmt_.duration(value)
     if unit == "money":
-        return money(value, currency)
-    return f"{value:,.0f}"
+        return fmt_.money(value, currency, compact=True)
+    return fmt_.count(value)
 
 
 def shown(k: Kpi) -> str:
@@ -187,11 +177,13 @@ def change_text(k: Kpi) -> str | None:
 
     >>> change_text(new_kpi("NPS", "pts", (50.0, 2), 0.0, period="2024 Q2", previous_period="2024 Q1"))
     '+50.0 pts vs 2024 Q1'
+    >>> change_text(new_kpi("Revenue at risk", "money", (9000.0, 3), 10_500.0, previous_period="Q1", currency="EUR"))
+    '-€1,500 vs Q1'
     """
     if k.delta is None:
         return None
-    amount = f"{k.delta:+,.0f}" if k.unit in ("accounts", "money") else f"{k.delta:+.1f}{UNITS[k.unit]}"
-    return f"{amount} vs {k.previous_period}".strip()
+    by = amount(k.delta, k, signed=True) if k.unit in ("accounts", "money") else f"{k.delta:+.1f}{UNITS[k.unit]}"
+    return f"{by} vs {k.previous_period}".strip()
 
 
 def delta_color(k: Kpi) -> str:
@@ -210,7 +202,8 @@ def target_text(k: Kpi) -> str:
     if k.target is None or k.gap is None:
         return ""
     ahead = -k.gap if k.lower_is_better else k.gap
-    words = "on target" if round(ahead, 1) == 0 else f"{abs(ahead):.1f}{UNITS[k.unit]} {'better' if ahead > 0 else 'worse'}"
+    by = amount(abs(ahead), k) if k.unit in ("money", "accounts") else f"{abs(ahead):.1f}{UNITS[k.unit]}"
+    words = "on target" if round(ahead, 1) == 0 else f"{by} {'better' if ahead > 0 else 'worse'}"
     return f"target {fmt(k.target, k.unit, k.currency)}: {words}"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from cs_logic.core.labels import label
 from cs_logic.core.settings import Settings
 from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
@@ -365,7 +366,7 @@ def top_risks(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date, n: i
     if risks["weakest_measure"].isna().all():
         risks = risks.drop(columns="weakest_measure")  # scores without their points (another page's)
     else:
-        risks["weakest_measure"] = risks["weakest_measure"].str.replace("_", " ")
+        risks["weakest_measure"] = risks["weakest_measure"].map(lambda m: label(m) if isinstance(m, str) else m)
     if "revenue" in risks.columns:
         risks = risks.sort_values(["revenue", "health_score"], ascending=[False, True], kind="stable",
                                   na_position="last")

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from cs_logic.charts import health as charts
+from cs_logic.core import fmt
 from cs_logic.scoring import backtest as bt
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
@@ -100,23 +101,24 @@ def _fmt(value: float | None, spec: str) -> str:
     return "–" if value is None else format(value, spec)
 
 
-def _fmt_or_none(value: float | None, spec: str) -> str | None:
-    return None if value is None else format(value, spec)
-
-
 def _change(now: float | None, before: float | None, spec: str, scale: float = 1.0, unit: str = "") -> str | None:
     return None if now is None or before is None else format(scale * (now - before), spec) + unit
 
 
 def tiles(k: pf.Kpis, before: pf.Kpis | None, comparison: pf.Comparison | None, auc: float | None,
-          baseline_auc: float | None, basis_note: str) -> tuple[Tile, ...]:
+          baseline_auc: float | None, basis_note: str, currency: str | None = None) -> tuple[Tile, ...]:
     """Mean health, share red, revenue at risk and AUC, each with its change against the baseline.
+
+    Revenue at risk reads as every money tile does (``fmt.money`` shortened, with ``currency`` when one is known):
+    "€155k" here and on the Success and Overview pages.
 
     >>> k = pf.Kpis(accounts=4, scored=4, mean_health=55.0, red=1, red_share=0.25, revenue_at_risk=None,
     ...             revenue_n=0)
     >>> b = replace(k, mean_health=50.0, red=2, red_share=0.5)
     >>> [(t.shown, t.delta) for t in tiles(k, b, None, 0.8, 0.75, "")]
     [('55.0', '+5.0'), ('25.0%', '-25.0 pts'), ('–', None), ('0.80', '+0.050')]
+    >>> tiles(replace(k, revenue_at_risk=155_290.8), None, None, None, None, "", "EUR")[2].shown
+    '€155k'
     """
     if before is None:
         before = replace(k, mean_health=None, red_share=None)
@@ -126,8 +128,10 @@ def tiles(k: pf.Kpis, before: pf.Kpis | None, comparison: pf.Comparison | None, 
         Tile("Share red", _fmt(k.red_share, ".1%"), _change(k.red_share, before.red_share, "+.1f", 100, " pts"),
              f"{k.red:,} red of {k.scored:,} active accounts." if k.red_share is not None
              else f"Unknown: {k.red_reason}.", lower_is_better=True),
-        Tile("Revenue at risk", _fmt(k.revenue_at_risk, ",.0f"),
-             None if comparison is None else _fmt_or_none(comparison.revenue_at_risk_change, "+,.0f"),
+        Tile("Revenue at risk", fmt.money(k.revenue_at_risk, currency, compact=True),
+             None if comparison is None or comparison.revenue_at_risk_change is None
+             else ("+" if comparison.revenue_at_risk_change > 0 else "") + fmt.money(comparison.revenue_at_risk_change,
+                                                                                     currency),
              "Revenue of red active accounts" + (f", from {k.revenue_source}." if k.revenue_at_risk is not None
                                                  else f". Unknown: {k.revenue_reason}."), lower_is_better=True),
         Tile("AUC", _fmt(auc, ".2f"), _change(auc, baseline_auc, "+.3f"), AUC_HELP + basis_note),
@@ -135,12 +139,13 @@ def tiles(k: pf.Kpis, before: pf.Kpis | None, comparison: pf.Comparison | None, 
 
 
 def build(port: pf.ScoredPortfolio, past: Past, baseline: Baseline | None,
-          subscriptions: pd.DataFrame | None = None) -> WhatIf:
+          subscriptions: pd.DataFrame | None = None, currency: str | None = None) -> WhatIf:
     """The :class:`WhatIf` of THE scored portfolio, its backtest (``past``) and the pinned ``baseline`` (or None).
 
     Tiles, the band chart and the migration count active accounts at the portfolio's as-of date
     (METRICS.md: churned revenue is lost, not at risk; one population everywhere); revenue comes from
-    the accounts, else from ``subscriptions``' MRR at the as-of date (``portfolio.revenue_basis``).
+    the accounts, else from ``subscriptions``' MRR at the as-of date (``portfolio.revenue_basis``), shown with
+    ``currency`` when one is known.
     """
     sc, scored, frame, as_of, churned = port.scorecard, port.scored, port.frame, port.as_of, port.churned
     auc = past.result.auc
@@ -156,7 +161,7 @@ def build(port: pf.ScoredPortfolio, past: Past, baseline: Baseline | None,
     if past.result.flag:
         warnings.append(past.result.flag)
     return WhatIf(
-        tiles(k, before, cmp, auc, None if baseline is None else baseline.auc, past.basis.note),
+        tiles(k, before, cmp, auc, None if baseline is None else baseline.auc, past.basis.note, currency),
         tuple(warnings),
         charts.band_distribution_chart(pf.active_scores(scored, frame, as_of, churned)),
         se.weight_table(sc),
