@@ -32,15 +32,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_server():
-    """A real Streamlit server on a free loopback port; yields its base URL and stops it after."""
+def start_app(*options: str, log_name: str = "server.log") -> tuple[str, subprocess.Popen[bytes]]:
+    """A real Streamlit server for app.py on a free loopback port (``options``: more ``--server.*`` flags);
+    returns its base URL once its health check answers, and the process (the caller terminates it)."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *options]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(ARTIFACTS / "server.log", "w") as log:  # the server keeps its own copy of the handle
+    with open(ARTIFACTS / log_name, "w") as log:  # the server keeps its own copy of the handle
         proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -48,14 +48,19 @@ def app_server():
         try:
             with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
                 if r.read().decode().strip() == "ok":
-                    break
+                    return base, proc
         except OSError:
             if proc.poll() is not None:
-                pytest.fail(f"the app server exited early; see {ARTIFACTS / 'server.log'}")
+                pytest.fail(f"the app server exited early; see {ARTIFACTS / log_name}")
             time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the app server did not answer its health check within 60 s")
+    proc.kill()
+    pytest.fail("the app server did not answer its health check within 60 s")
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """A real Streamlit server on a free loopback port; yields its base URL and stops it after."""
+    base, proc = start_app()
     yield base
     proc.terminate()
     try:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import gc
 import os
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cs_logic.read.store import TEMP_PREFIX, Store
-from tests.conftest import ARTIFACTS, _free_port
+from tests.conftest import start_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,24 +71,7 @@ def _folders(pid: int) -> list[str]:
 @pytest.fixture()
 def short_ttl_server():
     """The app on its own server whose disconnected sessions are kept TTL_S seconds instead of 120."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--server.disconnectedSessionTTL", str(TTL_S)]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with open(ARTIFACTS / "server_short_ttl.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                if r.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("the app server exited early")
-            time.sleep(0.2)
+    base, proc = start_app("--server.disconnectedSessionTTL", str(TTL_S), log_name="server_short_ttl.log")
     yield base, proc.pid
     proc.terminate()
     try:
