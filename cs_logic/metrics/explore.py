@@ -189,16 +189,7 @@ def run_readonly_sql(
     finally:
         if timer is not None:
             timer.cancel()
-    if frame is None:
-        return None, (f"Not shown: the first {SQL_BATCH_ROWS} rows of the result are already over the "
-                      f"{byte_limit / 2**20:,.0f} MB the page can show. Select fewer or shorter columns "
-                      "(left(text, 200)), or aggregate.")
-    if cut:
-        return frame, (f"Showing the first {len(frame):,} rows: the result passed the {byte_limit / 2**20:,.0f} MB "
-                       "the page can show. Select fewer or shorter columns, or aggregate.")
-    if len(frame) > row_limit:
-        return frame.head(row_limit), f"Showing the first {row_limit:,} rows; the query returned more."
-    return frame, None
+    return _noted(frame, cut, row_limit, byte_limit, f"the first {SQL_BATCH_ROWS} rows of the result are")
 
 
 def _fetch_within(con: duckdb.DuckDBPyConnection, query: str, byte_limit: int) -> tuple[pd.DataFrame | None, bool]:
@@ -343,13 +334,21 @@ def _in_worker(request: dict[str, Any], deadline_s: float) -> tuple[list[pa.Reco
 def _within_limits(batches: list[pa.RecordBatch], schema: pa.Schema, cut: bool, row_limit: int,
                    byte_limit: int) -> tuple[pd.DataFrame | None, str | None]:
     """The rows as a DataFrame typed as DuckDB's ``.df()`` types them, with the note on any limit reached."""
-    if cut and not batches:
-        return None, (f"Not shown: the first row of the result is already over the {byte_limit / 2**20:,.0f} MB "
-                      "the page can show. Select fewer or shorter columns (left(text, 200)), or aggregate.")
-    frame = _frame(pa.Table.from_batches(batches, schema=schema))
+    frame = None if cut and not batches else _frame(pa.Table.from_batches(batches, schema=schema))
+    return _noted(frame, cut, row_limit, byte_limit, "the first row of the result is")
+
+
+def _noted(frame: pd.DataFrame | None, cut: bool, row_limit: int, byte_limit: int,
+           first: str) -> tuple[pd.DataFrame | None, str | None]:
+    """The rows to show and the note on any limit reached: ``frame`` None when even ``first`` (the smallest
+    piece read) was over the byte budget, ``cut`` when the rows stop at the budget, else the row limit."""
+    budget = f"{byte_limit / 2**20:,.0f} MB"
+    if frame is None:
+        return None, (f"Not shown: {first} already over the {budget} the page can show. Select fewer or shorter "
+                      "columns (left(text, 200)), or aggregate.")
     if cut:
-        return frame, (f"Showing the first {len(frame):,} rows: the result passed the {byte_limit / 2**20:,.0f} MB "
-                       "the page can show. Select fewer or shorter columns, or aggregate.")
+        return frame, (f"Showing the first {len(frame):,} rows: the result passed the {budget} the page can show. "
+                       "Select fewer or shorter columns, or aggregate.")
     if len(frame) > row_limit:
         return frame.head(row_limit), f"Showing the first {row_limit:,} rows; the query returned more."
     return frame, None
