@@ -7,7 +7,7 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.metrics.targets import KPIS, benchmarks_with, benchmarks_without, check_benchmark
-from pages.common import currency, current_store, init_state, load_demo
+from pages.common import currency, current_store, init_state, load_demo, show_table
 
 init_state()
 st.title("Targets")
@@ -51,7 +51,7 @@ settings = st.session_state["settings"]
 if settings.benchmarks:
     table = pd.DataFrame([{"KPI": KPIS[k].label if k in KPIS else k, "figure": v, "source": s}
                           for k, v, s in settings.benchmarks])
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table, {"figure": "Figure", "source": "Source"})
     left, right = st.columns([4, 1])
     drop = left.selectbox("Remove a benchmark", range(len(settings.benchmarks)), key="targets_drop",
                           format_func=lambda i: f"{table['KPI'][i]}: {table['figure'][i]:g}")
