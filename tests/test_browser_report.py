@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (report.png, overview.png): open them and jud
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,21 @@ def test_report_opens_offline_with_its_svg_charts_visible(browser, report_file):
     assert attempted == [url]
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_the_report_prints_on_a4_and_letter_in_at_most_four_pages(browser, report_file, paper):
+    """Chromium's own print of the demo report (as a manager's "Print > Save as PDF" makes it): at most 4 pages,
+    counted from the PDF's page objects; the PDF is kept in tests/artifacts/ to look at."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(report_file.resolve().as_uri())
+    page.get_by_role("heading", name="Customer success overview").wait_for(timeout=10_000)
+    pdf = page.pdf(format=paper, print_background=True)
+    context.close()
+    (ARTIFACTS / f"report_{paper.lower()}.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    assert 1 <= pages <= 4
 
 
 def test_overview_page_renders_the_demo_in_a_browser(browser, app_server):
