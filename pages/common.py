@@ -288,27 +288,34 @@ def as_of_default(required: bool = True) -> dt.date | None:
     return st.session_state["as_of_chosen"]
 
 
-def measure_editors(measures: tuple[health.Measure, ...], resolve: Any) -> tuple[list[health.Measure], str | None]:
-    """The Scorecard page's widgets for each measure (:func:`measure_editor`): the measures as edited, and
-    the column whose Remove button was pressed (None when none was)."""
+def weight_sliders(measures: tuple[health.Measure, ...], resolve: Any) -> dict[str, float]:
+    """The Scorecard page's weight slider of each measure (key ``sc_w_`` + its column, help = how the measure
+    is derived): column -> weight as the slider shows it."""
+    docs = {**MEASURE_DOCS, **BUYER_DOCS}
+    return {m.column: st.slider(md_escape(m.label or field_label(m.column)), 0.0, max(100.0, float(m.weight)),
+                                float(m.weight), 1.0, key=f"sc_w_{m.column}", format="%g",
+                                help=docs.get(resolve(m.column))) for m in measures}
+
+
+def rule_editors(measures: tuple[health.Measure, ...]) -> tuple[list[health.Measure], str | None]:
+    """The Scorecard page's rule editor of each measure (:func:`rule_editor`): the measures as edited (weights
+    as given), and the column whose Remove button was pressed (None when none was)."""
     edited, removed = [], None
     for m in measures:
-        measure, remove = measure_editor(m, {**MEASURE_DOCS, **BUYER_DOCS}.get(resolve(m.column)))
+        measure, remove = rule_editor(m)
         edited.append(measure)
         removed = m.column if remove else removed
     return edited, removed
 
 
-def measure_editor(m: health.Measure, help_text: str | None) -> tuple[health.Measure, bool]:
-    """The Scorecard page's widgets for one measure: its weight, its rule's inputs and a Remove button.
+def rule_editor(m: health.Measure) -> tuple[health.Measure, bool]:
+    """One measure's rule in an expander: its inputs and a Remove button.
 
-    Returns the measure as the widgets describe it (an edit that breaks a rule keeps only the new weight,
-    and says why) and whether Remove was pressed. Keys: ``sc_w_``, ``sc_lo_``, ``sc_hi_``, ``sc_pts_``,
-    ``sc_dir_``, ``sc_rm_`` + the measure's column.
+    Returns the measure as the widgets describe it (an edit that breaks a rule keeps the measure as it was,
+    and says why) and whether Remove was pressed. Keys: ``sc_lo_``, ``sc_hi_``, ``sc_pts_``, ``sc_dir_``,
+    ``sc_rm_`` + the measure's column.
     """
-    weight = st.slider(md_escape(m.label or field_label(m.column)), 0.0, max(100.0, float(m.weight)), float(m.weight), 1.0,
-                       key=f"sc_w_{m.column}", format="%g", help=help_text)
-    with st.expander(md_escape(describe_measure(m)), expanded=False):
+    with st.expander(md_escape(f"{m.label or field_label(m.column)}: {describe_measure(m)}"), expanded=False):
         changes: dict[str, Any] = {}
         if m.method == "linear":
             c1, c2 = st.columns(2)
@@ -322,7 +329,7 @@ def measure_editor(m: health.Measure, help_text: str | None) -> tuple[health.Mea
         else:
             changes["higher_is_better"] = st.toggle("Higher is better", m.higher_is_better, key=f"sc_dir_{m.column}")
         removed = st.button("Remove this measure", key=f"sc_rm_{m.column}")
-    edited, problem = scorecard_view.edited_measure(m, weight, changes)
+    edited, problem = scorecard_view.edited_measure(m, m.weight, changes)
     if problem:
         st.error(md_escape(problem))
     return edited, removed
