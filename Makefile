@@ -43,7 +43,9 @@ demo: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-# Browser sessions on one server, then 1,000 malformed files through `inspect` (10 s and 1 GB each).
+# Browser sessions on one server (one session alone, then ten at once), then 1,000 malformed files through
+# `inspect` (10 s and 1 GB each).
 soak: $(VENV)/.installed-dev chromium
+	$(BIN)/python -m bench.soak --sessions 1 --duration 60
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.fuzz --count 1000

@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import resource
 import statistics
 import subprocess
@@ -56,16 +57,29 @@ SCORECARD: dict[str, Any] = {
 }
 
 
-# Chart builders whose input the benchmark portfolio (accounts, usage, tickets, surveys) cannot provide.
+# Chart builders whose input the benchmark portfolio cannot provide, or that are not wired below yet.
 NO_INPUTS = {
-    "funnel.funnel_chart": "needs a deals table; the portfolio has none",
-    "funnel.owner_conversion_chart": "needs a deals table; the portfolio has none",
-    "funnel.forecast_chart": "needs a deals table; the portfolio has none",
     "loyalty.mrr_movements_chart": "needs a subscriptions table; the portfolio has none",
-    "feedback.driver_quadrant_chart": "needs attribute ratings in the surveys; the portfolio has none",
-    **{f"buyers.{fn}": "needs an orders table; the portfolio has none" for fn in
+    **{f"buyers.{fn}": "not wired in the benchmark yet (the buyers' view builds its inputs)" for fn in
        ("gaps_chart", "alive_chart", "check_by_frequency_chart", "check_by_week_chart")},
 }
+
+
+# What a manager picks on a page that shows nothing until asked (issue 18.5: a page is timed with its content).
+PAGE_CHOICES: dict[str, dict[str, Any]] = {
+    "explore": {"explore_table": "usage", "explore_by_usage": ["date"]},  # events per day over every usage row
+}
+
+
+# The scoring reference (issue 18.4): the measures need one aggregation per table they read, so the floor is
+# one plain group-by by account over each of usage, tickets and surveys (and orders, which the M and L data
+# now hold and the measures read too), fetched as frames, on the session's connection.
+REFERENCE_SQL: tuple[tuple[str, str], ...] = (
+    ("usage", "SELECT account_id, count(*) AS days, sum(events) AS events FROM usage GROUP BY 1"),
+    ("tickets", "SELECT account_id, count(*) AS tickets, count(first_response_at) AS answered FROM tickets GROUP BY 1"),
+    ("surveys", "SELECT account_id, count(*) AS answers, avg(nps) AS nps FROM surveys GROUP BY 1"),
+    ("orders", "SELECT account_id, count(*) AS orders, sum(amount) AS spend FROM orders GROUP BY 1"),
+)
 
 
 @dataclass
@@ -326,7 +340,8 @@ class Bench:
             for col in frame.columns:
                 if pd.api.types.is_string_dtype(frame[col]):
                     frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-                elif col in ("start_date", "end_date", "date", "created_at", "first_response_at", "resolved_at"):
+                elif col in ("start_date", "end_date", "date", "created_at", "first_response_at", "resolved_at",
+                             "created_date", "close_date"):
                     frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
                 elif col == "churned":
                     frame[col] = frame[col].astype("boolean")
@@ -370,27 +385,31 @@ class Bench:
         points = pf.portfolio_points(table, sc)
         return table, points.frame, health.health_scores(points.frame, sc, points.prepared)
 
+    def reference(self) -> list[pd.DataFrame]:
+        """One plain group-by per table the measures read: what the full scoring is measured against."""
+        return [self.store.con.execute(sql).df() for t, sql in REFERENCE_SQL if t in self.store.tables]
+
     def fig_scoring(self) -> None:
-        names = ("Full scoring (app / one DuckDB group-by)", "Full scoring (pandas baseline / app)")
-        targets = ("<= 2x", ">= 3x")
+        names = ("Full scoring (app / a DuckDB group-by per table)", "Full scoring (pandas baseline / app)")
+        targets = ("<= 1.5x", ">= 3x")
         missing = [m for m in ("cs_logic.metrics.measures", "cs_logic.scoring.health") if module(m) is None]
         if missing or self.store is None:
             why = f"{', '.join(missing)} missing" if missing else "no data loaded (ingest failed)"
             for n, t in zip(names, targets):
                 self.add(not_measured(n, t, why))
             return
-        group_sql = "SELECT account_id, count(*), sum(events) FROM usage GROUP BY 1"
-        app_s, duck_s, (self.table, self.points, self.scores) = timed_pair(
-            self.app_score, lambda: self.store.con.execute(group_sql).df(), self.repeat)
+        app_s, duck_s, (self.table, self.points, self.scores) = timed_pair(self.app_score, self.reference, self.repeat)
         ratio = app_s / duck_s
-        self.add(Figure(names[0], ratio, "x", targets[0], ratio <= 2, f"app {app_s:.2f} s, group-by {duck_s:.3f} s"))
+        self.add(Figure(names[0], ratio, "x", targets[0], ratio <= 1.5,
+                        f"app {app_s:.2f} s, group-bys of {', '.join(t for t, _ in REFERENCE_SQL if t in self.store.tables)} "
+                        f"{duck_s:.3f} s"))
         tables = {t: self.store.tables[t] for t in HEADERS}
         pandas_s, base = timed(lambda: baseline_pandas.health_scores(tables, SCORECARD, AS_OF), self.repeat)
         speedup = pandas_s / app_s
         diff = (base["health_score"] - self.scores["health_score"].reindex(base.index)).abs().max()
         self.add(Figure(names[1], speedup, "x", targets[1], speedup >= 3,
                         f"pandas {pandas_s:.2f} s, app {app_s:.2f} s; largest score difference {diff:.2g}"))
-        if ratio > 2 or speedup < 3:
+        if ratio > 1.5 or speedup < 3:
             self.profiled("scoring", self.app_score)
             if self.profile:
                 self.query_breakdown()
@@ -438,7 +457,7 @@ class Bench:
 
     def fig_pages(self) -> None:
         target = "<= 300 ms"
-        pages = sorted(p for p in (ROOT / "pages").glob("*.py") if p.name != "common.py")
+        pages = sorted(ROOT / p for p in set(re.findall(r'st\.Page\("(pages/\w+\.py)"', (ROOT / "app.py").read_text())))
         if self.store is None:
             return self.add(not_measured("Page rerun", target, "no data loaded"))
         from streamlit.testing.v1 import AppTest
@@ -448,7 +467,7 @@ class Bench:
             name = f"Page rerun, warm: {page.stem}"
             try:
                 at = AppTest.from_file(str(page), default_timeout=600)
-                for k, v in state.items():
+                for k, v in {**state, **PAGE_CHOICES.get(page.stem, {})}.items():
                     at.session_state[k] = v
                 at.run()  # first run fills the caches
                 if at.exception:
@@ -520,9 +539,26 @@ class Bench:
             "health.score_history_chart": lambda: h("score_history_chart")(self.history(), str(scores.index[0])),
             "health.health_trend_chart": lambda: h("health_trend_chart")(m("portfolio").health_over_time(
                 self.history(), with_scores())),
+            "funnel.funnel_chart": lambda: importlib.import_module("cs_logic.charts.funnel").funnel_chart(
+                m("funnel").funnel_table(t["deals"], self.stage_order(), as_of=as_of)),
+            "funnel.owner_conversion_chart": lambda: importlib.import_module("cs_logic.charts.funnel")
+            .owner_conversion_chart(m("funnel").by_dim(t["deals"], "owner", self.stage_order()), "owner"),
+            "funnel.forecast_chart": lambda: importlib.import_module("cs_logic.charts.funnel").forecast_chart(
+                m("funnel").forecast_by_stage(t["deals"], self.stage_order()), self.stage_order()[:-1]),
+            "feedback.driver_quadrant_chart": lambda: fb("driver_quadrant_chart")(*self.drivers()),
             "explore.group_chart": lambda: importlib.import_module("cs_logic.charts.explore").group_chart(
                 m("explore").group_summary(self.store.con, "usage", ["account_id"], "sum", "events"), ["account_id"]),
         }
+
+    def stage_order(self) -> list[str]:
+        return list(importlib.import_module("cs_logic.metrics.funnel").stage_order(self.store.tables["deals"]))
+
+    def drivers(self) -> tuple[pd.DataFrame, float | None, int]:
+        """Key drivers of the NPS answer among the surveys' attribute ratings, as the Feedback page finds them."""
+        fv, dr = importlib.import_module("cs_logic.views.feedback_view"), importlib.import_module("cs_logic.metrics.drivers")
+        surveys = self.store.tables["surveys"]
+        result = dr.relative_weights(surveys, "nps", fv.attribute_columns(surveys))
+        return result.table, result.r2, result.n
 
     def history(self) -> pd.DataFrame:
         """Monthly scores over the last quarter, as the account page's history would compute them."""
@@ -603,7 +639,7 @@ class Bench:
         if want & {"scoring", "pages"}:
             self.run("Load all tables", "-", self.load_all)
         if "scoring" in want:
-            self.run("Full scoring", "<= 2x", self.fig_scoring)
+            self.run("Full scoring", "<= 1.5x", self.fig_scoring)
         if "what-if" in want:
             self.run("What-if rescore", "<= 50 ms", self.fig_what_if)
         if "pages" in want:

@@ -1,4 +1,4 @@
-"""A seeded synthetic portfolio (accounts, usage, tickets, surveys) at sizes S, M and L, for the benchmarks."""
+"""A seeded synthetic portfolio (accounts, usage, tickets, surveys, orders, deals) at sizes S, M and L, for the benchmarks."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-VERSION = 3  # bump when the data's shape changes, so cached files are regenerated
+VERSION = 4  # bump when the data's shape changes, so cached files are regenerated
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = dt.date(2025, 12, 31)  # the portfolio's "today": every date is on or before it
 CHUNK_ACCOUNTS = 100_000  # L is written in chunks of this many accounts (and their rows)
@@ -26,7 +26,12 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "usage": ("account_id", "date", "events"),
     "tickets": ("ticket_id", "account_id", "created_at", "first_response_at", "resolved_at", "status", "priority",
                 "agent", "subject", "csat"),
-    "surveys": ("response_id", "account_id", "date", "nps", "csat", "comment"),
+    "surveys": ("response_id", "account_id", "date", "nps", "csat", "comment", "ces", "rating_ease_of_use",
+                "rating_support", "rating_value", "rating_reliability", "which_feature"),
+    # Every page is timed with its content (issue 18.5): the Loyalty page's repeat purchase needs orders, the
+    # Funnel needs deals, the Feedback page's key drivers need attribute ratings.
+    "orders": ("order_id", "account_id", "date", "amount", "product", "quantity"),
+    "deals": ("deal_id", "account_id", "owner", "product", "stage", "created_date", "close_date", "amount"),
 }
 
 
@@ -39,6 +44,8 @@ class Size:
     usage: int
     tickets: int
     surveys: int
+    orders: int
+    deals: int
     fmt: str  # "csv" or "parquet"
 
     def rows(self, table: str) -> int:
@@ -46,9 +53,9 @@ class Size:
 
 
 SIZES = {
-    "S": Size("S", 1_000, 50_000, 5_000, 2_000, "csv"),
-    "M": Size("M", 100_000, 5_000_000, 500_000, 200_000, "csv"),
-    "L": Size("L", 1_000_000, 50_000_000, 5_000_000, 2_000_000, "parquet"),
+    "S": Size("S", 1_000, 50_000, 5_000, 2_000, 5_000, 1_000, "csv"),
+    "M": Size("M", 100_000, 5_000_000, 500_000, 200_000, 500_000, 100_000, "csv"),
+    "L": Size("L", 1_000_000, 50_000_000, 5_000_000, 2_000_000, 5_000_000, 1_000_000, "parquet"),
 }
 
 OWNERS = np.array([f"Rep {i:02d}" for i in range(1, 41)], dtype=object)
@@ -60,7 +67,15 @@ PRIORITIES = np.array(["low", "normal", "high", "urgent"], dtype=object)
 SUBJECTS = np.array(["Cannot log in", "Invoice question", "Export fails", "Feature request", "Slow dashboard",
                      "Add a user", "Integration error", "Data missing"], dtype=object)
 COMMENTS = np.array(["Great support - thank you", "Too expensive for what we use", "Reports are slow",
-                     "Easy to use", "Missing integrations we need", "Onboarding was confusing"], dtype=object)
+                     "Easy to use", "Missing integrations we need", "Onboarding was confusing",
+                     "How do I export my data?", "The new dashboard is much faster", "Billing is hard to understand",
+                     "Support took days to answer", "Can we get single sign-on?", "Reliable and simple"], dtype=object)
+FEATURES = np.array(["Reports", "Integrations", "Single sign-on", "Mobile app", "API", "Reports;API",
+                     "Integrations;Mobile app"], dtype=object)
+RATINGS = ("rating_ease_of_use", "rating_support", "rating_value", "rating_reliability")
+PRODUCTS = np.array(["Seats", "API add-on", "SSO add-on", "Storage pack", "Training"], dtype=object)
+PRICES = np.array([40.0, 250.0, 150.0, 60.0, 500.0])
+OPEN_STAGES = np.array(["Prospecting", "Qualification", "Proposal", "Negotiation"], dtype=object)
 
 
 def _ids(prefix: str, start: int, n: int, width: int) -> pa.Array:
@@ -152,6 +167,12 @@ def _surveys(rng: np.random.Generator, acc: dict[str, np.ndarray], start: int, n
     nps = np.where(rng.random(n) < 0.02, np.nan, nps)  # a few blank answers
     csat = np.where(rng.random(n) < 0.7, np.clip(np.round(nps / 2.2 + rng.normal(0.6, 0.7, n)), 1, 5), np.nan)
     comment = np.where(rng.random(n) < 0.3, COMMENTS[rng.integers(0, len(COMMENTS), n)], None)
+    # Attribute ratings 1-5 that move with the NPS answer, support and reliability the most (key drivers).
+    mood = np.nan_to_num(nps, nan=7.0) - 7.0
+    ratings = {name: np.clip(np.round(3.5 + beta * mood + rng.normal(0.0, 0.9, n)), 1, 5).astype(np.int64)
+               for name, beta in zip(RATINGS, (0.10, 0.30, 0.15, 0.25))}
+    # Customer effort 1-7, half answered: without it the CES field took rating_ease_of_use ("ease" is its synonym).
+    ces = np.where(rng.random(n) < 0.5, np.clip(np.round(5.0 + 0.3 * mood + rng.normal(0.0, 1.0, n)), 1, 7), np.nan)
     return pa.table({
         "response_id": _ids("R", start, n, 8),
         "account_id": acc["ids"].take(pa.array(who)),
@@ -159,6 +180,52 @@ def _surveys(rng: np.random.Generator, acc: dict[str, np.ndarray], start: int, n
         "nps": pa.array(nps, from_pandas=True),
         "csat": pa.array(csat, from_pandas=True),
         "comment": pa.array(comment.tolist(), pa.string()),
+        "ces": pa.array(ces, from_pandas=True),
+        **{name: pa.array(values) for name, values in ratings.items()},
+        "which_feature": pa.array(np.where(rng.random(n) < 0.4, FEATURES[rng.integers(0, len(FEATURES), n)],
+                                           None).tolist(), pa.string()),
+    })
+
+
+def _orders(rng: np.random.Generator, acc: dict[str, np.ndarray], start: int, n: int) -> pa.Table:
+    """Add-on purchases: busier accounts buy more often; churned accounts stop buying at their end date."""
+    who = np.sort(_owner_of(rng, acc, n))
+    day = _days(rng.integers(0, 730, n))
+    gone = acc["churned"][who] & (day > acc["ended"][who])
+    day = np.where(gone, acc["ended"][who] - rng.integers(0, 120, n).astype("timedelta64[D]"), day)
+    product = rng.choice(len(PRODUCTS), n, p=[0.5, 0.15, 0.1, 0.2, 0.05])
+    quantity = rng.integers(1, 6, n)
+    return pa.table({
+        "order_id": _ids("O", start, n, 8),
+        "account_id": acc["ids"].take(pa.array(who)),
+        "date": pa.array(day, pa.date32()),
+        "amount": pa.array(np.round(PRICES[product] * quantity * rng.uniform(0.9, 1.1, n), 2)),
+        "product": pa.array(PRODUCTS[product].tolist(), pa.string()),
+        "quantity": pa.array(quantity.astype(np.int64)),
+    })
+
+
+def _deals(rng: np.random.Generator, acc: dict[str, np.ndarray], start: int, n: int) -> pa.Table:
+    """Pipeline: closed deals are Won (30%) or Lost; those whose close date is after the as-of date are open,
+    at a stage that grows with the time elapsed. A tenth have no account (new business)."""
+    who = rng.integers(0, len(acc["churned"]), n)
+    created = _days(rng.integers(1, 540, n))
+    duration = np.clip(rng.lognormal(np.log(45), 0.6, n), 7, 200).astype(np.int64)
+    closed_on = created + duration.astype("timedelta64[D]")
+    is_open = closed_on > np.datetime64(AS_OF, "D")
+    elapsed = (np.datetime64(AS_OF, "D") - created).astype(np.int64) / duration
+    stage = np.where(is_open, OPEN_STAGES[np.minimum((4 * elapsed).astype(np.int64), 3)],
+                     np.where(rng.random(n) < 0.3, "Won", "Lost"))
+    account = acc["ids"].take(pa.array(who))
+    return pa.table({
+        "deal_id": _ids("D", start, n, 8),
+        "account_id": pc.if_else(pa.array(rng.random(n) < 0.1), pa.scalar(None, pa.string()), account),
+        "owner": _pick(rng, OWNERS, n),
+        "product": _pick(rng, PLANS, n, [0.5, 0.35, 0.15]),
+        "stage": pa.array(stage.tolist(), pa.string()),
+        "created_date": pa.array(created, pa.date32()),
+        "close_date": pa.array(np.where(is_open, np.datetime64("NaT"), closed_on), pa.date32()),
+        "amount": pa.array(np.round(rng.lognormal(np.log(8_000), 0.8, n), -1)),
     })
 
 
@@ -173,7 +240,9 @@ def _chunks(size: Size, seed: int) -> Iterator[dict[str, pa.Table]]:
         accounts, acc = _accounts(rng, done["accounts"] + 1, n["accounts"])
         out = {"accounts": accounts, "usage": _usage(rng, acc, n["usage"]),
                "tickets": _tickets(rng, acc, done["tickets"] + 1, n["tickets"]),
-               "surveys": _surveys(rng, acc, done["surveys"] + 1, n["surveys"])}
+               "surveys": _surveys(rng, acc, done["surveys"] + 1, n["surveys"]),
+               "orders": _orders(rng, acc, done["orders"] + 1, n["orders"]),
+               "deals": _deals(rng, acc, done["deals"] + 1, n["deals"])}
         for t in HEADERS:
             done[t] += n[t]
         yield out

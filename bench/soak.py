@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from bench.generate import SIZES, generate
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
@@ -40,6 +42,7 @@ new MutationObserver(ms => { for (const m of ms) {
 """
 SETTLED = ("n => window.__soak.done > n && document.querySelector('[data-testid=stApp]')"
            "?.getAttribute('data-test-script-state') === 'notRunning'")
+IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
 # ------------------------------------------------------------------------------------------ memory
@@ -154,6 +157,10 @@ class Session:
     errors: list[str] = field(default_factory=list)
     blocked: int = 0
     load_seconds: float = 0.0
+    received: int = 0  # bytes the server sent this page over its websocket
+    frames: int = 0  # websocket frames the page received; the two below are frame numbers
+    last_start: int = 0  # of the last new_session message (a run or a fragment run started)
+    last_finish: int = 0  # of the last script_finished message (a run ended)
 
     def error(self, what: str) -> None:
         self.errors.append(what[:300])
@@ -172,6 +179,20 @@ async def open_session(browser: Any, base: str, n: int, files: list[str], accoun
         await route.abort()
 
     await page.route(lambda url: not url.startswith(base), abort)
+
+    def count(payload: Any) -> None:
+        s.received += len(payload)
+        s.frames += 1
+        if isinstance(payload, bytes):
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                s.last_start = s.frames
+            elif kind == "script_finished":
+                s.last_finish = s.frames
+
+    page.on("websocket", lambda ws: ws.on("framereceived", count))
     page.on("pageerror", lambda exc: s.error(f"page error: {exc}"))
     page.on("console", lambda msg: s.error(f"console error: {msg.text}") if msg.type == "error"
             and not (s.blocked and "ERR_FAILED" in msg.text) else None)
@@ -210,7 +231,7 @@ async def move_once(s: Session, home: dict[int, float], timeout_s: float) -> Non
     start = home.setdefault(idx, value)
     key = ("ArrowRight" if start < top else "ArrowLeft") if value == start else (
         "ArrowLeft" if value > start else "ArrowRight")
-    done = await page.evaluate("() => window.__soak.done")
+    done, frames = await page.evaluate("() => window.__soak.done"), s.frames
     await slider.focus()
     t0 = time.monotonic()
     await slider.press(key)
@@ -220,9 +241,23 @@ async def move_once(s: Session, home: dict[int, float], timeout_s: float) -> Non
         s.repressed += 1
         await slider.focus()
         await slider.press(key)
-    await page.wait_for_function(SETTLED, arg=done, polling=20, timeout=int(timeout_s * 1000))
+    await _settled(s, done, frames, timeout_s)
     s.settle.append(time.monotonic() - t0)
     s.moves += 1
+
+
+async def _settled(s: Session, done: int, frames: int, timeout_s: float) -> None:
+    """Until the rerun the move caused has ended on the page: the stApp element went running -> notRunning, or
+    (a fragment run short enough that the page drew both states at once, so the observer saw no change: 1 move
+    in ~500 timed out that way) the last run started after frame ``frames`` has finished and the page shows
+    notRunning. TimeoutError after ``timeout_s``."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if await s.page.evaluate(SETTLED, done) or (
+                s.last_start > frames and s.last_finish > s.last_start and await s.page.evaluate(IDLE)):
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"the move's rerun did not end within {timeout_s:.0f} s")
 
 
 async def _value_changed(slider: Any, before: float, wait_s: float = 5.0) -> bool:
@@ -332,6 +367,8 @@ async def run(args: argparse.Namespace, base: str, sampler: Sampler, result: dic
             print(f"{len(sessions)} sessions on the Scorecard; server {result['after_load'] / GB:.2f} GB. "
                   f"Moving weights for {args.duration:.0f} s ...", flush=True)
             first.moves, first.settle = 0, []  # the probe's moves are not part of the soak
+            for s in sessions:
+                s.received = 0
             t_soak = result["soak_start"] = time.monotonic()
             await asyncio.gather(*(soak(s, t_soak + args.duration, args.max_moves, args.move_timeout)
                                    for s in sessions))
@@ -375,6 +412,8 @@ def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_pa
         ("Move to settled, median", f"{1000 * statistics.median(settle):,.0f}" if settle else "-",
          "ms: key press until the rerun it caused ends (stApp script state back to notRunning)"),
         ("Move to settled, p95", f"{1000 * percentile(settle, 0.95):,.0f}" if settle else "-", "ms"),
+        ("Sent per move", f"{sum(s.received for s in sessions) / max(moves, 1) / 1000:,.1f}",
+         "KB from the server to the page per weight move (websocket frames), all sessions' bytes / moves"),
         ("Errors", f"{errors}", ("stException, page or console errors, timeouts, load failures, server tracebacks "
                                  f"({tracebacks} in the server log)")),
         ("Peak server memory", f"{sampler.server_peak / GB:.2f}", (f"GB RSS (sampled every second; VmHWM "

@@ -1,4 +1,8 @@
-"""Funnel: how deals move through the stages, the win rate, the weighted forecast, and who sells what."""
+"""Funnel: how deals move through the stages, the win rate, the weighted forecast, and who sells what.
+
+Every table is memoised on the data and the stage order (``funnel_*`` memo names): at 100,000 deals the page
+re-read every deal's stage for each table on each rerun, 1.4 s (bench/results.md, issue 18.5).
+"""
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +18,8 @@ from pages.common import (
     SHARE,
     as_of_default,
     currency,
+    data_key,
+    memo,
     require_data,
     scored_portfolio,
     show_table,
@@ -38,8 +44,9 @@ if "stage" not in deals.columns or deals["stage"].isna().all():
     st.stop()
 
 # The stage order: read from the data, editable, remembered for the session under funnel_stage_order.
-data_order = funnel.stage_order(deals)
-options = data_order + sorted({str(s).strip() for s in deals["stage"].dropna()} - set(data_order))
+data_order, options = memo("funnel_stages", data_key(store), lambda: (
+    (found := funnel.stage_order(deals)),
+    found + sorted({str(s).strip() for s in deals["stage"].dropna().unique()} - set(found))))
 saved = st.session_state.get("funnel_stage_order") or data_order
 if "funnel_order" not in st.session_state or any(s not in options for s in st.session_state["funnel_order"]):
     st.session_state["funnel_order"] = [s for s in saved if s in options] or data_order
@@ -63,13 +70,14 @@ if funnel.stage_kind(order[-1]) != "won":
     st.warning("The last stage in the order does not look like a won stage, yet it is counted as won. "
                "Check the stage order above.")
 
-counts = funnel.outcome_counts(deals, order)
+at = (data_key(store), tuple(order))  # what every table below depends on
+counts = memo("funnel_counts", at, lambda: funnel.outcome_counts(deals, order))
 if counts["unknown"]:
     st.warning(f"{counts['unknown']:,} deals are at a stage that is neither in the order nor recognised as "
                "lost (or have no stage); they are left out of the funnel.")
 won, lost = counts["won"], counts["lost"]
 low, high = funnel.wilson_interval(won, won + lost)
-forecast = funnel.weighted_forecast(deals, order)
+forecast = memo("funnel_forecast", at, lambda: funnel.weighted_forecast(deals, order))
 
 k = st.columns(6)
 k[0].metric("Deals", fmt.count(len(deals)))
@@ -87,7 +95,8 @@ if won + lost:
 
 conv, fc, by, after = st.tabs(["Conversion", "Weighted forecast", "By owner, product or segment", "Churn after the sale"])
 with conv:
-    table = funnel.funnel_table(deals, order, as_of=pd.Timestamp(as_of_default()))
+    table = memo("funnel_table", (at, as_of_default()),
+                 lambda: funnel.funnel_table(deals, order, as_of=pd.Timestamp(as_of_default())))
     st.altair_chart(funnel_chart(table), width="stretch")
     show_table(table, {
         "step_conversion": {**SHARE, "help": "Reached this stage / reached the previous stage"},
@@ -96,22 +105,23 @@ with conv:
                         f"({as_of_default()}) of the deals there now."}})
     downloads("funnel_conversion", table, "Conversion table")
     st.caption("Days from created to close date, closed deals:")
-    show_table(funnel.days_to_close(deals, order), {"n": "Deals", "median_days": DAYS}, width="content")
+    show_table(memo("funnel_days", at, lambda: funnel.days_to_close(deals, order)), {"n": "Deals", "median_days": DAYS},
+               width="content")
     st.caption(funnel.ASSUMPTION)
 
 with fc:
     st.write(forecast.method)
-    by_stage = funnel.forecast_by_stage(deals, order)
+    by_stage = memo("funnel_by_stage", at, lambda: funnel.forecast_by_stage(deals, order))
     st.altair_chart(forecast_chart(by_stage, order[:-1]), width="stretch")
     show_table(by_stage, {"p_won": SHARE, "pipeline_value": MONEY, "weighted_forecast": MONEY})
     st.markdown("**Chance of winning from each stage** (won / closed deals that reached it), from this file")
-    show_table(funnel.win_probability_by_stage(deals, order), {"p_won": SHARE})
+    show_table(memo("funnel_p_won", at, lambda: funnel.win_probability_by_stage(deals, order)), {"p_won": SHARE})
 
 with by:
     dims = [c for c in ("owner", "product", "segment") if c in deals.columns]
     if dims:
         dim = st.selectbox("Break down by", dims, key="funnel_dim")
-        per = funnel.by_dim(deals, dim, order)
+        per = memo("funnel_by_dim", (at, dim), lambda: funnel.by_dim(deals, dim, order))
         st.altair_chart(owner_conversion_chart(per, dim), width="stretch")
         show_table(per, {"win_rate": SHARE, "win_rate_low": SHARE, "win_rate_high": SHARE,
                          "pipeline_value": MONEY, "weighted_forecast": MONEY})
@@ -124,8 +134,9 @@ with after:
     if "accounts" not in store.tables:
         st.info("Load an accounts table (with account id and churned) to follow won deals to churn.")
     else:
-        scores = scored_portfolio(store).scored["health_score"]  # THE scored portfolio, whichever page ran first
-        sold = funnel.owner_outcomes(deals, store.frame("accounts"), scores)
+        port = scored_portfolio(store)  # THE scored portfolio, whichever page ran first
+        sold = memo("funnel_sold", (data_key(store), port.scorecard), lambda: funnel.owner_outcomes(
+            deals, store.frame("accounts"), port.scored["health_score"]))
         if sold.empty:
             st.info("No won deal has an account id found in the accounts table, so there is nothing to follow.")
         else:

@@ -153,33 +153,43 @@ def _by_status(deals: pd.DataFrame, order: list[str], last_col: str | None) -> p
 
 
 def _positions(deals: pd.DataFrame, order: Sequence[str], lost: Sequence[str] | None) -> pd.DataFrame:
-    """Per deal: outcome (open/won/lost/unknown) and the index of the last stage it reached (-1: none)."""
+    """Per deal: outcome (open/won/lost/unknown) and the index of the last stage it reached (-1: none).
+
+    Each distinct stage name is read once (reading a name by meaning folds its text; per deal, that took 40 s
+    for 100,000 deals), then every deal takes its stage's reading.
+    """
     order = [str(s).strip() for s in order]
     lost_set = {str(s).strip() for s in lost} if lost is not None else None
     index = {s: i for i, s in enumerate(order[:-1])}
     last_col = next((c for c in LAST_STAGE_COLUMNS if c in deals.columns), None)
     if order and _status(deals) is not None:  # METRICS.md: never an outcome from a stage name beside a status
         return _by_status(deals, order, last_col)
-    outcome, reached = [], []
-    for pos, stage in enumerate(_stages(deals)):
-        if stage is None or not order:
-            kind, k = "unknown", -1
-        elif stage == order[-1]:
-            kind, k = "won", len(order) - 1
-        elif stage in index:
-            kind, k = "open", index[stage]
-        elif (stage in lost_set) if lost_set is not None else stage_kind(stage) == "lost":
-            kind, k = "lost", 0
-            if last_col is not None:
-                last = deals[last_col].iloc[pos]
-                k = index.get(str(last).strip(), 0) if pd.notna(last) else 0
-        elif stage_kind(stage) == "won":
-            kind, k = "won", len(order) - 1
-        else:
-            kind, k = "unknown", -1
-        outcome.append(kind)
-        reached.append(k)
+    stages = _stages(deals)
+    read = {stage: _stage_position(stage, order, index, lost_set) for stage in stages.dropna().unique()}
+    kinds = stages.map({stage: kind for stage, (kind, _) in read.items()}).astype(object)
+    outcome = kinds.where(kinds.notna(), "unknown").to_numpy(object)
+    reached = stages.map({stage: k for stage, (_, k) in read.items()}).fillna(-1).to_numpy(int, copy=True)
+    lost_rows = outcome == "lost"
+    if last_col is not None and lost_rows.any():  # a lost deal reached the last stage recorded for it
+        reached[lost_rows] = [index.get(str(last).strip(), 0) if pd.notna(last) else 0
+                              for last in deals[last_col].to_numpy(object)[lost_rows]]
     return pd.DataFrame({"outcome": outcome, "reached": reached}, index=deals.index)
+
+
+def _stage_position(stage: str, order: Sequence[str], index: dict[str, int], lost_set: set[str] | None
+                    ) -> tuple[str, int]:
+    """Outcome and stage index of a deal at ``stage`` (a lost deal: 0, before its last recorded stage is read)."""
+    if not order:
+        return "unknown", -1
+    if stage == order[-1]:
+        return "won", len(order) - 1
+    if stage in index:
+        return "open", index[stage]
+    if (stage in lost_set) if lost_set is not None else stage_kind(stage) == "lost":
+        return "lost", 0
+    if stage_kind(stage) == "won":
+        return "won", len(order) - 1
+    return "unknown", -1
 
 
 def _days(deals: pd.DataFrame, start: str, end: pd.Series | pd.Timestamp) -> pd.Series:

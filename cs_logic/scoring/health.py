@@ -441,14 +441,16 @@ def rescore(
     """
     prep = points_np if isinstance(points_np, PreparedPoints) else prepare_points(points_np)
     w = np.asarray(weights, dtype=float)
-    num = prep.values @ w
-    den = prep.present @ w
+    # einsum, not ``@``: for a tall matrix times a short vector the BLAS call cost 8 ms at 100,000 x 11 on a busy
+    # 2-CPU machine (its threads wait for a core) against under 1 ms for einsum's single-threaded loop.
+    num = np.einsum("ij,j->i", prep.values, w)
+    den = np.einsum("ij,j->i", prep.present, w)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(den > 0, num / den, np.nan)
     code = np.where(score < red_below, 0, np.where(score >= green_from, 2, 1))
     code = np.where(np.isnan(score), -1, code)
     positive = (w > 0).astype(float)
-    used = (prep.present @ positive).astype(int)
+    used = np.einsum("ij,j->i", prep.present, positive).astype(int)
     n_pos = int(positive.sum())
     coverage = used / n_pos if n_pos else np.full(len(used), np.nan)
     return Rescored(score, code, used, coverage)
