@@ -24,7 +24,7 @@ from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.currency import currency_of
 from cs_logic.read.store import Filters, Store
-from cs_logic.read.workspace import IngestError, LoadedFile, combine, load_file
+from cs_logic.read.workspace import LOAD_STEPS, IngestError, LoadedFile, combine, load_file
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
 from cs_logic.scoring.scorecard_edit import describe_measure
@@ -47,11 +47,12 @@ def upload_key(up: dict[str, Any], columns: tuple[str, ...] | None, settings: Se
     return (up.get("sheet"), up.get("table"), json.dumps(up.get("mapping"), sort_keys=True), remembered)
 
 
-def load_upload(digest: str) -> LoadedFile:
+def load_upload(digest: str, progress: Any = None) -> LoadedFile:
     """The loaded form of one upload with the manager's current choices (IngestError if unreadable).
 
     Memoised per file on :func:`upload_key`: a target, a scorecard weight or another file's mapping
-    re-reads nothing. One entry per file (a large file is not held twice).
+    re-reads nothing. One entry per file (a large file is not held twice). ``progress``: told each step of a
+    read (``load_file``'s).
     """
     up, settings = st.session_state["uploads"][digest], st.session_state["settings"]
     box = st.session_state["memo"].get(UPLOAD_MEMO + digest, {})
@@ -62,7 +63,7 @@ def load_upload(digest: str) -> LoadedFile:
     if key in box:
         return box[key]
     lf = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"), mapping=up.get("mapping"),
-                   settings=settings, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest)
+                   settings=settings, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest, progress=progress)
     key = upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings)
     return memo(UPLOAD_MEMO + digest, key, lambda: lf, keep=1)
 
@@ -83,24 +84,33 @@ def add_upload(name: str, data: bytes) -> str:
     return digest
 
 
-def sync_store(label: str | None = None) -> tuple[list[str], bool]:
+def sync_store(label: str | None = None, progress: Any = None) -> tuple[list[str], bool]:
     """Load every readable upload into the session's store when a file or a choice changed.
 
     Returns the one-line reasons of files that could not be read (they are left out; the rest
     load) and whether the store changed (the caller reruns so the sidebar shows the new data).
+    ``progress(share, text)`` is told what is being done (a file's step, combining, loading the store) and
+    the share done so far, 0-1.
     """
+    tell = progress or (lambda share, text: None)
     errors, files = [], []
-    for digest, up in st.session_state["uploads"].items():
+    uploads = list(st.session_state["uploads"].items())
+    for i, (digest, up) in enumerate(uploads):
+        def step(what: str, i: int = i, name: str = up["name"]) -> None:
+            tell((i + LOAD_STEPS.index(what) / len(LOAD_STEPS)) / (len(uploads) + 1),
+                 f"{name} ({i + 1} of {len(uploads)}): {what}…")
         try:
-            files.append(load_upload(digest))
+            files.append(load_upload(digest, step))
         except IngestError as exc:
             errors.append(f"{up['name']}: {exc}")
     key = tuple((f.digest, f.table, tuple(sorted(f.mapping.items())), f.read.sheet) for f in files)
     changed = key != st.session_state["loaded_key"]
     if changed:
+        tell(len(uploads) / (len(uploads) + 1), "Checking ids across the files…")
         tables, cross = combine(files)
         if st.session_state["store"] is None:
             st.session_state["store"] = Store()
+        tell((len(uploads) + 0.5) / (len(uploads) + 1), "Loading the tables into the session's database…")
         st.session_state["store"].load(tables)
         st.session_state["files"] = files
         st.session_state["cross_problems"] = cross

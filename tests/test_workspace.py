@@ -70,3 +70,18 @@ def test_a_digest_the_caller_has_is_not_computed_again(monkeypatch) -> None:
     monkeypatch.setattr(workspace, "sha256", lambda b: calls.append(b) or hashlib.sha256(b).hexdigest())
     assert workspace.load_file("a.csv", data, digest="known").digest == "known"
     assert calls == []
+
+
+def test_progress_is_told_each_step_of_a_load_in_order(shared_data):
+    """The Data page's bar says what a long load is doing: reading, recognising the columns, typing the values;
+    a file the app cannot place in any table is read and recognised, never typed."""
+    from cs_logic.read.workspace import LOAD_STEPS
+
+    steps: list[str] = []
+    path = shared_data / "maven_crm_sales_opportunities" / "sales_pipeline.csv"
+    lf = load_file(path.name, path.read_bytes(), progress=steps.append)
+    assert lf.table == "deals"
+    assert steps == list(LOAD_STEPS) == ["reading", "recognising the columns", "typing the values"]
+    steps.clear()
+    load_file("notes.csv", b"colour,shade\nred,dark\nblue,light\n", progress=steps.append)
+    assert steps == ["reading", "recognising the columns"]

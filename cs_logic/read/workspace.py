@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -75,24 +76,33 @@ class LoadedFile:
                            tuple(self.mapping.items()), self.read.sheet, self.choices)
 
 
+# The steps of load_file, in order, as its ``progress`` callback is told them.
+LOAD_STEPS = ("reading", "recognising the columns", "typing the values")
+
+
 def load_file(name: str, data: bytes, sheet: str | None = None, table: str | None = None,
               mapping: dict[str, str] | None = None, settings: Settings | None = None,
               as_of: dt.date | None = None, max_bytes: int | None = None, digest: str | None = None,
-              choices: dict[str, tuple[str, ...]] | None = None) -> LoadedFile:
+              choices: dict[str, tuple[str, ...]] | None = None,
+              progress: Callable[[str], None] | None = None) -> LoadedFile:
     """Read one upload and make it a checked table.
 
     ``table`` and ``mapping`` are the manager's choices; when absent, a mapping remembered in
     ``settings`` for a file with the same headers is used, else the automatic guess. ``choices``
     override the units and meanings the app decides (field -> values; remembered in ``settings`` too). ``digest`` is
     :func:`sha256` of ``data`` when the caller has it already (hashing 110 MB takes 70 ms of a core).
-    Raises IngestError (a one-line reason) when the file cannot be read at all.
+    ``progress`` is told each step as it starts (:data:`LOAD_STEPS`: reading, recognising, typing), so a page
+    can say what a long load is doing. Raises IngestError (a one-line reason) when the file cannot be read at all.
     """
+    tell = progress or (lambda step: None)
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+    tell(LOAD_STEPS[0])
     with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while the file is read
         hashed = pool.submit(sha256, data) if digest is None else None
         read = read_table(data, name, sheet=sheet, **kwargs)
     digest = hashed.result() if hashed is not None else digest
     assert digest is not None  # hashed above when the caller gave none
+    tell(LOAD_STEPS[1])
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
     known = settings.mapping_for(name, columns) if settings else None
@@ -114,6 +124,7 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     rows = len(read.frame)
     prepared = None
     if chosen != UNKNOWN:
+        tell(LOAD_STEPS[2])
         # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
         handed, read = [read], preview
         prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of, decisions=decisions)
