@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -160,6 +162,7 @@ class Store:
         # Streamlit has no end-of-session hook: when the session's state is let go (the session ended), the store is
         # collected and this closes the database and removes its folder; at exit too.
         self._release = weakref.finalize(self, _release, self.con, self._temp)
+        _sweep_ended_sessions()
 
     def close(self) -> None:
         """Close the database and remove its spill folder."""
@@ -334,6 +337,30 @@ class Store:
 
 
 TEMP_PREFIX = "cs_duckdb_"
+# How often a process holding stores looks for those of ended sessions (a full garbage collection).
+SWEEP_SECONDS = 10.0
+_sweeper: list[threading.Thread] = []  # the process's one sweeper, started with its first store
+
+
+def _sweep_ended_sessions() -> None:
+    """Start, once per process, a daemon thread that runs a full garbage collection every SWEEP_SECONDS.
+
+    A session's state sits in reference cycles (Streamlit's session object holds it), so an ended session's
+    store is freed, and its database closed and folder removed, only by the cyclic collector. Streamlit's
+    collection after every script run is off (.streamlit/config.toml: it was a third of a weight move's server
+    time); one collection every few seconds costs little and keeps the temp folder from outliving the session.
+    """
+    if _sweeper:
+        return
+
+    def sweep() -> None:
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            gc.collect()
+
+    thread = threading.Thread(target=sweep, name="cs-store-sweeper", daemon=True)
+    _sweeper.append(thread)
+    thread.start()
 
 
 def _release(con: duckdb.DuckDBPyConnection, folder: str) -> None:
