@@ -125,6 +125,28 @@ def sync_store(label: str | None = None, progress: Any = None) -> tuple[list[str
     return errors, changed
 
 
+def take_uploads(uploaded: Any) -> Any:
+    """Add the uploader's new files to the session (each once: the uploader keeps its files across reruns, which
+    would undo "Remove" or the demo), refusing any over the limit with a message; then empty the uploader (the
+    Data page keys it on ``upload_round``). Returns a progress bar to report the load on, or None when no new
+    file came in."""
+    new_files = [f for f in uploaded or [] if f.file_id not in st.session_state["seen_uploads"]]
+    if not new_files:
+        return None
+    progress = st.progress(0.0, text="Taking in the files…")
+    for f in new_files:
+        st.session_state["seen_uploads"].add(f.file_id)
+        if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
+            st.error(md_escape(f"{f.name}: {f.size / 1024**2:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; "
+                               "it was not loaded."))
+            continue
+        add_upload(f.name, f.getvalue())
+    st.session_state["upload_round"] += 1
+    if st.session_state["data_label"] == "Demo data":
+        st.session_state["data_label"] = ""
+    return progress
+
+
 def load_demo() -> None:
     """Replace whatever is loaded with the built-in demo portfolio."""
     reset_data()

@@ -11,7 +11,6 @@ from cs_logic.read.validate import problems_frame
 from cs_logic.views import data_view as dv
 from pages.common import (
     UPLOAD_LIMIT_MB,
-    add_upload,
     init_state,
     load_demo,
     load_settings,
@@ -21,6 +20,7 @@ from pages.common import (
     settings_to_save,
     show_table,
     sync_store,
+    take_uploads,
 )
 
 init_state()
@@ -49,21 +49,7 @@ with left:
                                 key="data_upload" if upload_round == 0 else f"data_upload_{upload_round}",
                                 type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"])
 
-# Each upload is added once: the uploader keeps its files across reruns, which would undo "Remove" or the demo.
-new_files = [f for f in uploaded or [] if f.file_id not in st.session_state["seen_uploads"]]
-progress = None
-if new_files:
-    progress = st.progress(0.0, text="Taking in the files…")
-    for f in new_files:
-        st.session_state["seen_uploads"].add(f.file_id)
-        if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
-            st.error(md_escape(f"{f.name}: {f.size / 1024**2:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; "
-                               "it was not loaded."))
-            continue
-        add_upload(f.name, f.getvalue())
-    st.session_state["upload_round"] += 1
-    if st.session_state["data_label"] == "Demo data":
-        st.session_state["data_label"] = ""
+progress = take_uploads(uploaded)  # a bar when new files came in, else None
 
 # The bar says which file and which step (reading, recognising, typing, then loading the store): at 200 MB
 # of exports the load takes seconds (issue 18.2). File names are shown as text, never as Markdown.
