@@ -111,3 +111,14 @@ def downloads(monkeypatch) -> dict[str, object]:
 
     monkeypatch.setattr(_button, "marshall_file", keep)
     return seen
+
+
+def open_app(browser, base: str):
+    """A new browser context on the app at ``base`` (every request elsewhere aborted), once the Data page's
+    uploader shows; returns (context, page)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.route(lambda url: not url.startswith(base), lambda route: route.abort())
+    page.goto(base)
+    page.get_by_text("Upload exports").first.wait_for(timeout=30_000)
+    return context, page

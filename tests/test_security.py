@@ -19,6 +19,7 @@ from cs_logic.read.store import TABLES_AND_VIEWS, Filters, Store
 from cs_logic.read.workspace import IngestError, combine, load_file
 from pages.common import UPLOAD_LIMIT_MB
 from tests import badfiles
+from tests.conftest import open_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DROP = "'); DROP TABLE accounts; --"
@@ -244,15 +245,6 @@ def test_load_file_refuses_a_file_over_its_limit_in_one_line():
 
 # ---- real browser -------------------------------------------------------------------------------------------
 
-def _open(browser, base: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.route(lambda url: not url.startswith(base), lambda route: route.abort())
-    page.goto(base)
-    page.get_by_text("Upload exports").first.wait_for(timeout=30_000)
-    return context, page
-
-
 def _upload(page, path: Path) -> None:
     page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(path))
     page.get_by_text(path.name).first.wait_for(timeout=30_000)
@@ -264,8 +256,8 @@ def test_browser_sessions_in_two_contexts_never_see_each_others_upload(browser, 
     """Both contexts open; A uploads alpha, then B uploads beta: B's page and sidebar show only beta."""
     for name in ("alpha_only_7f3.csv", "beta_only_7f3.csv"):
         (tmp_path / name).write_bytes(badfiles.good_survey(name)[1].replace(b"Great", name[:4].encode()))
-    first, page_a = _open(browser, app_server)
-    second, page_b = _open(browser, app_server)
+    first, page_a = open_app(browser, app_server)
+    second, page_b = open_app(browser, app_server)
     try:
         _upload(page_a, tmp_path / "alpha_only_7f3.csv")
         _upload(page_b, tmp_path / "beta_only_7f3.csv")
@@ -290,7 +282,7 @@ def _uploaded(browser, base: str, folder: Path, made: tuple[str, bytes]):
     """A new browser context's page with the file ``made`` (name, bytes) uploaded on the Data page."""
     name, data = made
     (folder / name).write_bytes(data)
-    context, page = _open(browser, base)
+    context, page = open_app(browser, base)
     try:
         _upload(page, folder / name)
         yield page

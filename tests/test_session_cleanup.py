@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from cs_logic.read.store import TEMP_PREFIX, Store
-from tests.conftest import start_app
+from tests.conftest import open_app, start_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,15 +80,6 @@ def short_ttl_server():
         proc.kill()
 
 
-def _open(browser, base: str):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.route(lambda url: not url.startswith(base), lambda route: route.abort())
-    page.goto(base)
-    page.get_by_text("Upload exports").first.wait_for(timeout=30_000)
-    return context, page
-
-
 @pytest.mark.browser
 def test_ended_sessions_leave_no_duckdb_folder_behind(browser, short_ttl_server):
     """Three sessions load the demo and run a SQL query (which writes into their temp folders): three folders.
@@ -97,7 +88,7 @@ def test_ended_sessions_leave_no_duckdb_folder_behind(browser, short_ttl_server)
     base, pid = short_ttl_server
     contexts = []
     for _ in range(3):
-        context, page = _open(browser, base)
+        context, page = open_app(browser, base)
         page.get_by_role("button", name="Load demo data").first.click()
         page.get_by_test_id("stSidebar").get_by_text("accounts 500 rows").first.wait_for(timeout=60_000)
         page.get_by_test_id("stSidebarNavLink").filter(has_text="Explore").first.click()
@@ -110,7 +101,7 @@ def test_ended_sessions_leave_no_duckdb_folder_behind(browser, short_ttl_server)
     for context in contexts:
         context.close()
     time.sleep(TTL_S + 1)
-    context, _ = _open(browser, base)  # its disconnect is the storage write that drops the expired sessions
+    context, _ = open_app(browser, base)  # its disconnect is the storage write that drops the expired sessions
     context.close()
     deadline = time.monotonic() + 30
     while _folders(pid) and time.monotonic() < deadline:
