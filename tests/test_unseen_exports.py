@@ -257,3 +257,16 @@ def test_woocommerce_guest_orders_are_separate_customers():
     o = summary("woocommerce/orders.csv", "2024-06-30")["orders"]
     assert (o["customers"], o["orders"]) == (7, 10)
     assert o["repeat_purchase_rate"] == pytest.approx(3 / 7, abs=1e-4)
+
+
+def test_hubspot_tickets_create_and_close_dates_give_resolution_and_backlog():
+    """HubSpot's ticket export names its times "Create date" and "Close date" (no first-reply time, no CSAT).
+    Closed tickets took 13:00 - 09:00 = 4 h, 1 day = 24 h and 11:00 - 09:00 = 2 h: median 4 h. Open on the
+    as-of date (the latest date, 2025-03-06): New, Waiting on contact, Waiting on us = 3. First response and
+    CSAT are unknown (null), never 0."""
+    s = summary("hubspot/tickets.csv")
+    assert s["as_of"] == "2025-03-06"
+    t = s["tickets"]
+    assert (t["count"], t["median_resolution_hours"], t["backlog"]) == (6, 4.0, 3)
+    assert t["median_first_response_hours"] is None and s["csat"] is None
+    assert any(n.startswith("tickets.median_first_response_hours") for n in s["notes"])

@@ -196,9 +196,9 @@ TICKETS = Table(
     (
         _f("ticket_id", ID, "Ticket id", "ticket id|ticket|ticket number|case id|case number|case|issue id|conversation id|call id|call|interaction id|incident id|request id"),
         _f("account_id", ID, "Account id", _ACCOUNT_ID + "|organization id|requester organization"),
-        _f("created_at", DATE, "Created", "created at|created|created date|creation date|created time|creation time|تاریخ|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
+        _f("created_at", DATE, "Created", "created at|created|created date|create date|creation date|created time|creation time|تاریخ|opened|opened at|open date|submitted at|submitted|date opened|date|ticket date|received at|call date|start time"),
         _f("first_response_at", DATE, "First response at", "first response at|first replied at|first reply at|first response date|first response time|responded at"),
-        _f("resolved_at", DATE, "Resolved at", "resolved at|solved at|resolved time|solved time|closed at|closed time|closed|resolution date|date closed|closed date|time to resolution|completed at"),
+        _f("resolved_at", DATE, "Resolved at", "resolved at|solved at|resolved time|solved time|closed at|closed time|closed|resolution date|date closed|closed date|close date|time to resolution|completed at"),
         _f(
             "first_response_hours",
             DURATION,
