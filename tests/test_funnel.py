@@ -225,3 +225,23 @@ def test_maven_products_report_gtxpro_against_products_csv(maven):
     products = pd.read_csv(DATA / "products.csv")["product"]
     found = unmatched_values(maven, "product", products)
     assert found.to_dict("records") == [{"value": "GTXPro", "rows": 1480, "suggestion": "GTX Pro"}]
+
+
+EXPORTS = Path(__file__).resolve().parent / "exports"
+
+
+@pytest.mark.parametrize("rel, steps", [
+    # Salesforce moves a closed deal to a closing stage: 'Closed Lost' says so, and the custom 'Disqualified' (2 deals,
+    # both Closed = 1, Won = 0) holds lost deals only, so it is an outcome too, not a step between the open ones.
+    ("salesforce/opportunities.csv",
+     ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review", "Won"]),
+    # Pipedrive keeps a lost deal at the stage it reached ('Deal - Status' says lost): no stage is dropped, and its
+    # default pipeline (Lead In, Contact Made, Needs Defined, Proposal Made, Negotiations Started) is read in order.
+    ("pipedrive/deals.csv", ["Lead In", "Contact Made", "Needs Defined", "Proposal Made", "Negotiations Started", "Won"]),
+])
+def test_stage_order_of_real_crm_exports(rel, steps):
+    from cs_logic.read.workspace import load_file
+
+    path = EXPORTS / rel
+    deals = load_file(path.name, path.read_bytes()).prepared.frame
+    assert funnel.stage_order(deals) == steps

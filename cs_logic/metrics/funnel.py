@@ -41,7 +41,7 @@ _OPEN_STAGE_WORDS = (
     ("lead", "new", "prospecting", "prospect", "identified", "prospeccao", "prospeccion", "prospection",
      "open", "سرنخ"),
     ("contacted", "engaging", "engaged", "contact", "connected", "attempted", "first meeting"),
-    ("qualification", "qualified", "qualify", "discovery", "needs analysis", "meeting"),
+    ("qualification", "qualified", "qualify", "discovery", "needs analysis", "needs defined", "meeting"),
     ("demo", "presentation", "evaluation", "solution", "value proposition", "trial", "poc", "proof of concept"),
     ("proposal", "quote", "proposta", "propuesta", "offer", "angebot", "pricing"),
     ("negotiation", "negotiating", "review", "negociacao", "negociacion", "verhandlung", "contract"),
@@ -57,8 +57,13 @@ def _fold(text: object) -> str:
 
 
 def _mentions(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of ``words`` as whole words, a plural too ("Negotiations Started").
+
+    >>> _mentions("Negotiations Started", ["negotiation"]), _mentions("Renegotiate", ["negotiation"])
+    (True, False)
+    """
     padded = f" {_fold(text)} "
-    return any(f" {_fold(w)} " in padded for w in words)
+    return any(f" {w} " in padded or f" {w}s " in padded for w in map(_fold, words))
 
 
 def stage_kind(stage: object) -> str:
@@ -103,6 +108,7 @@ def stage_order(deals: pd.DataFrame) -> list[str]:
     status = _status(deals)
     if status is not None:  # the stage column holds steps only; the won step is the status's won value
         won = [str(v).strip() for v in status.dropna().unique() if outcome_of(v) == "won"][:1] or ["Won"]
+        open_ = [s for s in open_ if s not in _closing_stages(stages, status.loc[stages.index], kinds)]
     ranks = {s: _open_rank(s) for s in open_}
     if all(r is not None for r in ranks.values()):
         open_.sort(key=lambda s: (ranks[s], -counts[s]))
@@ -113,6 +119,29 @@ def stage_order(deals: pd.DataFrame) -> list[str]:
     else:
         open_.sort(key=lambda s: -counts[s])
     return open_ + won
+
+
+def _closing_stages(stages: pd.Series, status: pd.Series, kinds: dict[str, str]) -> set[str]:
+    """Stages that are outcomes, not steps, in an export whose status column decides the outcome.
+
+    When lost deals sit in a stage named lost ("Closed Lost"), the CRM moves a closed deal to a closing stage
+    (Salesforce does), so another stage that holds lost deals only (a custom "Disqualified") is one too. Where no
+    stage says lost (Pipedrive keeps a lost deal at the stage it reached), a stage holding lost deals only is
+    where they stopped, and stays a step.
+
+    >>> st = pd.Series(["Closed Lost", "Disqualified", "Proposal", "Proposal"])
+    >>> sorted(_closing_stages(st, pd.Series(["lost", "lost", "lost", "open"]), {s: stage_kind(s) for s in st}))
+    ['Disqualified']
+    >>> _closing_stages(st.replace("Closed Lost", "Demo"), pd.Series(["lost", "lost", "lost", "open"]),
+    ...                 {"Demo": "open", "Disqualified": "open", "Proposal": "open"})
+    set()
+    """
+    outcome = status.map(outcome_of)
+    lost_named = [s for s, kind in kinds.items() if kind == "lost"]
+    if not (outcome[stages.isin(lost_named)] == "lost").any():
+        return set()
+    only_lost = outcome.eq("lost").groupby(stages).all()
+    return {str(s) for s, all_lost in only_lost.items() if all_lost and kinds.get(str(s)) == "open"}
 
 
 def _all_dated(deals: pd.DataFrame, stages: pd.Series, open_: list[str]) -> bool:
