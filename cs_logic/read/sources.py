@@ -80,11 +80,12 @@ class Found:
     skipped: tuple[tuple[str, str], ...] = ()
 
 
-def find_sources(path: str | Path) -> Found:
+def find_sources(path: str | Path, check: bool = False) -> Found:
     """The Sources of a folder, a DuckDB database file or one file (see the module's docstring).
 
     Raises SourceError when the path is missing or unreadable, a folder holds no readable export or a DuckDB
-    file no table (the reason says why). A single file is not checked here: loading it says what is wrong.
+    file no table (the reason says why). A single file is checked only with ``check`` (an empty, JSON or binary
+    file is then refused here with the reason); otherwise loading it says what is wrong.
     """
     where = Path(path).expanduser()
     try:
@@ -102,7 +103,9 @@ def find_sources(path: str | Path) -> Found:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from exc
     if is_duckdb(head):
         return _database(where, info)
-    # One file named on its own is read as it would be uploaded: the reader's refusal is its message.
+    why = skip_reason(where, info, head) if check else None
+    if why is not None:
+        raise SourceError(f"{where.name} cannot be read: {why}")
     return Found(str(where), "file", (Source(where.name, str(where), info.st_size, info.st_mtime_ns),))
 
 
