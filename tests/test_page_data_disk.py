@@ -157,3 +157,24 @@ def test_a_file_over_the_upload_limit_is_told_how_to_open_it_from_disk(monkeypat
     error = shown(at.error[0].value)
     assert "over the 0 MB upload limit" in error and "Open a folder or DuckDB file on this computer" in error
     assert "make run DATA=" in error
+
+
+def test_a_file_changed_on_disk_says_so_and_opening_again_replaces_it(folder):
+    """The key is a fingerprint of path, size and time: a rewritten file is not read under its old key; opening the
+    folder again replaces the entry, keeping the manager's table choice."""
+    import os
+
+    at = _open(_page(), folder)
+    old = next(d for d, up in at.session_state["uploads"].items() if up["name"] == "ravenstack_support_tickets.csv")
+    at.session_state["uploads"][old]["table"] = "tickets"
+    path = folder / "ravenstack_support_tickets.csv"
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+    at.session_state["memo"].pop("upload:" + old)  # as after a new mapping: the file is read again
+    at.run()
+    assert not at.exception
+    assert any("changed on disk since it was opened" in shown(e.value) for e in at.error)
+    at = _open(at, folder)
+    assert not at.exception and len(at.session_state["uploads"]) == 3 and old not in at.session_state["uploads"]
+    new = next(d for d, up in at.session_state["uploads"].items() if up["name"] == "ravenstack_support_tickets.csv")
+    assert at.session_state["uploads"][new]["table"] == "tickets" and "tickets" in at.session_state["store"].tables
