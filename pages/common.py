@@ -66,7 +66,7 @@ def load_upload(digest: str, progress: Any = None) -> LoadedFile:
         return box[key]
     choices = {"sheet": up.get("sheet"), "table": up.get("table"), "mapping": up.get("mapping"), "settings": settings,
                "digest": digest, "progress": progress}
-    if "path" in up:  # opened from disk: read there, never held in the session (no upload limit: see add_source)
+    if "path" in up:  # opened from disk: read there, never held in the session, and no upload limit passed
         with reading(source_of(up)) as where:
             lf = load_file(up["name"], **choices, **where)
     else:
