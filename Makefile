@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# make run DATA=/path/to/folder-or.duckdb: open data too big to upload from disk (README, "Data too big to upload").
+DATA   ?=
 
 .PHONY: run check test chromium bench soak demo
 
@@ -19,7 +21,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 
 run: $(VENV)/.installed
 	@echo "Customer-success analytics: open http://127.0.0.1:$(PORT) in your browser (Ctrl+C stops it)."
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)$(if $(DATA), -- --data "$(DATA)")
 
 # Debian's chromium for the real-browser test (playwright's own browser download cannot work here).
 chromium:

@@ -3,10 +3,11 @@
 import streamlit as st
 
 import cs_logic  # noqa: F401 - first, before pandas loads pyarrow: it sets Arrow's allocator option
-from pages.common import current_store, init_state, sidebar
+from pages.common import current_store, init_state, open_data_argument, sidebar
 
 st.set_page_config(page_title="Customer-success analytics", page_icon="📈", layout="wide")
 init_state()
+open_data_argument()  # `streamlit run app.py -- --data PATH`: a folder or DuckDB file, on the first page view
 loaded = current_store() is not None
 
 PAGES = {

@@ -6,6 +6,9 @@
                              [--as-of DATE] -o OUT.csv [--json]
     python -m cs_logic report FILE... [--settings FILE.json] [--as-of DATE] -o REPORT.html
 
+Wherever a command takes files, a folder (its readable exports; each file left out is named on stderr with the
+reason) or a DuckDB database file (each table one file, ``<db file>:<table>``) does too: data too big to upload
+(cs_logic.read.sources).
 Exit code 0 when the command worked; 2 with a one-line reason on stderr when it could not.
 ``--json`` prints full precision (rounding is for display) and ``null`` for a figure the data cannot
 support, with the reasons under ``notes`` (cs_logic.core.unknown).
@@ -23,6 +26,7 @@ from typing import Any
 from cs_logic.core.settings import Settings, loads
 from cs_logic.core.unknown import note
 from cs_logic.read.ingest import IngestError
+from cs_logic.read.sources import Found, Source, SourceError, find_sources, reading
 from cs_logic.read.workspace import LoadedFile, combine, load_file
 from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
 from cs_logic.scoring.portfolio import backtest, resolver, score_tables
@@ -53,15 +57,30 @@ def _as_of(text: str | None) -> dt.date | None:
         raise CliError(f"--as-of must be a date like 2024-12-31, not {text!r}") from exc
 
 
-def _load(path: str, settings: Settings, sheet: str | None = None, as_of: dt.date | None = None) -> LoadedFile:
+def _found(path: str) -> Found:
+    """What a path given on the command line holds; each file a folder or DuckDB file leaves out is said on stderr."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
+        found = find_sources(path)
+    except SourceError as exc:
+        raise CliError(str(exc)) from exc
+    for name, why in found.skipped:
+        print(f"skipped {name}: {why}", file=sys.stderr)
+    return found
+
+
+def _load(source: Source, settings: Settings, sheet: str | None = None, as_of: dt.date | None = None) -> LoadedFile:
     try:
-        return load_file(Path(path).name, data, sheet=sheet, settings=settings, as_of=as_of)
+        with reading(source) as where:
+            return load_file(source.name, sheet=sheet, settings=settings, as_of=as_of, digest=source.digest, **where)
+    except SourceError as exc:
+        raise CliError(str(exc)) from exc
     except IngestError as exc:
-        raise CliError(f"{Path(path).name}: {exc}") from exc
+        raise CliError(f"{source.name}: {exc}") from exc
+
+
+def _load_paths(paths: list[str], settings: Settings, as_of: dt.date | None = None) -> list[LoadedFile]:
+    """Every file the paths name, in order: a folder's files and a DuckDB file's tables in their place."""
+    return [_load(s, settings, as_of=as_of) for p in paths for s in _found(p).sources]
 
 
 def inspect_report(lf: LoadedFile) -> dict[str, Any]:
@@ -87,19 +106,23 @@ def inspect_report(lf: LoadedFile) -> dict[str, Any]:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    lf = _load(args.file, _settings(getattr(args, "settings", None)), sheet=args.sheet)
-    report = inspect_report(lf)
+    """One file: its report. A folder or DuckDB file: ``{"files": [report, ...], "skipped": [{file, reason}]}``."""
+    found, settings = _found(args.file), _settings(getattr(args, "settings", None))
+    reports = [inspect_report(_load(s, settings, sheet=args.sheet)) for s in found.sources]
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, default=str))
-    else:
-        print(f"{lf.name}: {lf.table} ({lf.rows:,} rows); {len(report['problems'])} findings")
+        doc: Any = reports[0] if found.kind == "file" else {
+            "files": reports, "skipped": [{"file": n, "reason": w} for n, w in found.skipped]}
+        print(json.dumps(doc, ensure_ascii=False, default=str))
+        return 0
+    for report in reports:
+        print(f"{report['file']}: {report['table']} ({report['rows']:,} rows); {len(report['problems'])} findings")
         for k, v in report["mapping"].items():
             print(f"  {k:<24} <- {v}")
     return 0
 
 
 def _load_all(paths: list[str], settings: Settings, as_of: dt.date | None) -> tuple[dict[str, Any], list[LoadedFile]]:
-    files = [_load(p, settings, as_of=as_of) for p in paths]
+    files = _load_paths(paths, settings, as_of)
     tables, _ = combine(files)
     return tables, files
 
@@ -153,7 +176,7 @@ def score_accounts(files: list[LoadedFile], sc: Scorecard, as_of: dt.date | None
 def _cmd_score(args: argparse.Namespace) -> int:
     sc = _scorecard(args.scorecard)
     settings, as_of = _settings(args.settings), _as_of(args.as_of)
-    files = [_load(p, settings, as_of=as_of) for p in [args.accounts_file, *args.other_files]]
+    files = _load_paths([args.accounts_file, *args.other_files], settings, as_of)
     scored, frame, as_of = score_accounts(files, sc, as_of)
     points = [c for c in scored.columns if c.startswith("points_")]
     out = scored[["health_score", "health_band", "measures_used", *points]].reset_index()
@@ -200,7 +223,7 @@ def report_html(files: list[LoadedFile], settings: Settings, as_of: dt.date | No
 
 def _cmd_report(args: argparse.Namespace) -> int:
     settings, as_of = _settings(args.settings), _as_of(args.as_of)
-    files = [_load(p, settings, as_of=as_of) for p in args.files]
+    files = _load_paths(args.files, settings, as_of)
     text = report_html(files, settings, as_of)
     try:
         Path(args.output).write_text(text, encoding="utf-8")

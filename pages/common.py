@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ from cs_logic.metrics.buyers import MEASURE_DOCS as BUYER_DOCS
 from cs_logic.metrics.measures import MEASURE_DOCS
 from cs_logic.output.exports import to_csv_bytes, to_xlsx_bytes, xlsx_problem
 from cs_logic.read.currency import currency_of
+from cs_logic.read.sources import Source, SourceError, find_sources, reading
 from cs_logic.read.store import Filters, Store
 from cs_logic.read.workspace import LOAD_STEPS, IngestError, LoadedFile, combine, load_file
 from cs_logic.scoring import health
@@ -62,8 +64,13 @@ def load_upload(digest: str, progress: Any = None) -> LoadedFile:
     key = upload_key(up, columns, settings)
     if key in box:
         return box[key]
-    lf = load_file(up["name"], up["data"], sheet=up.get("sheet"), table=up.get("table"), mapping=up.get("mapping"),
-                   settings=settings, max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, digest=digest, progress=progress)
+    choices = {"sheet": up.get("sheet"), "table": up.get("table"), "mapping": up.get("mapping"), "settings": settings,
+               "digest": digest, "progress": progress}
+    if "path" in up:  # opened from disk: read there, never held in the session, and no upload limit passed
+        with reading(source_of(up)) as where:
+            lf = load_file(up["name"], **choices, **where)
+    else:
+        lf = load_file(up["name"], up["data"], max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, **choices)
     key = upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings)
     return memo(UPLOAD_MEMO + digest, key, lambda: lf, keep=1)
 
@@ -82,6 +89,108 @@ def add_upload(name: str, data: bytes) -> str:
     st.session_state["uploads"].setdefault(digest, {"name": name, "data": data, "sheet": None,
                                                     "table": None, "mapping": None})
     return digest
+
+
+def add_source(source: Source, origin: str) -> str:
+    """Remember a file or DuckDB table opened from disk (``origin``: the path opened) and return its key.
+
+    The entry is an upload's with ``path`` (and ``db_table``, size and modification time) instead of ``data``: the
+    session never holds the bytes, and the key is :attr:`Source.digest`, a fingerprint of path, size and time. A file
+    changed since it was last opened replaces its old entry (the manager's table and mapping are kept)."""
+    uploads = st.session_state["uploads"]
+    old = [d for d, up in uploads.items() if up.get("path") == source.path and up.get("db_table") == source.db_table]
+    choices = {k: uploads[old[0]][k] for k in ("sheet", "table", "mapping")} if old else {
+        "sheet": None, "table": None, "mapping": None}
+    for digest in old:
+        if digest != source.digest:
+            remove_upload(digest)
+    uploads.setdefault(source.digest, {"name": source.name, "path": source.path, "db_table": source.db_table,
+                                       "size": source.size, "modified_ns": source.modified_ns, "origin": origin,
+                                       **choices})
+    return source.digest
+
+
+def source_of(up: dict[str, Any]) -> Source:
+    """The Source an entry opened from disk was made from (:func:`add_source`)."""
+    return Source(up["name"], up["path"], up["size"], up["modified_ns"], up.get("db_table"))
+
+
+def open_path(text: str) -> tuple[str, str]:
+    """Open a folder, DuckDB file or file on this computer into the session's files (loaded by :func:`sync_store`).
+
+    Returns ("success" or "error", the message to show): what was opened and what was skipped with why, or why the
+    path cannot be opened (missing, unreadable, a folder with nothing to read)."""
+    path = text.strip().strip("\"'")
+    if not path:
+        return "error", "Type the path of a folder, a DuckDB database file or an export file first."
+    try:
+        found = find_sources(path, check=True)
+    except SourceError as exc:
+        return "error", f"Could not open it: {exc}"
+    for source in found.sources:
+        add_source(source, found.path)
+    st.session_state["opened"][found.path] = found.skipped
+    what = {"folder": "the folder ", "duckdb": "the DuckDB file ", "file": ""}[found.kind]
+    count = f"{len(found.sources)} {'file' if len(found.sources) == 1 else 'files'}"
+    return "success", f"Opened {what}{found.path}: {count}" + (
+        f" ({len(found.skipped)} left out, listed below)." if found.skipped else ".")
+
+
+def data_argument(argv: list[str]) -> str | None:
+    """The PATH of ``streamlit run app.py -- --data PATH`` (``--data=PATH`` too), None when not given.
+
+    >>> data_argument(["app.py", "--data", "/exports"]), data_argument(["app.py", "--data=x.duckdb"]), data_argument(["app.py"])
+    ('/exports', 'x.duckdb', None)
+    """
+    for i, arg in enumerate(argv):
+        if arg == "--data" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--data="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def open_data_argument(argv: list[str] | None = None) -> None:
+    """app.py started with ``-- --data PATH`` (``make run DATA=PATH``): open PATH on the session's first page view,
+    as the demo or an upload would load, with a progress bar; a path that cannot be opened is said on the Data page
+    (the app then opens there, nothing loaded)."""
+    path = data_argument(sys.argv if argv is None else argv)
+    if path is None or st.session_state["data_arg_opened"]:
+        return
+    st.session_state["data_arg_opened"] = True  # once: "Reset data" or "Remove" must not bring it back
+    bar = st.progress(0.0, text=md_escape(f"Opening {path}…"))
+    kind, message = open_path(path)
+    st.session_state["data_open_message"] = (kind, message)
+    if kind == "success":
+        sync_store(label=str(Path(path).expanduser().resolve()), progress=lambda share, text: bar.progress(
+            min(share, 1.0), text=md_escape(text)))
+    bar.empty()
+
+
+def open_from_disk() -> Any:
+    """The Data page's "Open a folder or DuckDB file on this computer": a path box, Open, what was opened and skipped.
+
+    Returns a progress bar to report the load on when a path was just opened, else None."""
+    box, button = st.columns([5, 1], vertical_alignment="bottom")
+    text = box.text_input("Open a folder or DuckDB file on this computer", key="data_open_path",
+                          placeholder="/path/to/exports  or  /path/to/portfolio.duckdb",
+                          help="For files too big to upload: the app reads them where they are. A folder gives each "
+                          "export in it (CSV, TSV, TXT, XLSX, XLS, ODS, Parquet); a DuckDB file gives each of its tables.")
+    bar = None
+    if button.button("Open", key="data_open"):
+        st.session_state["data_open_message"] = open_path(text)
+        if st.session_state["data_open_message"][0] == "success":
+            bar = st.progress(0.0, text="Opening the files…")
+            if st.session_state["data_label"] == "Demo data":
+                st.session_state["data_label"] = ""
+    kind, message = st.session_state.get("data_open_message", (None, None))
+    if kind:
+        (st.success if kind == "success" else st.error)(md_escape(message))
+    origins = {up.get("origin") for up in st.session_state["uploads"].values()}
+    for origin, skipped in st.session_state["opened"].items():
+        if origin in origins and skipped:
+            st.caption(md_escape(f"Left out of {origin}: " + "; ".join(f"{n} ({w})" for n, w in skipped)))
+    return bar
 
 
 def sync_store(label: str | None = None, progress: Any = None) -> tuple[list[str], bool]:
@@ -137,8 +246,10 @@ def take_uploads(uploaded: Any) -> Any:
     for f in new_files:
         st.session_state["seen_uploads"].add(f.file_id)
         if f.size > UPLOAD_LIMIT_MB * 1024 * 1024:
-            st.error(md_escape(f"{f.name}: {f.size / 1024**2:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB limit; "
-                               "it was not loaded."))
+            st.error(md_escape(f"{f.name}: {f.size / 1024**2:,.0f} MB is over the {UPLOAD_LIMIT_MB} MB upload limit; "
+                               "it was not loaded. Open it where it is instead: type its folder or path in “Open a "
+                               "folder or DuckDB file on this computer” below, or start the app with "
+                               "make run DATA=/path/to/folder."))
             continue
         add_upload(f.name, f.getvalue())
     st.session_state["upload_round"] += 1
@@ -160,7 +271,8 @@ def reset_data() -> None:
     store = st.session_state.get("store")
     if store is not None:
         store.close()
-    reset("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "memo", "as_of_chosen")
+    reset("store", "uploads", "files", "cross_problems", "loaded_key", "data_label", "memo", "as_of_chosen", "opened")
+    st.session_state.pop("data_open_message", None)  # "Opened ..." no longer holds
 
 
 def current_store() -> Store | None:

@@ -15,6 +15,7 @@ from pages.common import (
     load_demo,
     load_settings,
     load_upload,
+    open_from_disk,
     remove_upload,
     reset_data,
     settings_to_save,
@@ -29,8 +30,8 @@ st.title("Data")
 st.write("Drop in the files your tools export: CRM accounts, product usage, helpdesk tickets, survey "
          "answers, orders, the sales pipeline. Each file is recognised, its columns mapped and checked. "
          "Nothing leaves this computer.")
-st.caption(f"CSV, TSV, TXT, XLSX, XLS, ODS or Parquet; up to {UPLOAD_LIMIT_MB} MB per file. "
-           "Larger files are refused while they upload: split them, or save only the columns you need.")
+st.caption(f"CSV, TSV, TXT, XLSX, XLS, ODS or Parquet; up to {UPLOAD_LIMIT_MB} MB per upload. Larger files, or a "
+           "DuckDB database: open them where they are, with the path box below the uploader.")
 
 left, right = st.columns([3, 1])
 with right:
@@ -48,8 +49,9 @@ with left:
     uploaded = st.file_uploader("Upload exports", accept_multiple_files=True,
                                 key="data_upload" if upload_round == 0 else f"data_upload_{upload_round}",
                                 type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods", "parquet"])
+    from_disk = open_from_disk()  # a bar when a folder or file was just opened, else None
 
-progress = take_uploads(uploaded)  # a bar when new files came in, else None
+progress = take_uploads(uploaded) or from_disk  # a bar when new files came in, else None
 
 # The bar says which file and which step (reading, recognising, typing, then loading the store): at 200 MB
 # of exports the load takes seconds (issue 18.2). File names are shown as text, never as Markdown.
@@ -70,6 +72,8 @@ for digest, up in list(st.session_state["uploads"].items()):
     problems = problems_frame(lf.problems)
     with st.expander(dv.file_heading(lf, problems), expanded=len(st.session_state["uploads"]) <= 3):
         st.caption(md_escape(f"{lf.detection.reason} ({dv.read_details(lf)})"))  # the reason quotes the headers
+        if "path" in up:
+            st.caption(md_escape(f"Opened from disk: {up['path']}" + (f", table {up['db_table'][1]}" if up["db_table"] else "")))
         c1, c2, c3 = st.columns(3)
         if len(lf.read.sheets) > 1:
             sheet = c1.selectbox("Sheet", lf.read.sheets, index=lf.read.sheets.index(lf.read.sheet)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cs_logic.core.problems import Problem
 from cs_logic.core.schema import TABLES, UNKNOWN
@@ -80,12 +84,16 @@ class LoadedFile:
 LOAD_STEPS = ("reading", "recognising the columns", "typing the values")
 
 
-def load_file(name: str, data: bytes, sheet: str | None = None, table: str | None = None,
+def load_file(name: str, data: bytes | None = None, sheet: str | None = None, table: str | None = None,
               mapping: dict[str, str] | None = None, settings: Settings | None = None,
               as_of: dt.date | None = None, max_bytes: int | None = None, digest: str | None = None,
               choices: dict[str, tuple[str, ...]] | None = None,
-              progress: Callable[[str], None] | None = None) -> LoadedFile:
+              progress: Callable[[str], None] | None = None, *, path: str | Path | None = None,
+              arrow: Callable[[], pa.RecordBatchReader] | None = None) -> LoadedFile:
     """Read one upload and make it a checked table.
+
+    The file comes as ``data`` (its bytes), ``path`` (a file on this computer) or ``arrow`` (a callable returning a
+    fresh pyarrow RecordBatchReader, e.g. a DuckDB table's rows).
 
     ``table`` and ``mapping`` are the manager's choices; when absent, a mapping remembered in
     ``settings`` for a file with the same headers is used, else the automatic guess. ``choices``
@@ -94,6 +102,17 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     ``progress`` is told each step as it starts (:data:`LOAD_STEPS`: reading, recognising, typing), so a page
     can say what a long load is doing. Raises IngestError (a one-line reason) when the file cannot be read at all.
     """
+    if path is not None:  # the smallest form: the bytes from disk (the streaming reader replaces this)
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise IngestError(f"cannot read {path}: {exc.strerror}") from exc
+    elif arrow is not None:  # the smallest form: the rows whole, as Parquet bytes in memory
+        sink = io.BytesIO()
+        pq.write_table(arrow().read_all(), sink)
+        data = sink.getvalue()
+    if data is None:
+        raise TypeError("load_file needs data, path or arrow")
     tell = progress or (lambda step: None)
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     tell(LOAD_STEPS[0])
