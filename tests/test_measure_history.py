@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from cs_logic.metrics import measure_history
 from cs_logic.metrics.measure_history import derived_measures_at
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.read.store import Store
@@ -32,7 +33,7 @@ def month_ends(as_of: dt.date, months: int = 12) -> list[dt.date]:
 
 
 def assert_same_as_month_by_month(con: duckdb.DuckDBPyConnection, tables: set[str], days: list[dt.date]) -> None:
-    many = derived_measures_at(con, tables, days)
+    many = dict(derived_measures_at(con, tables, days))
     assert sorted(many) == sorted(days)
     for day in days:
         one = derived_measures(con, tables, day)
@@ -52,9 +53,9 @@ def loaded(paths: list[Path]) -> dict[str, pd.DataFrame]:
     return tables
 
 
-# Days around every window edge of the hand-made tables (their as-of is 2024-03-31): month ends before, at and
-# after it, and single days where a row enters or leaves a 30-, 60-, 90- or 180-day window.
-TINY_DAYS = [dt.date(2023, 10, 31), dt.date(2023, 12, 31), dt.date(2024, 1, 31), dt.date(2024, 2, 29),
+# Days around every window edge of the hand-made tables (their as-of is 2024-03-31): a day before any account
+# started (no rows), month ends before, at and after it, and single days where a row enters or leaves a 30-, 60-, 90- or 180-day window.
+TINY_DAYS = [dt.date(2022, 12, 31), dt.date(2023, 10, 31), dt.date(2023, 12, 31), dt.date(2024, 1, 31), dt.date(2024, 2, 29),
              dt.date(2024, 3, 1), dt.date(2024, 3, 31), dt.date(2024, 4, 1), dt.date(2024, 4, 2),
              dt.date(2024, 4, 30), dt.date(2024, 6, 30), dt.date(2024, 7, 1)]
 
@@ -93,11 +94,14 @@ def test_one_day_and_no_day():
     tables = tiny_tables()
     con = connect(tables)
     assert_same_as_month_by_month(con, set(tables), [dt.date(2024, 3, 31)])
-    assert derived_measures_at(con, set(tables), []) == {}
+    assert list(derived_measures_at(con, set(tables), [])) == []
 
 
-def test_demo_history_measures_equal_month_by_month():
-    """The demo portfolio, uploaded as its six files: the twelve month ends to 2026-10-31."""
+@pytest.mark.parametrize("vectors", [measure_history.CHUNK_VECTORS, 1])
+def test_demo_history_measures_equal_month_by_month(monkeypatch, vectors):
+    """The demo portfolio, uploaded as its six files: the twelve month ends to 2026-10-31. Also fetched 2,048 rows
+    at a time (500 accounts a month: every chunk ends inside a month, and months span chunks)."""
+    monkeypatch.setattr(measure_history, "CHUNK_VECTORS", vectors)
     tables = loaded([ROOT / "data" / name for name in DEMO])
     store = Store(memory_limit="512MB")
     try:

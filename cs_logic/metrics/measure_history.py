@@ -13,7 +13,7 @@ builders, and a test checks that both give the same figures, day by day, on the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import duckdb
 import pandas as pd
@@ -178,12 +178,46 @@ QUERIES: dict[str, Callable[[ms.Columns], str | None]] = {
 }
 
 
+# Rows are fetched about a million at a time (2,048 rows a vector) and handed on a day at a time, so pandas
+# never holds more than one day's measures plus one chunk (at 1M accounts twelve days would be 12M rows).
+CHUNK_VECTORS = 512
+
+
+def _by_day(chunks: Iterable[pd.DataFrame], days: list[dt.date]) -> Iterator[tuple[dt.date, pd.DataFrame]]:
+    """Rows ordered by as_of, in chunks -> (day, that day's rows indexed by account_id) for each of ``days``."""
+    pending, parts, empty = list(days), list[pd.DataFrame](), None
+    for chunk in chunks:
+        when = pd.to_datetime(chunk.pop("as_of")).dt.date.to_numpy()
+        chunk = chunk.set_index("account_id")
+        if empty is None:  # a day without rows: the columns, on an empty index (as DuckDB gives it)
+            empty = chunk.iloc[:0].set_axis(pd.Index([], name="account_id", dtype=object))
+        for day in dict.fromkeys(when):  # the days in this chunk, in order
+            while pending and pending[0] != day:  # every day before it is complete
+                yield pending.pop(0), (pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty.copy())
+                parts = []
+            parts.append(chunk[when == day])
+    while pending:
+        assert empty is not None  # the first chunk always comes, empty or not
+        yield pending.pop(0), (pd.concat(parts) if len(parts) > 1 else parts[0] if parts else empty.copy())
+        parts = []
+
+
+def _chunks(result: duckdb.DuckDBPyConnection) -> Iterator[pd.DataFrame]:
+    """A query's result as frames of about a million rows; always at least one (maybe empty) frame."""
+    chunk = result.fetch_df_chunk(CHUNK_VECTORS)
+    yield chunk
+    while len(chunk):
+        chunk = result.fetch_df_chunk(CHUNK_VECTORS)
+        if len(chunk):
+            yield chunk
+
+
 def derived_measures_at(con: duckdb.DuckDBPyConnection, tables: set[str],
-                        days: Sequence[dt.date]) -> dict[dt.date, pd.DataFrame]:
+                        days: Sequence[dt.date]) -> Iterator[tuple[dt.date, pd.DataFrame]]:
     """:func:`cs_logic.metrics.measures.derived_measures` at each of ``days``, from one SQL statement.
 
-    Returns day -> the frame ``derived_measures(con, tables, day)`` returns (index account_id, the same
-    columns and rows in the same order).
+    Yields (day, the frame ``derived_measures(con, tables, day)`` returns: index account_id, the same columns
+    and rows in the same order) for each day, earliest first, one day at a time.
 
     Examples
     --------
@@ -193,19 +227,20 @@ def derived_measures_at(con: duckdb.DuckDBPyConnection, tables: set[str],
     >>> con.register("usage", usage)  # doctest: +ELLIPSIS
     <...>
     >>> at = derived_measures_at(con, {"usage"}, [dt.date(2024, 1, 31), dt.date(2024, 2, 29)])
-    >>> [at[d]["usage_events_30d"].tolist() for d in sorted(at)]
-    [[3.0], [4.0]]
+    >>> [(str(day), frame["usage_events_30d"].tolist()) for day, frame in at]
+    [('2024-01-31', [3.0]), ('2024-02-29', [4.0])]
     """
     days = sorted(set(days))
     if not days:
-        return {}
+        return
     cols = ms._columns(con, tables)
     plan = [(q.measures, QUERIES[table](cols)) for table, build in ms.QUERIES.items() if (q := build(cols)) is not None]
     names = [n for measures, _ in plan for n in measures]
     has_universe = "account_id" in cols.get("accounts", {})
     if not plan and not has_universe:
-        empty = pd.DataFrame(index=pd.Index([], name="account_id", dtype=object))
-        return {day: empty.copy() for day in days}
+        for day in days:
+            yield day, pd.DataFrame(index=pd.Index([], name="account_id", dtype=object))
+        return
     ctes = [MONTHS] + [f"p{i} AS ({sql})" for i, (_, sql) in enumerate(plan)]
     if has_universe:
         a = cols["accounts"]
@@ -221,7 +256,5 @@ def derived_measures_at(con: duckdb.DuckDBPyConnection, tables: set[str],
                     for i in range(len(plan)))
     sql = (f"WITH {', '.join(ctes)} SELECT {', '.join(['ids.as_of', 'ids.account_id', *select])} "
            f"FROM ids{joins} ORDER BY ids.as_of, ids.account_id")
-    frame = con.execute(sql, {"days": days, "first": days[0], "last": days[-1]}).df()
-    when = pd.to_datetime(frame.pop("as_of")).dt.date.to_numpy()
-    frame = frame.set_index("account_id")
-    return {day: frame[when == day] for day in days}
+    result = con.execute(sql, {"days": days, "first": days[0], "last": days[-1]})
+    yield from _by_day(_chunks(result), days)

@@ -760,13 +760,16 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
     """
     start, end = history_window(as_of)
     days = [d.date() for d in pd.date_range(start, end, freq="ME")]
-    derived = derived_measures_at(con, tables, days)
     acc = _accounts_by_id(accounts)
     orders = con.execute(BUYER_ORDERS_SQL).df() if bu.is_buyers_portfolio(tables, accounts) else None
+    derived = derived_measures_at(con, tables, days)  # one day at a time, in order, as score_history asks
 
     def measures_at(day: dt.date) -> pd.DataFrame:
-        buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
-        return _measures_of(acc, derived[day], buyers)
+        for got, frame in derived:
+            if got == day:
+                buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
+                return _measures_of(acc, frame, buyers)
+        raise KeyError(day)
 
     return health.score_history(measures_at, sc, start, end, resolve)
 
