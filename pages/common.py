@@ -383,6 +383,15 @@ def scored_portfolio(store: Store, as_of: dt.date | None = None) -> pf.ScoredPor
                 lambda: pf.scored_portfolio(measured, chosen, points))
 
 
+def health_history(store: Store, port: pf.ScoredPortfolio) -> Any:
+    """Every account's score at each of the last 12 month ends for THE scored portfolio (``pf.score_history``):
+    computed once per data, as-of day and scorecard, and shared by the Overview (its chart and report) and the
+    Success page's month-by-month views."""
+    return memo("history", ((data_key(store), port.as_of), health.dump_scorecard(port.scorecard)),
+                lambda: pf.score_history(store.con, set(store.tables), store.frame("accounts"), port.scorecard,
+                                         port.as_of, port.measured.resolve))
+
+
 def settings_to_save() -> Settings:
     """The settings file as "Save settings" writes it: mappings of the loaded files, targets, and the
     scorecard in use as JSON (the only place it becomes JSON besides the Scorecard page's Save)."""

@@ -1,4 +1,8 @@
-"""Overview: the headline numbers, the accounts at risk and what detractors say, ready for a projector."""
+"""Overview: the headline numbers, the accounts at risk and what detractors say, ready for a projector.
+
+The tiles are drawn as soon as they are known; the twelve-month health history (shared with the Success page
+through ``health_history``) and the report are computed after them, while the tiles are already on screen.
+"""
 
 import functools
 
@@ -11,6 +15,7 @@ from pages.common import (
     MONEY,
     as_of_default,
     data_key,
+    health_history,
     init_state,
     memo,
     require_data,
@@ -30,13 +35,15 @@ settings = st.session_state["settings"]
 scored = scored_portfolio(store, as_of) if "account_id" in store.columns("accounts") else None
 files = [(f.name, f.table, dict(f.mapping)) for f in st.session_state["files"]]
 notes = [n for f in st.session_state["files"] for n in (f.prepared.notes if f.prepared else ())]
-with st.spinner("Computing the overview…"):
-    view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
-                lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files,
-                                 notes))
+# The view computes each part when first read (ov.Overview): the tiles first, the history and the report last.
+view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
+            lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files,
+                             notes, history=None if scored is None else lambda: health_history(store, scored)))
+with st.spinner("Computing the headline figures…"):
+    kpis = view.kpis
 
-for start in range(0, len(view.kpis), 4):
-    for column, k in zip(st.columns(4), view.kpis[start:start + 4]):
+for start in range(0, len(kpis), 4):
+    for column, k in zip(st.columns(4), kpis[start:start + 4]):
         column.metric(k.name, kpi.shown(k), delta=kpi.change_text(k), delta_color=kpi.delta_color(k),
                       help=k.note, border=True)
         column.caption(kpi.caption(k))
@@ -64,8 +71,22 @@ with right:
             "mentions": "Mentions"})
     st.caption("Share of each group's comments that mention the word; words that set detractors apart.")
 
+if scored is not None:
+    with st.container(key="ov_history"):
+        st.subheader("Health over time")
+        with st.spinner("Scoring every account at each of the last 12 month ends…"):
+            chart = view.charts.get("Health over time")
+        if chart is None:
+            st.info("No account could be scored at any of the last 12 month ends.")
+        else:
+            st.altair_chart(chart, width="stretch")
+            st.caption("Bars: share of each band among the accounts active at each month's end; line: their mean "
+                       "score (the current scorecard applied to each month's measures).")
+
+with st.spinner("Writing the report…"):
+    report_html = view.html
 with st.expander("Export: report, charts and tables"):
-    st.download_button("Download the report (HTML)", view.html, file_name=f"overview_{as_of}.html", mime="text/html",
+    st.download_button("Download the report (HTML)", report_html, file_name=f"overview_{as_of}.html", mime="text/html",
                        key="ov_report", type="primary", on_click="ignore",
                        help="One file: a summary, charts drawn in, opens offline, prints on A4 or Letter; definitions at the end.")
     for name, chart in view.charts.items():

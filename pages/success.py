@@ -16,6 +16,7 @@ from pages.common import (
     currency,
     data_key,
     download_row,
+    health_history,
     init_state,
     memo,
     require_data,
@@ -64,12 +65,6 @@ risk_tab, rep_tab, one_tab, time_tab, predict_tab = st.tabs(
     ["At risk", "By rep", "One account", "Over time", "Does it predict churn?"])
 
 
-def history():
-    """Every account's score at each of the last 12 month ends (kept; the first time takes a few seconds)."""
-    return memo("history", SCORE_KEY, lambda: pf.score_history(store.con, set(store.tables), store.frame("accounts"),
-                                                               sc, as_of, resolve))
-
-
 with risk_tab:
     left, right = st.columns(2)
     bands_chart, histogram = memo("suc_charts", SCORE_KEY, lambda: (charts.band_distribution_chart(active),
@@ -114,13 +109,13 @@ with one_tab:
                    "contributions add up to its score.")
         if st.toggle("Show its score month by month (the last 12 months; takes a few seconds the first time)",
                      key="suc_history"):
-            st.altair_chart(charts.score_history_chart(history(), account), width="stretch")
+            st.altair_chart(charts.score_history_chart(health_history(store, port), account), width="stretch")
 
 with time_tab:
     if st.toggle("Show the portfolio's health month by month (the last 12 months; a few seconds the first time)",
                  key="suc_trend"):
         st.altair_chart(memo("suc_trend", SCORE_KEY, lambda: charts.health_trend_chart(
-            pf.health_over_time(history(), frame))), width="stretch")
+            pf.health_over_time(health_history(store, port), frame))), width="stretch")
         st.caption("Bars: share of each band among the accounts active at each month's end; line: their mean score.")
 
 with predict_tab:

@@ -126,3 +126,36 @@ def test_red_tile_and_risks_come_from_the_sessions_scored_portfolio(loaded):
     risks = next(d.value for d in at.dataframe if "health_score" in d.value.columns)
     assert 0 < len(risks) <= 5 and set(risks["account_name"]) <= set(names)
     assert any("starting scorecard" in c.value for c in at.caption)
+
+
+def _elements(node) -> list:
+    """The page's elements in the order the page wrote them (AppTest's tree, depth first)."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [e for key in sorted(children) for e in _elements(children[key])]
+
+
+def test_health_history_is_drawn_after_the_tiles_and_the_success_page_reuses_it():
+    """Issue 18.2: the tiles come first (the history is computed after them, so they never wait for it), then the
+    lists, then the "Health over time" chart. The twelve-month history the Overview scored is the very object the
+    Success page's month-by-month view reads afterwards: one memo entry, not scored a second time."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/overview.py").run()
+    at.button(key="demo_any").click().run()
+    assert not at.exception, at.exception
+    kinds = [type(e).__name__ for e in _elements(at.main)]
+    heads = [e.value for e in _elements(at.main) if type(e).__name__ == "Subheader"]
+    assert heads[:3] == ["Top risks", "What detractors talk about", "Health over time"]
+    first_heading = kinds.index("Subheader")
+    assert kinds.count("Metric") == 8 and max(i for i, k in enumerate(kinds) if k == "Metric") < first_heading
+    assert any("share of each band among the accounts active" in c.value for c in at.caption)
+    box = at.session_state["memo"]["history"]
+    assert len(box) == 1
+    history = next(iter(box.values()))
+    assert history["month"].nunique() == 12
+    at.switch_page("pages/success.py").run()
+    at.toggle(key="suc_trend").set_value(True).run()
+    assert not at.exception, at.exception
+    after = at.session_state["memo"]["history"]
+    assert len(after) == 1 and next(iter(after.values())) is history

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_logic.core import schema
 from cs_logic.core.problems import Problem, clip_value
@@ -315,9 +317,25 @@ def _ids(frame: pd.DataFrame, column: str) -> set[str]:
     return set(frame[column].dropna().astype(str)) if column in frame.columns else set()
 
 
+def _missing_ids(ids: pd.Series, known: set[str]) -> pd.Series:
+    """The non-blank ids (as text) that are not in ``known``.
+
+    Through Arrow's hash set where the ids are Python strings (as the reader leaves them): pandas' isin on text
+    builds a Python list of every id first, and its blank test walks every object (5.6 million ids at M took
+    about 5 s of the 10 s from upload to the sidebar's row counts, issue 18.2).
+    """
+    try:
+        values = pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not all text: pandas' own way
+        text = ids.dropna().astype(str)
+        return text[~text.isin(known)]
+    found = pc.is_in(values, value_set=pa.array(list(known), type=pa.string()))
+    keep = pc.and_(values.is_valid(), pc.invert(found)).to_numpy(zero_copy_only=False)
+    return ids[np.asarray(keep, dtype=bool)]
+
+
 def _unmatched(frame: pd.DataFrame, column: str, known: set[str], table: str, file: str, against: str) -> list[Problem]:
-    ids = frame[column].dropna().astype(str)
-    missing = ids[~ids.isin(known)]
+    missing = _missing_ids(frame[column], known)
     if missing.empty:
         return []
     examples = list(dict.fromkeys(missing))[:20]

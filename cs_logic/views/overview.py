@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_logic.core.labels import label
 from cs_logic.core.settings import Settings
@@ -104,7 +107,7 @@ class Context:
             self.tables, self.as_of, settings_scorecard(self.settings)).scored
         frame = _by_id(accounts)
         revenue = portfolio.revenue_basis(frame, self.tables.get("subscriptions"), self.as_of)
-        return portfolio.kpis(scored[scored.index.isin(frame.index)], frame, self.as_of, revenue=revenue)
+        return portfolio.kpis(scored[_ids_in(scored.index, frame.index)], frame, self.as_of, revenue=revenue)
 
 
 def _nps_kpi(ctx: Context) -> Kpi | None:
@@ -293,6 +296,20 @@ def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
     return acc.drop_duplicates("account_id").set_index("account_id")
 
 
+def _ids_in(ids: pd.Index, known: pd.Index) -> np.ndarray:
+    """``ids.isin(known)`` through Arrow's hash set: pandas' isin on a text index builds a Python list of every
+    value first (1 s per 100,000 accounts, three times in the Overview's first run); as feedback_view's.
+
+    >>> _ids_in(pd.Index(["A", "B", "C"]), pd.Index(["C", "A"])).tolist()
+    [True, False, True]
+    """
+    try:
+        left, right = pa.array(ids, type=pa.string()), pa.array(known, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not text: pandas' own isin
+        return np.asarray(ids.isin(known), dtype=bool)
+    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 # ---------------------------------------------------------------- health scores and the headline
 
 
@@ -362,7 +379,7 @@ def top_risks(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date, n: i
     """
     frame = _by_id(accounts)
     scored = scores_frame(scores)
-    risks = portfolio.at_risk(scored[scored.index.isin(frame.index)], frame, "red", as_of=as_of)
+    risks = portfolio.at_risk(scored[_ids_in(scored.index, frame.index)], frame, "red", as_of=as_of)
     if risks["weakest_measure"].isna().all():
         risks = risks.drop(columns="weakest_measure")  # scores without their points (another page's)
     else:
@@ -389,15 +406,17 @@ def theme_terms(surveys: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataF
     return feedback.distinctive_terms(surveys["comment"][score <= 6], surveys["comment"][score >= 9])
 
 
-def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5) -> pd.DataFrame:
+def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5,
+               terms: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``n`` terms that most set detractors apart: term, detractors_pct, promoters_pct (share of each
     group's comments mentioning it), mentions (by detractors), z, example (a detractor's comment).
+    ``terms``: :func:`theme_terms` of the same surveys and day when the caller has it.
 
     >>> s = pd.DataFrame({"nps": [0, 1, 2, 10], "comment": ["slow support"] * 3 + ["great"]})
     >>> top_themes(s, n=1).values.tolist()
     [['slow', 100.0, 0.0, 3, 0.05, 'slow support']]
     """
-    terms = theme_terms(surveys, as_of)
+    terms = theme_terms(surveys, as_of) if terms is None else terms
     top = terms[terms["z"] > 0].head(n)
     return pd.DataFrame({"term": top["term"], "detractors_pct": (100 * top["share_a"]).round(1),
                          "promoters_pct": (100 * top["share_b"]).round(1), "mentions": top["count_a"].astype(int),
@@ -409,10 +428,11 @@ def top_themes(surveys: pd.DataFrame, as_of: dt.date | None = None, n: int = 5) 
 
 
 def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scores: pd.DataFrame | None = None,
-                    trend: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
+                    trend: pd.DataFrame | None = None, terms: pd.DataFrame | None = None) -> dict[str, alt.TopLevelMixin]:
     """The charts the report embeds and the page offers as PNG/SVG, by title (those the data allows).
 
-    ``trend`` is ``portfolio.health_over_time`` (the portfolio's health per month)."""
+    ``trend`` is ``portfolio.health_over_time`` (the portfolio's health per month); ``terms`` the surveys'
+    :func:`theme_terms` as of ``as_of`` when the caller has it."""
     from cs_logic.charts.feedback import distinctive_terms_chart
     from cs_logic.charts.health import band_distribution_chart, health_trend_chart
     from cs_logic.charts.loyalty import nps_trend_chart
@@ -428,14 +448,14 @@ def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scores: 
         if len(trend_nps):
             charts["NPS by quarter"] = nps_trend_chart(trend_nps, title="NPS by quarter (band: 95% interval; grey: "
                                                        f"under {nps.SMALL_SAMPLE} answers)")
-        terms = theme_terms(surveys, as_of)
+        terms = theme_terms(surveys, as_of) if terms is None else terms
         if (terms["z"] > 0).any() and (terms["z"] < 0).any():
             charts["Detractor themes"] = distinctive_terms_chart(terms, top=10)
     accounts = tables.get("accounts")
     if scores is not None and len(scores) and accounts is not None and "account_id" in accounts.columns:
         frame = _by_id(accounts)
         scored = scores_frame(scores)
-        scored = scored[scored.index.isin(frame.index)]
+        scored = scored[_ids_in(scored.index, frame.index)]
         active = portfolio.active_mask(frame, as_of).reindex(scored.index, fill_value=True)
         charts["Health bands"] = band_distribution_chart(scored[active.to_numpy(bool)])
     return charts
@@ -615,31 +635,106 @@ def report_html(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
                               DEFINITIONS, generated=f"As of {as_of.isoformat()}" + currency_note)
 
 
-@dataclass(frozen=True, eq=False)
 class Overview:
-    """Everything the Overview page shows and exports, computed once per data, as-of date and settings."""
+    """Everything the Overview page shows and exports, for one data, as-of date, settings and scored portfolio.
 
-    kpis: list[Kpi]
-    risks: pd.DataFrame
-    themes: pd.DataFrame
-    charts: dict[str, alt.TopLevelMixin]
-    appendix: dict[str, Any]
-    html: str
-    scores_from: str
-    trend: pd.DataFrame | None = None
-    currency: Currency | None = None
+    Each part is computed the first time it is read and then kept, so the page draws the tiles (``kpis``) as
+    soon as they are known and the twelve-month health history, the charts and the report after them.
+    Built by :func:`build`.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
+                 scored: portfolio.ScoredPortfolio | None,
+                 files_mappings: Iterable[tuple[str, str, Mapping[str, str]]], notes: Iterable[str],
+                 history: pd.DataFrame | Callable[[], pd.DataFrame] | None) -> None:
+        self.tables, self.as_of, self.settings, self.scored = tables, as_of, settings, scored
+        self.files_mappings, self.notes, self._history = list(files_mappings), list(notes), history
+
+    @functools.cached_property
+    def currency(self) -> Currency:
+        """The currency of the amounts (the settings', else the one the files name), with where it came from."""
+        return currency_of(self.settings.currency, self.tables, self.files_mappings, self.notes)
+
+    @property
+    def scores(self) -> pd.DataFrame | None:
+        return None if self.scored is None else self.scored.scored
+
+    @property
+    def scores_from(self) -> str:
+        return "no accounts table, so no health scores" if self.scored is None \
+            else f"health scores from {self.scored.source}"
+
+    @functools.cached_property
+    def kpis(self) -> list[Kpi]:
+        """The headline tiles (:func:`headline`)."""
+        return headline(self.tables, self.as_of, self.settings, self.scores, self.currency.code)
+
+    @functools.cached_property
+    def risks(self) -> pd.DataFrame:
+        accounts = self.tables.get("accounts")
+        return top_risks(self.scores, accounts, self.as_of) if self.scores is not None and accounts is not None \
+            else pd.DataFrame()
+
+    @functools.cached_property
+    def terms(self) -> pd.DataFrame | None:
+        surveys = self.tables.get("surveys")
+        return None if surveys is None else theme_terms(surveys, self.as_of)
+
+    @functools.cached_property
+    def themes(self) -> pd.DataFrame:
+        surveys = self.tables.get("surveys")
+        return pd.DataFrame() if surveys is None else top_themes(surveys, self.as_of, terms=self.terms)
+
+    @functools.cached_property
+    def history(self) -> pd.DataFrame | None:
+        """Every account's score at each of the last 12 month ends (the caller's, else computed here)."""
+        if self.scored is None:
+            return None
+        if callable(self._history):
+            return self._history()
+        if self._history is not None:
+            return self._history
+        return portfolio.history_of_tables(self.tables, self.as_of, self.scored.scorecard,
+                                           dict(self.scored.measured.mapping))
+
+    @functools.cached_property
+    def trend(self) -> pd.DataFrame | None:
+        """The portfolio's health per month (``portfolio.health_over_time``), None without scores."""
+        history = self.history
+        return None if history is None or self.scored is None else portfolio.health_over_time(history,
+                                                                                             self.scored.frame)
+
+    @functools.cached_property
+    def charts(self) -> dict[str, alt.TopLevelMixin]:
+        return overview_charts(self.tables, self.as_of, self.scores, self.trend, self.terms)
+
+    @functools.cached_property
+    def appendix(self) -> dict[str, Any]:
+        out = methodology(self.settings, self.files_mappings, None if self.scored is None else self.scored.scorecard)
+        out["health scores"] = self.scores_from
+        code = self.currency.code
+        out["currency"] = f"{code} (from {self.currency.source})" if code else self.currency.source
+        return out
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The whole report (:func:`report_html`)."""
+        code = self.currency.code
+        return report_html(self.kpis, self.risks, self.themes, self.charts, self.appendix, self.as_of,
+                           trend=self.trend, currency_note=f" · amounts in {code}" if code else "")
 
 
 def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
           scored: portfolio.ScoredPortfolio | None = None,
           files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (), notes: Iterable[str] = (),
-          history: pd.DataFrame | None = None) -> Overview:
+          history: pd.DataFrame | Callable[[], pd.DataFrame] | None = None) -> Overview:
     """The overview of ``tables`` with THE scored portfolio (the app passes its session's, as of ``as_of``).
 
     Without ``scored`` (a report built outside the app) the accounts are scored here with the
     settings' scorecard (``portfolio.score_tables``), else there are no health figures. ``notes`` are the
     readers' notes (a currency sign removed from the amounts names the currency); ``history`` the score
-    history (``portfolio.score_history``) when the caller has it, else it is computed here.
+    history (``portfolio.score_history``), or a function giving it, when the caller has it, else it is
+    computed here when first needed. The parts are computed as they are read (:class:`Overview`).
 
     >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
@@ -648,22 +743,4 @@ def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings
     mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
     if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
         scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
-    if scored is not None:
-        scores, source = scored.scored, f"health scores from {scored.source}"
-        if history is None:
-            history = portfolio.history_of_tables(tables, as_of, scored.scorecard, dict(scored.measured.mapping))
-        trend = portfolio.health_over_time(history, scored.frame)
-    else:
-        scores, source, trend = None, "no accounts table, so no health scores", None
-    currency = currency_of(settings.currency, tables, files_mappings, notes)
-    kpis = headline(tables, as_of, settings, scores, currency.code)
-    risks = top_risks(scores, accounts, as_of) if scores is not None and accounts is not None else pd.DataFrame()
-    surveys = tables.get("surveys")
-    themes = top_themes(surveys, as_of) if surveys is not None else pd.DataFrame()
-    charts = overview_charts(tables, as_of, scores, trend)
-    appendix = methodology(settings, files_mappings, None if scored is None else scored.scorecard)
-    appendix["health scores"] = source
-    appendix["currency"] = f"{currency.code} (from {currency.source})" if currency.code else currency.source
-    html = report_html(kpis, risks, themes, charts, appendix, as_of, trend=trend,
-                       currency_note=f" · amounts in {currency.code}" if currency.code else "")
-    return Overview(kpis, risks, themes, charts, appendix, html, source, trend, currency)
+    return Overview(tables, as_of, settings, scored, files_mappings, notes, history)
