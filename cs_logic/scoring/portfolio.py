@@ -17,7 +17,6 @@ from cs_logic.core.escape import md_escape  # noqa: F401 - pages use pf.md_escap
 from cs_logic.core.stats import wilson_interval
 from cs_logic.core.unknown import NOTHING_SCORED
 from cs_logic.metrics import buyers as bu
-from cs_logic.metrics.measure_history import derived_measures_at
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.metrics.retention import churn_flags, mrr_at
 from cs_logic.read.store import Store
@@ -752,24 +751,20 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
                   as_of: dt.date, resolve: Callable[[str], str] = str) -> pd.DataFrame:
     """Monthly scores of every account over the 12 months to ``as_of`` (``health.score_history``).
 
-    Each month end is scored on :func:`measure_frame` as of that day; the derived measures of all the month
-    ends come from one statement (``measure_history.derived_measures_at``: each table read once, not once a
-    month). A shop's purchase model is fitted again at each month end, on the purchases up to it: P(alive)
-    then is what the model said that day (fitting it once on today's purchases would let the history see
-    purchases made after the month it scores); the orders are fetched once.
+    Each month end is scored on :func:`measure_frame` as of that day. A shop's purchase model is fitted again at
+    each month end, on the purchases up to it: P(alive) then is what the model said that day (fitting it once on
+    today's purchases would let the history see purchases made after the month it scores); the orders are fetched
+    once. (One DuckDB statement for all twelve month ends was tried: it cost the same CPU, 7.7 s against 7.6 s at
+    M, since the work is aggregating 1.2M account-months, not reading the tables, and it defined every measure a
+    second time; so each month end runs the measures' own statement.)
     """
     start, end = history_window(as_of)
-    days = [d.date() for d in pd.date_range(start, end, freq="ME")]
     acc = _accounts_by_id(accounts)
     orders = con.execute(BUYER_ORDERS_SQL).df() if bu.is_buyers_portfolio(tables, accounts) else None
-    derived = derived_measures_at(con, tables, days)  # one day at a time, in order, as score_history asks
 
     def measures_at(day: dt.date) -> pd.DataFrame:
-        for got, frame in derived:
-            if got == day:
-                buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
-                return _measures_of(acc, frame, buyers)
-        raise KeyError(day)
+        buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
+        return _measures_of(acc, derived_measures(con, tables, day), buyers)
 
     return health.score_history(measures_at, sc, start, end, resolve)
 
