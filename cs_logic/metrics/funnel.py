@@ -79,8 +79,11 @@ def stage_kind(stage: object) -> str:
 def _stages(deals: pd.DataFrame) -> pd.Series:
     if "stage" not in deals.columns:
         return pd.Series([None] * len(deals), index=deals.index, dtype=object)
-    s = deals["stage"].astype(object).where(deals["stage"].notna(), None)
-    return s.map(lambda v: None if v is None or not str(v).strip() else str(v).strip())
+    # Each distinct stage is read once: a lambda per deal was 0.4 s of the Overview's first run at 100,000 deals.
+    stage = deals["stage"]
+    read = {v: (str(v).strip() or None) for v in stage.dropna().unique()}
+    shown = stage.map(read).astype(object)
+    return shown.where(shown.notna(), None)
 
 
 def _open_rank(stage: str) -> int | None:
