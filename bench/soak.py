@@ -42,6 +42,19 @@ new MutationObserver(ms => { for (const m of ms) {
 """
 SETTLED = ("n => window.__soak.done > n && document.querySelector('[data-testid=stApp]')"
            "?.getAttribute('data-test-script-state') === 'notRunning'")
+# Resolves as soon as SETTLED holds (checked on each script-state change), or with its value after ``ms``: one
+# round trip per move instead of a poll every 20 ms, whose page, browser and driver CPU ten sessions queued for.
+SETTLE_WAIT = """([n, ms]) => new Promise(resolve => {
+  const ok = () => window.__soak.done > n && document.querySelector('[data-testid=stApp]')
+    ?.getAttribute('data-test-script-state') === 'notRunning';
+  if (ok()) return resolve(true);
+  const watch = new MutationObserver(() => { if (ok()) { watch.disconnect(); resolve(true); } });
+  watch.observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  setTimeout(() => { watch.disconnect(); resolve(ok()); }, ms);
+})"""
+# The sliders (range inputs, role slider) by CSS: Playwright's get_by_role computes every element's ARIA role,
+# ~25 ms of the page's CPU per move at M, which is the harness's cost, not the app's.
+SLIDERS = "input[type=range]"
 IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
@@ -267,7 +280,7 @@ async def check_exceptions(s: Session) -> None:
 async def move_once(s: Session, home: dict[int, float], timeout_s: float) -> None:
     """One keyboard step on a weight slider (away from its starting value, or back), then wait for the rerun to end."""
     page = s.page
-    sliders = page.get_by_role("slider")
+    sliders = page.locator(SLIDERS)
     count = await sliders.count()
     idx = 2 + (s.moves // 2) % max(1, count - 2)
     slider = sliders.nth(idx)
@@ -297,10 +310,9 @@ async def _settled(s: Session, done: int, frames: int, timeout_s: float) -> None
     notRunning. TimeoutError after ``timeout_s``."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
-        if await s.page.evaluate(SETTLED, done) or (
+        if await s.page.evaluate(SETTLE_WAIT, [done, 200]) or (
                 s.last_start > frames and s.last_finish > s.last_start and await s.page.evaluate(IDLE)):
             return
-        await asyncio.sleep(0.02)
     raise TimeoutError(f"the move's rerun did not end within {timeout_s:.0f} s")
 
 
@@ -438,9 +450,10 @@ def cpu_per_move(r: dict[str, Any], moves: int) -> tuple[str, str]:
     if "cpu_end" not in r or not moves:
         return "-", "not measured (the soak did not finish)"
     ms = {k: 1000 * (r["cpu_end"][k] - r["cpu_start"][k]) / moves for k in r["cpu_start"]}
-    return (f"{sum(ms.values()):,.0f}", f"ms of CPU per move, all processes: server {ms['server']:,.0f}, "
-            f"chromium renderers {ms['renderer']:,.0f}, rest of chromium {ms['chromium']:,.0f}, "
-            f"Playwright driver {ms['driver']:,.0f} (utime + stime from /proc over the soak / moves)")
+    split = (f"ms of CPU per move, all processes: server {ms['server']:,.0f}, "
+             f"chromium renderers {ms['renderer']:,.0f}, rest of chromium {ms['chromium']:,.0f}, "
+             f"Playwright driver {ms['driver']:,.0f} (utime + stime from /proc over the soak / moves)")
+    return f"{sum(ms.values()):,.0f}", split
 
 
 def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_path: Path) -> tuple[str, int]:
