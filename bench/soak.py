@@ -42,6 +42,19 @@ new MutationObserver(ms => { for (const m of ms) {
 """
 SETTLED = ("n => window.__soak.done > n && document.querySelector('[data-testid=stApp]')"
            "?.getAttribute('data-test-script-state') === 'notRunning'")
+# Resolves as soon as SETTLED holds (checked on each script-state change), or with its value after ``ms``: one
+# round trip per move instead of a poll every 20 ms, whose page, browser and driver CPU ten sessions queued for.
+SETTLE_WAIT = """([n, ms]) => new Promise(resolve => {
+  const ok = () => window.__soak.done > n && document.querySelector('[data-testid=stApp]')
+    ?.getAttribute('data-test-script-state') === 'notRunning';
+  if (ok()) return resolve(true);
+  const watch = new MutationObserver(() => { if (ok()) { watch.disconnect(); resolve(true); } });
+  watch.observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  setTimeout(() => { watch.disconnect(); resolve(ok()); }, ms);
+})"""
+# The sliders (range inputs, role slider) by CSS: Playwright's get_by_role computes every element's ARIA role,
+# ~25 ms of the page's CPU per move at M, which is the harness's cost, not the app's.
+SLIDERS = "input[type=range]"
 IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
@@ -70,6 +83,50 @@ def status_kb(pid: int, name: str) -> int:
     except OSError:
         pass
     return 0
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (those still alive)."""
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds ``pid`` has used (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: fields 14 and 15 of stat
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def cpu_split(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server (with children), chromium's renderers, the rest of chromium (browser,
+    GPU, network processes) and Playwright's driver: the per-move split is the difference of two of these."""
+    split = dict.fromkeys(("server", "renderer", "chromium", "driver"), 0.0)
+    server = set(descendants(server_pid))
+    split["server"] = sum(cpu_seconds(p) for p in server)
+    for p in descendants(os.getpid())[1:]:
+        if p in server:
+            continue
+        try:
+            cmd = Path(f"/proc/{p}/cmdline").read_bytes()
+        except OSError:
+            continue
+        kind = "renderer" if b"--type=renderer" in cmd else "chromium" if b"chrom" in cmd else "driver"
+        split[kind] += cpu_seconds(p)
+    return split
 
 
 def mem_available() -> int:
@@ -223,7 +280,7 @@ async def check_exceptions(s: Session) -> None:
 async def move_once(s: Session, home: dict[int, float], timeout_s: float) -> None:
     """One keyboard step on a weight slider (away from its starting value, or back), then wait for the rerun to end."""
     page = s.page
-    sliders = page.get_by_role("slider")
+    sliders = page.locator(SLIDERS)
     count = await sliders.count()
     idx = 2 + (s.moves // 2) % max(1, count - 2)
     slider = sliders.nth(idx)
@@ -253,10 +310,9 @@ async def _settled(s: Session, done: int, frames: int, timeout_s: float) -> None
     notRunning. TimeoutError after ``timeout_s``."""
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
-        if await s.page.evaluate(SETTLED, done) or (
+        if await s.page.evaluate(SETTLE_WAIT, [done, 200]) or (
                 s.last_start > frames and s.last_finish > s.last_start and await s.page.evaluate(IDLE)):
             return
-        await asyncio.sleep(0.02)
     raise TimeoutError(f"the move's rerun did not end within {timeout_s:.0f} s")
 
 
@@ -370,9 +426,11 @@ async def run(args: argparse.Namespace, base: str, sampler: Sampler, result: dic
             for s in sessions:
                 s.received = 0
             t_soak = result["soak_start"] = time.monotonic()
+            result["cpu_start"] = cpu_split(sampler.server_pid)
             await asyncio.gather(*(soak(s, t_soak + args.duration, args.max_moves, args.move_timeout)
                                    for s in sessions))
             result["soak_seconds"] = time.monotonic() - t_soak
+            result["cpu_end"] = cpu_split(sampler.server_pid)
             for s in sessions:
                 if s.errors or s.n == 1:
                     await s.page.screenshot(path=str(OUT / f"session_{s.n}.png"))
@@ -384,6 +442,18 @@ async def run(args: argparse.Namespace, base: str, sampler: Sampler, result: dic
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def cpu_per_move(r: dict[str, Any], moves: int) -> tuple[str, str]:
+    """The soak's CPU milliseconds per move, all processes, and the split (server, renderers, rest of chromium,
+    Playwright's driver)."""
+    if "cpu_end" not in r or not moves:
+        return "-", "not measured (the soak did not finish)"
+    ms = {k: 1000 * (r["cpu_end"][k] - r["cpu_start"][k]) / moves for k in r["cpu_start"]}
+    split = (f"ms of CPU per move, all processes: server {ms['server']:,.0f}, "
+             f"chromium renderers {ms['renderer']:,.0f}, rest of chromium {ms['chromium']:,.0f}, "
+             f"Playwright driver {ms['driver']:,.0f} (utime + stime from /proc over the soak / moves)")
+    return f"{sum(ms.values()):,.0f}", split
 
 
 def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_path: Path) -> tuple[str, int]:
@@ -414,6 +484,7 @@ def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_pa
         ("Move to settled, p95", f"{1000 * percentile(settle, 0.95):,.0f}" if settle else "-", "ms"),
         ("Sent per move", f"{sum(s.received for s in sessions) / max(moves, 1) / 1000:,.1f}",
          "KB from the server to the page per weight move (websocket frames), all sessions' bytes / moves"),
+        ("CPU per move", cpu_per_move(r, moves)[0], cpu_per_move(r, moves)[1]),
         ("Errors", f"{errors}", ("stException, page or console errors, timeouts, load failures, server tracebacks "
                                  f"({tracebacks} in the server log)")),
         ("Peak server memory", f"{sampler.server_peak / GB:.2f}", (f"GB RSS (sampled every second; VmHWM "

@@ -653,31 +653,28 @@ def scorecard_results(view: Any) -> None:
         "measure", "weight_pct", "weight", "rule"))
 
 
-def scorecard_tabs(sc: Any, past: Any) -> None:
-    """The Scorecard page's tabs: suggested weights (a proposal until applied) and the scorecard file."""
+def scorecard_tabs(store: Store, port: pf.ScoredPortfolio, saved: dict[str, Any]) -> Any:
+    """The Scorecard page's tabs: suggested weights (a proposal until applied) and the scorecard file.
+
+    Drawn by the whole page, not by the weight sliders' fragment: a weight move leaves them as they are, so the
+    browser does not redraw them (bench/results.md, issue 18). What does change with the weights is filled in by
+    the fragment: ``saved["scorecard"]`` (what Save writes, read when it is clicked) and the returned container,
+    where :func:`scorecard_proposal` shows a proposal against the weights now.
+    """
+    sc = port.scorecard
+    saved["scorecard"] = sc
     suggest_tab, file_tab = st.tabs(["Suggested weights", "Save or load a scorecard"])
     with suggest_tab:
         st.caption("A logistic regression of churn on each measure's points proposes weights that rank accounts the "
                    "way churn did. Nothing changes until you press Apply.")
         if st.button("Suggest weights from churn", key="sc_suggest"):
-            st.session_state["sc_suggestion"] = (pf.definition_key(sc), past.suggest(sc))
-        suggestion = st.session_state.get("sc_suggestion")
-        if suggestion and suggestion[0] == pf.definition_key(sc):
-            alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
-            proposal = scorecard_view.proposal(sc, suggestion[1], alpha, past.auc, past.result.auc)
-            show_table(proposal.weights, {"weight": "Weight now", "weight_pct": NUM("Share now", format="%.1f%%"),
-                                          "proposed_rule": "Proposed direction", "proposed_weight": ONE_DECIMAL,
-                                          "proposed_pct": NUM("Proposed share", format="%.1f%%")})
-            st.caption(proposal.summary)
-            for note in proposal.notes:
-                st.text(note)
-            if st.button("Apply the proposed weights", key="sc_apply"):
-                use_scorecard(proposal.scorecard, from_outside=True)
-                st.rerun()
+            st.session_state["sc_suggestion"] = (pf.definition_key(sc), backtest(store, port).suggest(sc))
+        proposal_slot = st.container()
     with file_tab:
         s1, s2 = st.columns(2)
-        # Written on click (a callable): bytes held by the button were re-sent on every slider move.
-        s1.download_button("Save scorecard", partial(health.dump_scorecard, sc), file_name="scorecard.json",
+        # Written on click (a callable) from the scorecard in use then: bytes held by the button were re-sent on
+        # every slider move, and a scorecard bound here would miss the moves made since the page last ran whole.
+        s1.download_button("Save scorecard", partial(_saved_scorecard, saved), file_name="scorecard.json",
                            mime="application/json", key="sc_save", on_click="ignore")
         s1.caption("A JSON file (the format in METRICS.md); “Save settings” on the Data page keeps it too.")
         upload = s2.file_uploader("Load a scorecard", type=["json"], key="sc_load")
@@ -689,3 +686,27 @@ def scorecard_tabs(sc: Any, past: Any) -> None:
                 st.session_state["sc_loaded"] = upload.file_id
                 use_scorecard(loaded, from_outside=True)
                 st.rerun()
+    return proposal_slot
+
+
+def _saved_scorecard(saved: dict[str, Any]) -> str:
+    return health.dump_scorecard(saved["scorecard"])
+
+
+def scorecard_proposal(sc: Any, past: Any) -> None:
+    """The suggested weights blended with ``sc``'s (a blend slider, both weight columns, Apply), when a suggestion
+    was made for ``sc``'s measure definitions; nothing otherwise."""
+    suggestion = st.session_state.get("sc_suggestion")
+    if not suggestion or suggestion[0] != pf.definition_key(sc):
+        return
+    alpha = st.slider("Blend: 0 = your weights, 1 = the suggested weights", 0.0, 1.0, 1.0, 0.1, key="sc_alpha")
+    proposal = scorecard_view.proposal(sc, suggestion[1], alpha, past.auc, past.result.auc)
+    show_table(proposal.weights, {"weight": "Weight now", "weight_pct": NUM("Share now", format="%.1f%%"),
+                                  "proposed_rule": "Proposed direction", "proposed_weight": ONE_DECIMAL,
+                                  "proposed_pct": NUM("Proposed share", format="%.1f%%")})
+    st.caption(proposal.summary)
+    for note in proposal.notes:
+        st.text(note)
+    if st.button("Apply the proposed weights", key="sc_apply"):
+        use_scorecard(proposal.scorecard, from_outside=True)
+        st.rerun()

@@ -3,12 +3,14 @@
 The scorecard edited IS the session's ``scorecard`` (pages.state; None = the starting one): every page scores
 with it. ``sc_editing``: the scorecard the editor's widgets were built from (they restart when the one in use
 changes elsewhere); ``sc_baseline``: pinned scores; ``sc_suggestion``: suggested weights and the definitions
-they were fitted on; ``sc_loaded``: the file last applied; other ``sc_`` keys are widgets.
+they were fitted on; ``sc_loaded``: the file last applied; ``sc_saved``: the scorecard the Save button writes;
+other ``sc_`` keys are widgets.
 
-The name, bands and weight sliders, the results and the tabs are one fragment (:func:`what_if`): a weight move
+The name, bands and weight sliders and the results are one fragment (:func:`what_if`): a weight move
 reruns it alone, not the rule editors, the sidebar or the navigation, so the browser redraws a third of the
 page and the server runs less (bench/results.md, issue 18). Everything that shows the scorecard in use is in
-it. A rule edit, add, remove, load, apply or pin reruns the whole page.
+it; the tabs below are drawn by the whole page, and the fragment fills in what in them follows the weights (the
+proposal, what Save writes). A rule edit, add, remove, load, suggest, apply or pin reruns the whole page.
 """
 
 from dataclasses import replace
@@ -28,6 +30,7 @@ from pages.common import (
     memo,
     require_data,
     rule_editors,
+    scorecard_proposal,
     scorecard_results,
     scorecard_tabs,
     scored_portfolio,
@@ -47,8 +50,9 @@ def edited(sc):
 
 
 @st.fragment
-def what_if(store, results, below):
-    """Name, bands and weights (here), the portfolio they give (``results``), suggestions and the file (``below``)."""
+def what_if(store, results, proposal, saved):
+    """Name, bands and weights (here), the portfolio they give (``results``), a proposal against them
+    (``proposal``) and the scorecard Save writes (``saved``): see ``scorecard_tabs``."""
     port = scored_portfolio(store)
     sc, resolve = port.scorecard, port.measured.resolve
     name = st.text_input("Scorecard name", sc.name, key="sc_name")
@@ -66,8 +70,9 @@ def what_if(store, results, below):
     with results:
         scorecard_results(sv.build(port, past, st.session_state.get("sc_baseline"), store.tables.get("subscriptions"),
                               currency()))
-    with below:
-        scorecard_tabs(sc, past)
+    saved["scorecard"] = sc
+    with proposal:
+        scorecard_proposal(sc, past)
 
 
 st.title("Scorecard")
@@ -107,6 +112,7 @@ with edit.container(height=720, border=False):  # the editor scrolls inside; the
             from_outside=True)
         st.rerun()
 
-below = st.container()
+saved = st.session_state.setdefault("sc_saved", {})  # the scorecard the Save button writes when clicked
+proposal = scorecard_tabs(store, scored_portfolio(store), saved)  # the scorecard as the rule editors left it
 with sliders:
-    what_if(store, results, below)
+    what_if(store, results, proposal, saved)

@@ -222,6 +222,28 @@ def test_lift_by_decile_puts_lowest_scores_in_decile_1():
     assert out["churned"].sum() == 2
 
 
+@pytest.mark.parametrize("n", [1, 7, 25, 10_000])
+def test_auc_and_lift_match_pandas_ranks_with_ties(n):
+    """The one-sort ranks agree with pandas' ``rank`` (an independent computation): the AUC from average ranks
+    (scores at one decimal, so many ties) equals the Mann-Whitney U over pandas' ranks, and the deciles from
+    ranks "first" (ties in file order) hold the same accounts and churn as a pandas group-by."""
+    rng = np.random.default_rng(n)
+    scores = np.round(rng.uniform(0, 10, n), 1)
+    churned = rng.random(n) < 0.3
+    if n > 1:
+        churned[:2] = [True, False]  # both classes, so there is an AUC
+    if n > 1:
+        ranks = pd.Series(scores).rank(method="average").to_numpy()
+        keep = int((~churned).sum())
+        expected = (ranks[~churned].sum() - keep * (keep + 1) / 2) / (keep * int(churned.sum()))
+        assert bt.auc(scores, churned) == expected
+    decile = np.ceil(10 * pd.Series(scores).rank(method="first").to_numpy() / n).astype(int)
+    by = pd.DataFrame({"decile": decile, "churned": churned.astype(int)}).groupby("decile")["churned"]
+    out = bt.lift_by_decile(scores, churned)
+    assert out["decile"].tolist() == by.size().index.tolist()
+    assert out["accounts"].tolist() == by.size().tolist() and out["churned"].tolist() == by.sum().tolist()
+
+
 def test_band_migration_counts():
     """Before red, red, yellow, green, None; after yellow, red, yellow, red, green:
     red->yellow 1, red->red 1, yellow->yellow 1, green->red 1; the unbanded account is left out."""

@@ -113,6 +113,16 @@ def test_a_saved_scorecard_loads_back_as_the_same_scorecard(page, downloads):
     assert _weights(page)[2].value == 42.0
 
 
+def test_save_writes_the_weights_moved_since_the_button_was_drawn(page, downloads):
+    """The Save button is drawn by the whole page, and a weight move reruns only the sliders' fragment: the
+    callable it holds reads the scorecard in use when clicked, not the one it was drawn with."""
+    page.run()  # draws the button with the download catcher in place
+    write = downloads["scorecard.json"]
+    _weights(page)[1].set_value(33.0).run()
+    assert _in_use(page).measures[1].weight == 33.0
+    assert health.load_scorecard(write()) == _in_use(page)
+
+
 def test_a_bad_scorecard_file_is_an_error_message_not_a_crash(page):
     bad = b'{"name": "x", "measures": [{"column": "tenure", "weight": -5, "method": "linear", "worst": 0, "best": 9}]}'
     before = _in_use(page)

@@ -13,6 +13,20 @@ from cs_logic.scoring.health import BAND_COLOURS, BANDS
 _BAND_SCALE = alt.Scale(domain=list(BANDS), range=[BAND_COLOURS[b] for b in BANDS])
 
 
+def _named(data: pd.DataFrame, name: str, title: str) -> alt.Chart:
+    """A chart of ``data`` held as the named dataset ``name``, so its spec is the same whatever the numbers.
+
+    Streamlit names a chart's inline data by a hash of its content, so new counts made a new spec and the page
+    built the whole Vega view again on every Scorecard weight move; with a fixed name only the data changes and
+    the page updates the drawn view in place (bench/results.md, issue 18).
+
+    >>> spec = _named(pd.DataFrame({"n": [1]}), "counts", "t").mark_bar().to_dict()
+    >>> spec["data"], spec["datasets"]
+    ({'name': 'counts'}, {'counts': [{'n': 1}]})
+    """
+    return alt.Chart(alt.NamedData(name=name), title=title).properties(datasets={name: data.to_dict("records")})
+
+
 def band_distribution_chart(scores: pd.DataFrame, title: str = "Active accounts by health band") -> alt.Chart:
     """Bar per band (red, yellow, green) with the number and share of scored accounts.
 
@@ -28,7 +42,7 @@ def band_distribution_chart(scores: pd.DataFrame, title: str = "Active accounts 
     data = pd.DataFrame({"band": list(BANDS), "accounts": counts.to_numpy(int)})
     data["share"] = data["accounts"] / total if total else 0.0
     return (
-        alt.Chart(data, title=title)
+        _named(data, "band_counts", title)
         .mark_bar()
         .encode(
             x=alt.X("band:N", title="Band", sort=list(BANDS), axis=alt.Axis(labelAngle=0)),
@@ -103,14 +117,14 @@ def contributions_chart(contrib: pd.DataFrame) -> alt.Chart:
 def migration_heatmap(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """3x3 heatmap of accounts by band before (rows) and after (columns), counts written in the cells."""
     data = matrix.rename_axis(index="before", columns="after").stack().rename("accounts").reset_index()
-    base = alt.Chart(data, title="Band changes")
+    base = alt.Chart(alt.NamedData(name="band_changes"), title="Band changes")  # named: see _named
     enc = {"x": alt.X("after:N", title="Band after", sort=list(BANDS)), "y": alt.Y("before:N", title="Band before", sort=list(BANDS))}
     tooltip = [alt.Tooltip("before:N", title="Before"), alt.Tooltip("after:N", title="After"),
                alt.Tooltip("accounts:Q", title="Accounts")]
     cells = base.mark_rect().encode(**enc, color=alt.Color("accounts:Q", title="Accounts", scale=alt.Scale(scheme="blues")),
                                     tooltip=tooltip)
     text = base.mark_text().encode(**enc, text=alt.Text("accounts:Q"), tooltip=tooltip)
-    return cells + text
+    return (cells + text).properties(datasets={"band_changes": data.to_dict("records")})
 
 
 def rep_portfolio_scatter(
