@@ -21,6 +21,14 @@ from cs_logic.read import dates, parse
 ROWS = 12_000  # past DISTINCT_MIN_ROWS (10,000) and RUN_SAMPLE, so every long-column path is open
 
 
+@pytest.fixture(autouse=True, params=["one slice", "slices of 1,000 rows"])
+def _slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each case read whole and in slices (the casts go SLICE_ROWS rows at a time; a bad value in a later slice)."""
+    if request.param != "one slice":
+        monkeypatch.setattr(parse, "SLICE_ROWS", 1_000)
+        monkeypatch.setattr(dates, "SLICE_ROWS", 1_000)
+
+
 def _column(values: list[str | None], grouped: bool = False) -> list[str | None]:
     """``values`` repeated to ROWS rows: cycling (no two neighbours equal) or each value in one run."""
     if grouped:
@@ -55,6 +63,7 @@ NUMBER_CASES = {
     "a plus sign": ["+5", "6", "7"],
     "a word": ["5", "six", "7"],
 }
+NUMBER_CASES["one bad value in the last rows"] = ["5"] * 11_999 + ["5.5"]
 
 
 @pytest.mark.parametrize("values", NUMBER_CASES.values(), ids=NUMBER_CASES.keys())
@@ -101,6 +110,8 @@ DATE_CASES = {
     "dots": ["2024.01.05", "2024-01-06", "2024-01-07"],
     "compact": ["20240105", "20240106", "20240107"],
 }
+DATE_CASES["one bad date in the last rows"] = ["2024-01-05"] * 11_999 + ["2024-13-05"]
+DATE_CASES["one Jalali date in the last rows"] = ["2024-01-05"] * 11_999 + ["1403-01-05"]
 
 
 @pytest.mark.parametrize("values", DATE_CASES.values(), ids=DATE_CASES.keys())

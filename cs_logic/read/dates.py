@@ -135,11 +135,14 @@ def iso_only(text: pa.Array) -> np.ndarray | None:
 
 
 _FIRST_DAY, _END_DAY = int(_ISO_FIRST.astype("M8[D]").astype(np.int64)), int(_ISO_END.astype("M8[D]").astype(np.int64))
+# Rows per Arrow cast in plain_iso_days: the column's typed values are written into one array as they come, so
+# no whole-column intermediate (5M dates as days, then as nanoseconds) is held beside it.
+SLICE_ROWS = 1 << 18
 
 
 def plain_iso_days(text: pa.Array) -> np.ndarray | None:
     """Nanoseconds (NAT for null) of a column whose every value is a plain ``YYYY-MM-DD`` date in 1678-2261, read
-    in one pass by Arrow's date cast; None for any other column (the readings above decide it).
+    by Arrow's date cast; None for any other column (the readings above decide it).
 
     Arrow's date cast takes exactly ten characters, four digits, "-", two, "-", two, forming a real date: each
     value it takes is one :func:`_iso_cast` takes, giving the same midnight. It needs no untrimmed or blank-word
@@ -154,22 +157,25 @@ def plain_iso_days(text: pa.Array) -> np.ndarray | None:
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or text.null_count == len(text):
         return None
     wide = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    offsets = np.frombuffer(text.buffers()[1], dtype=wide)[text.offset:text.offset + len(text) + 1]
-    lengths = np.diff(offsets)
-    if text.null_count:
-        lengths = lengths[np.asarray(text.is_valid())]
-    if not (lengths == 10).all():  # a cheap refusal: the cast below would fail on these, after a pass
-        return None
-    try:
-        days = pc.cast(text, pa.date32())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OverflowError):  # 2020-02-30, 2020/01/01 and the like
-        return None
-    whole = np.asarray(days.cast(pa.int32()).fill_null(0) if days.null_count else days.cast(pa.int32()))
-    if not (_FIRST_DAY <= int(whole.min()) and int(whole.max()) < _END_DAY):  # Jalali years, beyond nanoseconds
-        return None
-    ns = whole.astype(np.int64) * _NS_PER_DAY
-    if days.null_count:
-        ns[~np.asarray(days.is_valid())] = NAT
+    ns = np.empty(len(text), dtype=np.int64)
+    for start in range(0, len(text), SLICE_ROWS):
+        part = text.slice(start, SLICE_ROWS)
+        lengths = np.diff(np.frombuffer(part.buffers()[1], dtype=wide)[part.offset:part.offset + len(part) + 1])
+        valid = np.asarray(part.is_valid()) if part.null_count else None
+        if not ((lengths if valid is None else lengths[valid]) == 10).all():
+            return None  # a cheap refusal: the cast would fail on these, after a pass
+        try:
+            days = pc.cast(part, pa.date32())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 2020-02-30, 2020/01/01 and the like
+            return None
+        whole = np.asarray(days.cast(pa.int32()).fill_null(_FIRST_DAY))  # a blank stands in as an in-range day
+        if not (_FIRST_DAY <= int(whole.min()) and int(whole.max()) < _END_DAY):  # Jalali years, beyond nanoseconds
+            return None
+        out = ns[start:start + len(part)]
+        out[:] = whole
+        out *= _NS_PER_DAY
+        if valid is not None:
+            out[~valid] = NAT
     return ns
 
 

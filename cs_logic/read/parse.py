@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.read.dates import NAT, iso_only, plain_iso_days, read_dates
+from cs_logic.read.dates import NAT, SLICE_ROWS, iso_only, plain_iso_days, read_dates
 
 
 @dataclass(frozen=True)
@@ -208,13 +208,15 @@ def _whole_number_text(s: pd.Series) -> np.ndarray | None:
     raw = _source(s)[1]
     if raw.null_count == len(raw):
         return None
-    try:
-        whole = pc.cast(raw, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    # As in _plain_numbers, a whole number beyond 2^53 is rounded to the nearest float (and said so), not an error.
-    # A new array either way (blanks NaN): a view of Arrow's memory would be read-only in the frame.
-    values: np.ndarray = whole.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    values = np.empty(len(raw), dtype=np.float64)
+    for start in range(0, len(raw), SLICE_ROWS):  # a slice at a time: no whole column of int64 beside the floats
+        try:
+            whole = pc.cast(raw.slice(start, SLICE_ROWS), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        # As in _plain_numbers, a whole number beyond 2^53 is rounded to the nearest float (and said so), not an
+        # error; a blank is NaN (to_numpy gives floats with NaN for a slice with blanks).
+        values[start:start + len(whole)] = whole.to_numpy(zero_copy_only=False)
     return values
 
 
@@ -224,6 +226,8 @@ EXACT_LIMIT = 2.0**53
 
 def _inexact_note(values: np.ndarray) -> str:
     """A note when some values are too large to be held exactly as numbers (an id column read as numbers)."""
+    if not len(values) or -EXACT_LIMIT < np.fmin.reduce(values) and np.fmax.reduce(values) < EXACT_LIMIT:
+        return ""  # the usual column, found without a whole-column temporary (np.abs of 5M values is 40 MB)
     with np.errstate(invalid="ignore"):
         large = np.abs(values) >= EXACT_LIMIT
     if not large.any():
