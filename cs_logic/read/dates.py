@@ -168,7 +168,9 @@ def plain_iso_days(text: pa.Array) -> np.ndarray | None:
             days = pc.cast(part, pa.date32())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # 2020-02-30, 2020/01/01 and the like
             return None
-        whole = np.asarray(days.cast(pa.int32()).fill_null(_FIRST_DAY))  # a blank stands in as an in-range day
+        whole = days.cast(pa.int32())
+        # A blank stands in as an in-range day (fill_null copies the slice, so only when there is one).
+        whole = np.asarray(whole.fill_null(_FIRST_DAY) if valid is not None else whole)
         if not (_FIRST_DAY <= int(whole.min()) and int(whole.max()) < _END_DAY):  # Jalali years, beyond nanoseconds
             return None
         out = ns[start:start + len(part)]
