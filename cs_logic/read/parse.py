@@ -535,7 +535,8 @@ def _runs(raw: pa.Array, share: float = DISTINCT_SHARE) -> tuple[np.ndarray, np.
 
     def starts_of(column: pa.Array) -> np.ndarray:
         same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))  # null (a blank row) starts a run
-        return np.concatenate([[0], np.flatnonzero(~np.asarray(same.fill_null(False))) + 1])
+        same = same.fill_null(False) if same.null_count else same
+        return np.concatenate([[0], np.flatnonzero(~np.asarray(same)) + 1])
 
     if len(starts_of(raw.slice(0, RUN_SAMPLE))) > share * min(n, RUN_SAMPLE):
         return None
