@@ -273,3 +273,22 @@ def test_halves_give_the_rows_one_reader_gives(monkeypatch: pytest.MonkeyPatch) 
     ragged = data + b"A9,1,2025-01-01,extra\n"
     monkeypatch.setattr(arrowtext, "PARALLEL_BYTES", 0)
     assert arrowtext.parse_csv_arrow(ragged, ",", 3) is None  # a ragged row in the second half: pandas' reader
+
+
+def test_only_an_ascii_file_skips_the_utf8_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ASCII is valid UTF-8, so only such a file is read unchecked; a file with a Latin-1 byte is checked (Arrow
+    refuses it, and the caller decodes it again) and one with UTF-8 accents is checked and read."""
+    checks: list[bool] = []
+    options = arrowtext.pacsv.ConvertOptions
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checks.append(kwargs.get("check_utf8", True))
+        return options(*args, **kwargs)
+
+    monkeypatch.setattr(arrowtext.pacsv, "ConvertOptions", spy)
+    body = "".join(f"A{i},Rep {i % 5}\n" for i in range(50))
+    assert arrowtext.parse_csv_arrow(("id,owner\n" + body).encode(), ",", 2) is not None
+    assert arrowtext.parse_csv_arrow(("id,owner\n" + body + "A9,Jos\xe9\n").encode("latin-1"), ",", 2) is None
+    accented = arrowtext.parse_csv_arrow(("id,owner\n" + body + "A9,José\n").encode(), ",", 2)
+    assert accented is not None and accented.iloc[-1, 1] == "José"
+    assert checks == [False, True, True]

@@ -58,8 +58,12 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int, quot
         return None
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote or False, double_quote=True, escape_char=False,
                                newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_ragged)
+    # ASCII is valid UTF-8, so an ASCII file (one byte test, 5 ms for 110 MB) is read without checking each value's
+    # UTF-8: a fifth of the reader's CPU on the M usage file (0.25 -> 0.20 s). Any other file is checked, and one
+    # that is not UTF-8 after all fails here and is decoded again by the caller.
+    ascii_file = whole.isascii()
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
-                                   strings_can_be_null=True)
+                                   strings_can_be_null=True, check_utf8=not ascii_file)
 
     def read(part: bytes | memoryview, threads: bool) -> pa.Table:
         return pacsv.read_csv(pa.py_buffer(part), parse_options=parse, convert_options=convert,
@@ -80,7 +84,6 @@ def parse_csv_arrow(source: bytes | memoryview, delimiter: str, width: int, quot
         return None
     if ragged:
         return None
-    ascii_file = whole.isascii()
 
     def trimmed(i: int) -> pd.Series:
         blocks, raw[i] = raw[i].chunks, None  # each raw block is let go once it is copied into the joined column

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs_logic.read.dates import NAT, iso_only, read_dates
+from cs_logic.read.dates import NAT, SLICE_ROWS, iso_only, plain_iso_days, read_dates
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,8 @@ def parse_numbers(s: pd.Series) -> Parsed:
     """
     if _is_number(s):
         return _result(s, s.astype("float64").to_numpy(), np.zeros(len(s), bool))
+    if (whole := _whole_number_text(s)) is not None:
+        return _result(s, whole, np.zeros(len(s), bool), [_inexact_note(whole)])
     if (encoded := _encoded(s)) is not None:
         distinct, codes = encoded
         plain = _only_plain(_trimmed(distinct)[0])
@@ -192,12 +194,40 @@ def parse_numbers(s: pd.Series) -> Parsed:
     return _result(s, values, bad, [*notes, _inexact_note(values)])
 
 
+def _whole_number_text(s: pd.Series) -> np.ndarray | None:
+    """Float64 values of an Arrow-backed column whose every value is a whole number as Arrow's integer cast reads it
+    (a count column); None for any other column.
+
+    This is the first reading :func:`_plain_numbers` tries, on the column as it is rather than trimmed: a value the
+    cast takes holds no space, no local digit and no blank word, which is all trimming changes, so the numbers are
+    the same, with nothing voted on and no note but :func:`_inexact_note`'s. It needs no dictionary of the
+    distinct values (5M counts: 0.08 s -> 0.03 s of CPU).
+    """
+    if not is_arrow_text(s):
+        return None
+    raw = _source(s)[1]
+    if raw.null_count == len(raw):
+        return None
+    values = np.empty(len(raw), dtype=np.float64)
+    for start in range(0, len(raw), SLICE_ROWS):  # a slice at a time: no whole column of int64 beside the floats
+        try:
+            whole = pc.cast(raw.slice(start, SLICE_ROWS), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        # As in _plain_numbers, a whole number beyond 2^53 is rounded to the nearest float (and said so), not an
+        # error; a blank is NaN (to_numpy gives floats with NaN for a slice with blanks).
+        values[start:start + len(whole)] = whole.to_numpy(zero_copy_only=False)
+    return values
+
+
 # 2^53: beyond it float64 cannot hold every whole number (9007199254740993 is read as ...992).
 EXACT_LIMIT = 2.0**53
 
 
 def _inexact_note(values: np.ndarray) -> str:
     """A note when some values are too large to be held exactly as numbers (an id column read as numbers)."""
+    if not len(values) or -EXACT_LIMIT < np.fmin.reduce(values) and np.fmax.reduce(values) < EXACT_LIMIT:
+        return ""  # the usual column, found without a whole-column temporary (np.abs of 5M values is 40 MB)
     with np.errstate(invalid="ignore"):
         large = np.abs(values) >= EXACT_LIMIT
     if not large.any():
@@ -335,6 +365,8 @@ def parse_dates(s: pd.Series) -> Parsed:
         return _result(s, s.astype("datetime64[ns]").to_numpy(), np.zeros(len(s), bool))
     if _is_number(s):
         s = s.astype("float64").astype(object).where(s.notna(), None)
+    if is_arrow_text(s) and (days := plain_iso_days(_source(s)[1])) is not None:
+        return _result(s, days.view("M8[ns]"), np.zeros(len(s), bool))
     if (encoded := _encoded(s)) is not None:
         distinct, codes = encoded
         iso = iso_only(_trimmed(distinct)[0])
@@ -464,6 +496,10 @@ def parse_ids(s: pd.Series) -> Parsed:
     ['00123', None, '42']
     """
     values, raw = _source(s)
+    if values is None and (runs := _runs(raw)) is not None:  # rows grouped by id: one Python string per run
+        starts, lengths = runs
+        text = np.array(_trimmed(raw.take(pa.array(starts)))[0].to_pylist(), dtype=object)
+        return _result(s, np.repeat(text, lengths), np.zeros(len(s), bool), dtype=object)
     if values is None:  # Arrow-backed: each distinct value becomes one Python string, shared by its rows
         distinct, codes = _encoded(s, share=1.0) or (raw, np.arange(len(raw)))
         text = np.array(_trimmed(distinct)[0].to_pylist(), dtype=object)
@@ -476,6 +512,38 @@ def parse_ids(s: pd.Series) -> Parsed:
         values = values.copy()  # never write into the caller's column
         values[changed] = np.array(text.take(pa.array(changed)).to_pylist() + [None], dtype=object)[:-1]
     return _result(s, values, np.zeros(len(s), bool), dtype=object)
+
+
+# Rows looked at first when deciding whether a column comes in runs of equal values (see _runs).
+RUN_SAMPLE = 10_000
+
+
+def _runs(raw: pa.Array, share: float = DISTINCT_SHARE) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first row, length) of each run of equal adjacent values, when a long column has at most ``share`` as many
+    runs as rows (an export sorted or grouped by account: 100,000 runs in 5M usage rows); None otherwise.
+
+    Reading each run's first value stands for reading every row of it, as a dictionary of the distinct values
+    does, without hashing every row (the M usage file's ids: 0.12 s -> 0.06 s of CPU). A blank row is a run of
+    its own. The first RUN_SAMPLE rows decide whether the whole column is worth comparing.
+
+    >>> _runs(pa.array(["a"] * 6_000 + [None] + ["b"] * 6_000), share=0.5)
+    (array([   0, 6000, 6001]), array([6000,    1, 6000]))
+    """
+    n = len(raw)
+    if n < DISTINCT_MIN_ROWS:
+        return None
+
+    def starts_of(column: pa.Array) -> np.ndarray:
+        same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))  # null (a blank row) starts a run
+        same = same.fill_null(False) if same.null_count else same
+        return np.concatenate([[0], np.flatnonzero(~np.asarray(same)) + 1])
+
+    if len(starts_of(raw.slice(0, RUN_SAMPLE))) > share * min(n, RUN_SAMPLE):
+        return None
+    starts = starts_of(raw)
+    if len(starts) > share * n:
+        return None
+    return starts, np.diff(np.append(starts, n))
 
 
 def infer_kind(s: pd.Series) -> str:

@@ -96,11 +96,14 @@ def _score_problems(values: pd.Series, kind: str, raw: pd.Series, rows: Rows,
 
 def _date_problems(values: pd.Series, raw: pd.Series, rows: Rows, src: str,
                    as_of: pd.Timestamp | None) -> tuple[pd.Series, list[Problem]]:
-    early = (values < EARLIEST).to_numpy(dtype=bool)
+    # Compared as numpy datetimes (NaT compares False, as in pandas): pandas' comparison of a 5M-row column
+    # first builds its own mask of the blanks (0.02 s).
+    stamps = values.to_numpy(dtype="datetime64[ns]")
+    early = stamps < EARLIEST.to_datetime64()
     out = _cells(early, raw, rows, src, "a date before 1990, probably an empty or mistyped date")
     late = np.zeros(len(values), bool)
     if as_of is not None:
-        late = (values > as_of + pd.DateOffset(years=1)).to_numpy(dtype=bool)
+        late = stamps > (as_of + pd.DateOffset(years=1)).to_datetime64()
         out += _cells(late, raw, rows, src, f"a date more than a year after {as_of.date()}")
     return _blanked(values, early | late), out
 
