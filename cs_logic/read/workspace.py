@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cs_logic.core.problems import Problem
 from cs_logic.core.schema import TABLES, UNKNOWN
 from cs_logic.core.settings import FileMapping, Settings
+from cs_logic.read import stream
 from cs_logic.read.buyers import customers_from_orders, derived_note
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
@@ -24,6 +30,9 @@ from cs_logic.read.meanings import (
     with_guest_customers,
     with_last_stage,
 )
+from cs_logic.read.merge import merge_prepared, repeated_ids
+from cs_logic.read.resident import RESIDENT_TABLES, Resident, Stager, iter_frames, stacked
+from cs_logic.read.store import connect
 from cs_logic.read.validate import Prepared, cross_check, prepare, unmatched_values
 
 __all__ = ["IngestError", "LoadedFile", "combine", "load_file", "sha256"]
@@ -62,6 +71,8 @@ class LoadedFile:
     rows: int = 0
     decisions: tuple[Decision, ...] = ()  # every unit and meaning decided (cs_logic.read.meanings)
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the manager's overrides of those decisions
+    # A usage table's typed rows, in DuckDB (``prepared.frame`` is then empty, with its columns and types).
+    resident: Resident | None = None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -80,12 +91,22 @@ class LoadedFile:
 LOAD_STEPS = ("reading", "recognising the columns", "typing the values")
 
 
-def load_file(name: str, data: bytes, sheet: str | None = None, table: str | None = None,
+def load_file(name: str, data: bytes | None = None, sheet: str | None = None, table: str | None = None,
               mapping: dict[str, str] | None = None, settings: Settings | None = None,
               as_of: dt.date | None = None, max_bytes: int | None = None, digest: str | None = None,
               choices: dict[str, tuple[str, ...]] | None = None,
-              progress: Callable[[str], None] | None = None) -> LoadedFile:
+              progress: Callable[[str], None] | None = None, *, path: str | None = None,
+              arrow: Callable[[], pa.RecordBatchReader] | None = None,
+              con: duckdb.DuckDBPyConnection | None = None) -> LoadedFile:
     """Read one upload and make it a checked table.
+
+    The file is ``data`` (its bytes), else the file at ``path`` (read from disk, in batches when big), else the
+    Arrow stream ``arrow()`` gives (a fresh reader each call, e.g. a table of a DuckDB database file; its columns
+    may be typed). A file of STREAM_BYTES or more, and every Arrow stream, is read in batches of rows
+    (cs_logic.read.stream): each batch is typed with the mapping and decisions made on the first, the problems
+    merged as one whole-file read reports them. A usage table is kept in DuckDB, never in pandas
+    (cs_logic.read.resident): its typed rows go to a staging table of ``con`` (the session store's connection,
+    so the session holds them once; a connection of its own when None) and ``LoadedFile.resident`` names it.
 
     ``table`` and ``mapping`` are the manager's choices; when absent, a mapping remembered in
     ``settings`` for a file with the same headers is used, else the automatic guess. ``choices``
@@ -94,14 +115,91 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
     ``progress`` is told each step as it starts (:data:`LOAD_STEPS`: reading, recognising, typing), so a page
     can say what a long load is doing. Raises IngestError (a one-line reason) when the file cannot be read at all.
     """
+    if data is None and path is None and arrow is None:
+        raise ValueError("load_file needs the file's bytes, its path or an Arrow stream")
+    return _load(name, data, sheet, table, mapping, settings, as_of, max_bytes, digest, choices, progress, path, arrow,
+                 con, may_stream=True)
+
+
+def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, mapping: dict[str, str] | None,
+          settings: Settings | None, as_of: dt.date | None, max_bytes: int | None, digest: str | None,
+          choices: dict[str, tuple[str, ...]] | None, progress: Callable[[str], None] | None, path: str | None,
+          arrow: Callable[[], pa.RecordBatchReader] | None, con: duckdb.DuckDBPyConnection | None,
+          may_stream: bool) -> LoadedFile:
     tell = progress or (lambda step: None)
-    kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     tell(LOAD_STEPS[0])
-    with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while the file is read
-        hashed = pool.submit(sha256, data) if digest is None else None
-        read = read_table(data, name, sheet=sheet, **kwargs)
-    digest = hashed.result() if hashed is not None else digest
-    assert digest is not None  # hashed above when the caller gave none
+    size = stream.size_of(data, path) if arrow is None or data is not None or path is not None else 0
+    streamed = None
+    if may_stream and sheet is None and (arrow is not None and data is None and path is None
+                                         or size >= stream.STREAM_BYTES):
+        try:
+            streamed = stream.read_batches(name, data, None if data is not None else path,
+                                           arrow if data is None and path is None else None)
+            first = next(streamed)
+        except stream.NotStreamable:
+            streamed = None
+        except IngestError:
+            raise
+        except Exception as exc:  # a parser failure on a damaged file reaches the manager as one line
+            raise IngestError(f"the file could not be read ({' '.join(str(exc).split())[:120]})") from exc
+    if streamed is None:
+        data = _whole_bytes(data, path, arrow)
+        size = len(data)
+    try:
+        if streamed is None:
+            assert data is not None
+            kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+            with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL: it runs while the file is read
+                hashed = pool.submit(sha256, data) if digest is None else None
+                first = read_table(data, name, sheet=sheet, **kwargs)
+            digest = hashed.result() if hashed is not None else digest
+            data = None  # the text is read: the bytes are the caller's to keep or let go
+        elif digest is None:
+            digest = _digest(data, path, name, arrow)
+        assert digest is not None
+        return _recognised(name, digest, size, first, streamed, sheet, table, mapping, settings, as_of, choices,
+                           tell, con)
+    except stream.NotStreamable:  # a later batch the streaming reader cannot take: read the file whole
+        return _load(name, _whole_bytes(data, path, arrow), sheet, table, mapping, settings, as_of, max_bytes, digest,
+                     choices, progress, None, None, con, may_stream=False)
+
+
+def _whole_bytes(data: bytes | None, path: str | None, arrow: Callable[[], pa.RecordBatchReader] | None) -> bytes:
+    """The file's bytes: given, read from ``path``, or the Arrow stream written as Parquet (a stream too irregular to
+    read in batches)."""
+    if data is not None:
+        return data
+    if path is not None:
+        with open(path, "rb") as handle:
+            return handle.read()
+    assert arrow is not None
+    sink = pa.BufferOutputStream()
+    reader = arrow()
+    with pq.ParquetWriter(sink, reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _digest(data: bytes | None, path: str | None, name: str, arrow: Callable[[], pa.RecordBatchReader] | None) -> str:
+    """:func:`sha256` of the bytes; of the file read in 8 MB blocks for a path; of its name and schema for a stream."""
+    if data is not None:
+        return sha256(data)
+    if path is not None:
+        h = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(8 << 20):
+                h.update(block)
+        return h.hexdigest()
+    assert arrow is not None
+    return sha256(f"arrow:{name}:{arrow().schema}".encode())
+
+
+def _recognised(name: str, digest: str, size: int, read: ReadResult, batches: Iterator[ReadResult] | None,
+                sheet: str | None, table: str | None, mapping: dict[str, str] | None, settings: Settings | None,
+                as_of: dt.date | None, choices: dict[str, tuple[str, ...]] | None, tell: Callable[[str], None],
+                con: duckdb.DuckDBPyConnection | None) -> LoadedFile:
+    """The read file (its first batch when ``batches`` follow) recognised, mapped and typed."""
     tell(LOAD_STEPS[1])
     detection = detect(read.frame, name)
     columns = [str(c) for c in read.frame.columns]
@@ -123,21 +221,74 @@ def load_file(name: str, data: bytes, sheet: str | None = None, table: str | Non
                       row_numbers=read.row_numbers[:keep].copy() if read.row_numbers is not None else None)
     rows = len(read.frame)
     prepared = None
+    resident = None
+    if chosen == UNKNOWN and batches is not None:
+        rows += sum(len(b.frame) for b in batches)  # a file that is no table keeps its first rows only
     if chosen != UNKNOWN:
         tell(LOAD_STEPS[2])
-        # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
-        handed, read = [read], preview
-        prepared = prepare(handed.pop(), chosen, mapping, name, as_of=as_of, decisions=decisions)
+        stager = Stager(con if con is not None else connect()) if chosen in RESIDENT_TABLES else None
+        try:
+            # Handed over, not kept: prepare lets each column's text go once it is typed (see there).
+            handed, read = [read], preview
+            prepared = _typed(handed.pop(), batches, chosen, mapping, name, as_of, decisions, stager)
+            rows = prepared.rows
+        except BaseException:
+            if stager is not None:
+                stager.drop()
+            raise
+        if stager is not None:
+            resident = stager.done()
         if chosen == "deals":
             frame = with_last_stage(with_flag_outcome(prepared.frame), decisions, mapping)
             prepared = replace(prepared, frame=frame)
         if chosen == "orders":
             prepared = replace(prepared, frame=with_guest_customers(prepared.frame, decisions))
-    return LoadedFile(name, digest, len(data), preview, detection, chosen, mapping, prepared, rows, decisions,
-                      tuple(sorted(choices.items())))
+    return LoadedFile(name, digest, size, preview, detection, chosen, mapping, prepared, rows, decisions,
+                      tuple(sorted(choices.items())), resident)
 
 
-def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def _typed(first: ReadResult, batches: Iterator[ReadResult] | None, table: str, mapping: dict[str, str], name: str,
+           as_of: dt.date | None, decisions: tuple[Decision, ...], stager: Stager | None) -> Prepared:
+    """Every batch typed by ``prepare`` with one mapping and one set of decisions, the problems merged as a
+    whole-file read reports them; a resident table's typed batches go to ``stager`` (its Prepared frame is then
+    empty, with the columns and types)."""
+    parts: list[Prepared] = []
+    frames: list[pd.DataFrame] = []
+    numbers: list[np.ndarray] = []
+    handed = [first]
+    del first
+    for read in itertools.chain([handed.pop()], batches or ()):
+        numbers.append(np.asarray(_file_rows(read), dtype=np.int64))
+        part = prepare(read, table, mapping, name, as_of=as_of, decisions=decisions)
+        del read
+        if stager is not None:
+            stager.append(part.frame)
+            frames.append(part.frame.iloc[0:0])
+        else:
+            frames.append(part.frame)
+        parts.append(replace(part, frame=part.frame.iloc[0:0]))
+    if len(parts) == 1 and stager is None:
+        return replace(parts[0], frame=frames[0])
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    attrs = frames[0].attrs
+    del frames
+    frame.attrs.update(attrs)
+    if stager is not None:
+        frame = frame.iloc[0:0]
+    merged = merge_prepared(parts, name)
+    if len(parts) > 1 and stager is None:
+        merged = replace(merged, problems=merged.problems + tuple(
+            replace(p, file=name) for p in repeated_ids(frame, table, merged.mapping, np.concatenate(numbers))))
+    return replace(merged, frame=frame)
+
+
+def _file_rows(read: ReadResult) -> np.ndarray | range:
+    if read.row_numbers is not None:
+        return read.row_numbers
+    return range(read.first_data_row, read.first_data_row + len(read.frame))
+
+
+def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame | Resident], list[Problem]]:
     """Stack the files of each table (a manager may upload one export per month) and cross-check ids.
 
     Orders without an accounts file give an ``accounts`` table derived from them
@@ -152,12 +303,12 @@ def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Prob
     for f in files:
         if f.prepared is not None and f.table in TABLES:
             by_table.setdefault(f.table, []).append(f)
-    tables = {t: _stack(group) for t, group in by_table.items()}
+    tables: dict[str, pd.DataFrame | Resident] = {t: _stack(group) for t, group in by_table.items()}
     names = {t: ", ".join(f.name for f in group) for t, group in by_table.items()}
     lists = [f for f in files if f.prepared is None]
     derived: list[Problem] = []
     orders = tables.get("orders")
-    if "accounts" not in tables and orders is not None and {"account_id", "date"} <= set(orders.columns):
+    if "accounts" not in tables and isinstance(orders, pd.DataFrame) and {"account_id", "date"} <= set(orders.columns):
         # Orders are enough (a shop's export): the customers are derived from them, churn left unknown.
         tables["accounts"] = customers_from_orders(orders)
         derived.append(derived_note(tables["accounts"], names["orders"]))
@@ -168,7 +319,7 @@ def combine(files: list[LoadedFile]) -> tuple[dict[str, pd.DataFrame], list[Prob
 REFERENCE_FIELDS = ("product", "owner", "agent", "segment", "plan", "region", "industry", "topic")
 
 
-def reference_check(tables: dict[str, pd.DataFrame], names: dict[str, str],
+def reference_check(tables: dict[str, pd.DataFrame | Resident], names: dict[str, str],
                     lists: list[LoadedFile]) -> list[Problem]:
     """Values a table uses that a reference list uploaded beside it does not know.
 
@@ -179,7 +330,7 @@ def reference_check(tables: dict[str, pd.DataFrame], names: dict[str, str],
     """
     problems: list[Problem] = []
     for ref in lists:
-        for table, frame in tables.items():
+        for table, frame in iter_frames(tables):  # a resident table (usage) has no name column to check
             for field in (f for f in REFERENCE_FIELDS if f in frame.columns):
                 used = set(frame[field].dropna().astype(str).unique())
                 if not used or len(used) > 5_000:
@@ -210,7 +361,10 @@ def _best_reference(frame: pd.DataFrame, used: set[str]) -> tuple[str | None, se
 SOURCE_COLUMN = "source_file"
 
 
-def _stack(group: list[LoadedFile]) -> pd.DataFrame:
+def _stack(group: list[LoadedFile]) -> pd.DataFrame | Resident:
+    if group[0].resident is not None:
+        residents = [(f.resident, f.name) for f in group if f.resident is not None]
+        return residents[0][0] if len(residents) == 1 else stacked(residents)
     if len(group) == 1:
         return group[0].prepared.frame  # type: ignore[union-attr]
     frames = [f.prepared.frame.assign(**{SOURCE_COLUMN: f.name}) for f in group]  # type: ignore[union-attr]
