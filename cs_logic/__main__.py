@@ -23,6 +23,7 @@ from typing import Any
 from cs_logic.core.settings import Settings, loads
 from cs_logic.core.unknown import note
 from cs_logic.read.ingest import IngestError
+from cs_logic.read.stream import STREAM_BYTES
 from cs_logic.read.workspace import LoadedFile, combine, load_file
 from cs_logic.scoring.health import Scorecard, load_scorecard, missing_columns
 from cs_logic.scoring.portfolio import backtest, resolver, score_tables
@@ -55,11 +56,17 @@ def _as_of(text: str | None) -> dt.date | None:
 
 def _load(path: str, settings: Settings, sheet: str | None = None, as_of: dt.date | None = None) -> LoadedFile:
     try:
-        data = Path(path).read_bytes()
+        # A big file is read from disk in batches (cs_logic.read.stream), never held whole.
+        big = Path(path).stat().st_size >= STREAM_BYTES and sheet is None
+        data = None if big else Path(path).read_bytes()
+        if big:
+            with open(path, "rb"):
+                pass
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        return load_file(Path(path).name, data, sheet=sheet, settings=settings, as_of=as_of)
+        return load_file(Path(path).name, data, sheet=sheet, settings=settings, as_of=as_of,
+                         path=path if big else None)
     except IngestError as exc:
         raise CliError(f"{Path(path).name}: {exc}") from exc
 

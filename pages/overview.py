@@ -32,7 +32,7 @@ files = [(f.name, f.table, dict(f.mapping)) for f in st.session_state["files"]]
 notes = [n for f in st.session_state["files"] for n in (f.prepared.notes if f.prepared else ())]
 with st.spinner("Computing the overview…"):
     view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
-                lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files,
+                lambda: ov.build({name: store.table(name) for name in store.tables}, as_of, settings, scored, files,
                                  notes))
 
 for start in range(0, len(view.kpis), 4):

@@ -86,6 +86,15 @@ class Resident:
         found = self.con.execute(f"SELECT min({col}), max({col}) FROM ({self.sql})").fetchone()
         return None if found is None or found[0] is None else (found[0], found[1])
 
+    def latest_dates(self) -> list[Any]:
+        """The latest value of each date or timestamp column (None for a column with none)."""
+        kinds = self.con.execute(f"DESCRIBE {self.sql}").fetchall()
+        dated = [str(row[0]) for row in kinds if str(row[1]).upper().startswith(("DATE", "TIMESTAMP"))]
+        if not dated:
+            return []
+        found = self.con.execute(f"SELECT {', '.join(f'max({_quote(c)})' for c in dated)} FROM ({self.sql})").fetchone()
+        return list(found or ())
+
     def values_not_in(self, column: str, known: pd.Series) -> tuple[int, int, list[str]]:
         """Rows whose ``column`` (as text) is not among ``known`` values: (rows, distinct values, first 20 in
         table order)."""

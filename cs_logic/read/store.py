@@ -304,6 +304,25 @@ class Store:
                 span = (_day(found[0]), _day(found[1]))
         return TableInfo(name, len(table), tuple(str(c) for c in table.columns), isinstance(table, Resident), span)
 
+    def table(self, name: str, filtered: bool = True) -> pd.DataFrame | Resident:
+        """A loaded table as it is held, with the global filters unless ``filtered=False``: a frame (as
+        :meth:`frame`), or a resident table read through its ``f_`` view (never pulled into pandas)."""
+        table = self.tables[name]
+        if not isinstance(table, Resident):
+            return self.frame(name, filtered)
+        if not filtered or not self.filters.active:
+            return table
+        view = "f_" + name
+        found = self.con.cursor().execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()
+        return Resident(self.con, ((view, None),), table.columns, int(found[0]) if found else 0)
+
+    def sample(self, name: str, rows: int = 5_000) -> pd.DataFrame:
+        """The first ``rows`` rows of a loaded table as a frame, unfiltered (to look at its columns' kinds and values)."""
+        table = self.tables[name]
+        if isinstance(table, pd.DataFrame):
+            return table.head(rows)
+        return self.con.cursor().execute(f"SELECT * FROM {quote_ident(name)} LIMIT {int(rows)}").df()
+
     def frames(self) -> dict[str, pd.DataFrame]:
         """The loaded tables held as pandas frames (resident ones, such as usage, left out), unfiltered."""
         return {name: t for name, t in self.tables.items() if isinstance(t, pd.DataFrame)}

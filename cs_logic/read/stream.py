@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -58,7 +58,7 @@ def file_kind(data: bytes | None, path: str | None) -> str:
 
 def read_batches(name: str, data: bytes | None = None, path: str | None = None,
                  arrow: Callable[[], pa.RecordBatchReader] | None = None,
-                 batch_rows: int | None = None) -> Iterator[ReadResult]:
+                 batch_rows: int | None = None) -> Generator[ReadResult, None, None]:
     """The file as a sequence of reads: the first as :func:`read_table` reads a file (its notes about the reading
     and the header), each later one a batch of data rows with their file rows and the notes about those rows.
 
@@ -106,7 +106,7 @@ def _text(table: pa.Table) -> pd.DataFrame:
     return frame.set_axis(range(frame.shape[1]), axis=1)
 
 
-def _columnar(name: str, tables: Iterator[pa.Table], kind: str) -> Iterator[ReadResult]:
+def _columnar(name: str, tables: Iterator[pa.Table], kind: str) -> Generator[ReadResult, None, None]:
     """Parquet or a typed Arrow stream: column names are its header; no title, footer or totals rows (as the
     whole-file read of a Parquet file)."""
     names: list[str] = []
@@ -128,7 +128,7 @@ def _columnar(name: str, tables: Iterator[pa.Table], kind: str) -> Iterator[Read
 
 
 def _drive(name: str, grids: Iterator[pd.DataFrame], first_read: Callable[[pd.DataFrame], ReadResult],
-           header_records: int, footer: bool) -> Iterator[ReadResult]:
+           header_records: int, footer: bool) -> Generator[ReadResult, None, None]:
     """The reads of a file given its raw batches (text columns by position): the first FIRST_ROWS or more records
     read as a whole file is (a file no longer than that is read whole here), then the later batches.
 
@@ -166,7 +166,7 @@ def _last_row(read: ReadResult, header_row: int) -> int:
     return read.first_data_row + len(read.frame) - 1
 
 
-def _csv(name: str, data: bytes | None, path: str | None, batch_rows: int) -> Iterator[ReadResult]:
+def _csv(name: str, data: bytes | None, path: str | None, batch_rows: int) -> Generator[ReadResult, None, None]:
     if data is not None:
         head_bytes = data[:HEAD_BYTES]
     else:
@@ -229,7 +229,7 @@ def _csv(name: str, data: bytes | None, path: str | None, batch_rows: int) -> It
 
 
 def _later(name: str, first: ReadResult, start: int, grids: Iterator[pd.DataFrame],
-           footer: bool) -> Iterator[ReadResult]:
+           footer: bool) -> Generator[ReadResult, None, None]:
     """The batches after the first: each named as the first read's columns, with its file rows from ``start``.
 
     The last FOOTER_TAIL rows seen are always held back for the next batch, so the file's last rows are shaped

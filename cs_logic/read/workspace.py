@@ -132,6 +132,8 @@ def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, m
     streamed = None
     if may_stream and sheet is None and (arrow is not None and data is None and path is None
                                          or size >= stream.STREAM_BYTES):
+        if digest is None and data is None and path is None:
+            digest = _digest(None, None, name, arrow)
         try:
             streamed = stream.read_batches(name, data, None if data is not None else path,
                                            arrow if data is None and path is None else None)
@@ -160,6 +162,8 @@ def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, m
         return _recognised(name, digest, size, first, streamed, sheet, table, mapping, settings, as_of, choices,
                            tell, con)
     except stream.NotStreamable:  # a later batch the streaming reader cannot take: read the file whole
+        if streamed is not None:
+            streamed.close()  # lets its reader go (a DuckDB connection runs one query at a time)
         return _load(name, _whole_bytes(data, path, arrow), sheet, table, mapping, settings, as_of, max_bytes, digest,
                      choices, progress, None, None, con, may_stream=False)
 
@@ -192,7 +196,10 @@ def _digest(data: bytes | None, path: str | None, name: str, arrow: Callable[[],
                 h.update(block)
         return h.hexdigest()
     assert arrow is not None
-    return sha256(f"arrow:{name}:{arrow().schema}".encode())
+    reader = arrow()  # closed at once: a DuckDB connection runs one query at a time
+    schema = reader.schema
+    reader.close()
+    return sha256(f"arrow:{name}:{schema}".encode())
 
 
 def _recognised(name: str, digest: str, size: int, read: ReadResult, batches: Iterator[ReadResult] | None,

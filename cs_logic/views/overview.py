@@ -17,6 +17,7 @@ from cs_logic.core.settings import Settings
 from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
 from cs_logic.read.currency import Currency, currency_of
+from cs_logic.read.resident import Resident, iter_frames
 from cs_logic.read.workspace import rows_with
 from cs_logic.scoring import health, portfolio
 from cs_logic.views.kpi import (
@@ -630,7 +631,7 @@ class Overview:
     currency: Currency | None = None
 
 
-def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
+def build(tables: Mapping[str, pd.DataFrame | Resident], as_of: dt.date, settings: Settings,
           scored: portfolio.ScoredPortfolio | None = None,
           files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (), notes: Iterable[str] = (),
           history: pd.DataFrame | None = None) -> Overview:
@@ -643,15 +644,16 @@ def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings
 
     >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
+    everything, tables = tables, dict(iter_frames(tables))  # only the scoring reads a resident table (usage)
     accounts = tables.get("accounts")
     files_mappings = list(files_mappings)
     mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
     if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
-        scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
+        scored = portfolio.score_tables(everything, as_of, settings_scorecard(settings), mapping)
     if scored is not None:
         scores, source = scored.scored, f"health scores from {scored.source}"
         if history is None:
-            history = portfolio.history_of_tables(tables, as_of, scored.scorecard, dict(scored.measured.mapping))
+            history = portfolio.history_of_tables(everything, as_of, scored.scorecard, dict(scored.measured.mapping))
         trend = portfolio.health_over_time(history, scored.frame)
     else:
         scores, source, trend = None, "no accounts table, so no health scores", None
