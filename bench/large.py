@@ -21,7 +21,7 @@ from bench.generate import generate
 
 # The server's budget at L is 4 GB: DuckDB's share (the usage table, every query's working memory) is bounded here and
 # spills past it; the rest is the pandas tables (accounts, tickets, surveys, orders, deals) and Python.
-MEMORY_LIMIT = {"L": "1.5GB"}
+MEMORY_LIMIT = {"L": "1GB"}
 TARGET_GB = 4.0
 
 

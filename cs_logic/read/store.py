@@ -156,6 +156,7 @@ class Store:
     filters: Filters = field(default_factory=Filters, init=False)
     _temp: str = field(default="", init=False)
     _options: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _infos: dict[str, TableInfo] = field(default_factory=dict, init=False, repr=False)
     _release: Any = field(default=None, init=False, repr=False)
     _snapshot: str | None = field(default=None, init=False, repr=False)
 
@@ -271,6 +272,7 @@ class Store:
         for name, frame in tables.items():
             self.tables[name] = self._resident(name, frame)
         self._options = None
+        self._infos = {}
         self.set_filters(Filters())
 
     def _resident(self, name: str, table: pd.DataFrame | Resident) -> pd.DataFrame | Resident:
@@ -294,7 +296,10 @@ class Store:
 
     def info(self, name: str) -> TableInfo:
         """What is loaded as ``name``, whatever its kind: rows, columns, whether resident, the span of its date
-        field (None without one). KeyError when no such table is loaded."""
+        field (None without one). KeyError when no such table is loaded. Kept per load (the sidebar asks on
+        every rerun; the date span of 50 million usage rows is a scan)."""
+        if name in self._infos:
+            return self._infos[name]
         table = self.tables[name]
         date_col = DATE_COLUMNS.get(name)
         span = None
@@ -302,7 +307,9 @@ class Store:
             found = table.span(date_col) if isinstance(table, Resident) else frame_span(table, date_col)
             if found is not None and all(isinstance(v, dt.date) for v in found):
                 span = (_day(found[0]), _day(found[1]))
-        return TableInfo(name, len(table), tuple(str(c) for c in table.columns), isinstance(table, Resident), span)
+        info = TableInfo(name, len(table), tuple(str(c) for c in table.columns), isinstance(table, Resident), span)
+        self._infos[name] = info
+        return info
 
     def table(self, name: str, filtered: bool = True) -> pd.DataFrame | Resident:
         """A loaded table as it is held, with the global filters unless ``filtered=False``: a frame (as

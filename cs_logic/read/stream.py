@@ -26,7 +26,7 @@ from cs_logic.core.problems import Problem
 from cs_logic.read.arrowtext import ARROW_BLOCK_BYTES, parquet_text_frame
 from cs_logic.read.csvtext import BOM_NOTE, SPACE_RUNS, layout, utf8_head
 from cs_logic.read.ingest import ReadResult, _csv_result, _result, sniff_type
-from cs_logic.read.spreadsheet import cell_text
+from cs_logic.read.spreadsheet import cell_text, check_parquet_size
 from cs_logic.read.tableshape import FOOTER_ROWS, Rows, _blank_rows, _drop_footer, _drop_totals, note, shape_body
 
 # Rows per batch: the typed batch and its text are held at once, about 100-200 MB for a usage file's million rows.
@@ -69,6 +69,8 @@ def read_batches(name: str, data: bytes | None = None, path: str | None = None,
         return _columnar(name, _rebatch(arrow(), rows), "parquet")
     kind = file_kind(data, path)
     if kind == "parquet":
+        if data is not None:  # an upload: refused past the limits a whole read has (a file on disk is the owner's)
+            check_parquet_size(data)
         source = pa.BufferReader(data) if data is not None else path
         try:
             batches = pq.ParquetFile(source).iter_batches(batch_size=rows)
