@@ -476,7 +476,9 @@ class Bench:
                     at.session_state[k] = v
                 at.run()  # first run fills the caches
                 if at.exception:
-                    self.add(not_measured(name, target, f"the page raised: {at.exception[0].value[:160]}"))
+                    exc = at.exception[0]  # the message is redacted in the page; the stack's last lines say what it was
+                    where = " | ".join(line.strip() for line in list(getattr(exc, "stack_trace", []))[-2:])[:300]
+                    self.add(not_measured(name, target, f"the page raised: {str(exc.value)[:160]} ({where})"))
                     continue
                 times = []
                 for i in range(self.repeat + 1):

@@ -32,7 +32,7 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def table_of(lf: LoadedFile) -> pd.DataFrame:
     assert lf.prepared is not None
-    return lf.resident.df() if lf.resident is not None else lf.prepared.frame
+    return lf.typed_frame()
 
 
 def problems_of(lf: LoadedFile) -> list[tuple[object, ...]]:

@@ -75,7 +75,8 @@ class Resident:
         return self.con.execute(self.sql).df()
 
     def batches(self, rows: int = 1_000_000) -> pa.RecordBatchReader:
-        """The table as a stream of Arrow record batches of at most ``rows`` rows."""
+        """The table as a stream of Arrow record batches of at most ``rows`` rows, read on ``con`` itself (which runs
+        no other query until the reader is drained or let go: read on a ``con.cursor()`` to keep it free)."""
         return self.con.sql(self.sql).to_arrow_reader(rows)
 
     def span(self, column: str) -> tuple[Any, Any] | None:

@@ -285,12 +285,17 @@ class Store:
         if isinstance(table, pd.DataFrame) and name not in RESIDENT_TABLES:
             self.con.register(name, table)
             return table
-        source: Any = table if isinstance(table, pd.DataFrame) else table.batches(EXPORT_ROWS)
+        # A resident table of another database is read on a cursor of its own, closed after: an Arrow reader left
+        # open on that database's connection would make its next query fail ("connection has an open result").
+        cursor = None if isinstance(table, pd.DataFrame) else table.con.cursor()
+        source: Any = table if cursor is None else cursor.sql(table.sql).to_arrow_reader(EXPORT_ROWS)
         self.con.register("__cs_copy", source)
         try:
             self.con.execute(f"CREATE TABLE {target} AS SELECT * FROM __cs_copy")
         finally:
             self.con.unregister("__cs_copy")
+            if cursor is not None:
+                cursor.close()
         columns = tuple(str(c) for c in (table.columns))
         return Resident(self.con, ((name, None),), columns, len(table))
 

@@ -81,6 +81,13 @@ class LoadedFile:
             return self.prepared.problems
         return tuple(replace(n, file=self.name) for n in self.read.notes)
 
+    def typed_frame(self) -> pd.DataFrame:
+        """The typed table as a frame, read out of DuckDB for a resident (usage) table: for small files and tests;
+        the app reads a resident table by SQL. Empty when the file is no table."""
+        if self.resident is not None:
+            return self.resident.df()
+        return self.prepared.frame if self.prepared is not None else pd.DataFrame()
+
     def remembered(self) -> FileMapping:
         """This file's mapping as the settings file stores it."""
         return FileMapping(self.name, tuple(str(c) for c in self.read.frame.columns), self.table,
