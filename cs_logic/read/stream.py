@@ -32,8 +32,9 @@ from cs_logic.read.tableshape import FOOTER_ROWS, Rows, _blank_rows, _drop_foote
 # Rows per batch: a batch's text, its typed columns and the insert into DuckDB are held at once. Measured on the M usage
 # file (5M rows) in a subprocess: peak 783 MB at 1,000,000 rows a batch, 556 MB at 500,000, 504 MB at 250,000 (slower).
 BATCH_ROWS = 500_000
-# From this size up a file is read in batches (measured: below it the whole-file readers are as fast and the
-# peak memory is small anyway).
+# From this size up a file is read in batches; a smaller one is read whole as before. Not tuned: the M usage file
+# (110 MB) read in batches peaked lower than read whole (556 against 634 MB) at about the same time, and files of a
+# few MB gain nothing from batches.
 STREAM_BYTES = 50 * 1024 * 1024
 # The part of a CSV its layout (dialect, width) is decided on, as utf8_head decides it for a whole file.
 HEAD_BYTES = 1 << 20
