@@ -44,6 +44,7 @@ def both(monkeypatch: pytest.MonkeyPatch, name: str, data: bytes, batch: int, fi
     """(read whole, read in batches of ``batch`` rows after a first read of ``first``)."""
     whole = load_file(name, data, **kwargs)  # type: ignore[arg-type]
     monkeypatch.setattr(stream, "STREAM_BYTES", 0)
+    monkeypatch.setattr(stream, "PANDAS_STREAM_BYTES", 0)
     monkeypatch.setattr(stream, "BATCH_ROWS", batch)
     monkeypatch.setattr(stream, "FIRST_ROWS", first)
     typed: list[int] = []
@@ -134,6 +135,7 @@ def test_a_path_and_an_arrow_stream_load_like_the_bytes(monkeypatch: pytest.Monk
     file = tmp_path / "tickets.csv"
     file.write_bytes(data)
     monkeypatch.setattr(stream, "STREAM_BYTES", 0)
+    monkeypatch.setattr(stream, "PANDAS_STREAM_BYTES", 0)
     monkeypatch.setattr(stream, "BATCH_ROWS", 1_000)
     from_path = load_file("tickets.csv", path=str(file))
     assert from_path.digest == whole.digest
@@ -174,6 +176,18 @@ def test_a_usage_frame_becomes_a_database_table() -> None:
                                                                  pd.Timestamp("2024-02-03").date())
     kinds = dict(store.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
     assert kinds["usage"] == "BASE TABLE"
+
+
+def test_a_table_held_in_pandas_is_read_whole_below_its_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tickets under PANDAS_STREAM_BYTES are read whole even past STREAM_BYTES (typed once, no batches)."""
+    data = (ROOT / "data" / "tickets.csv").read_bytes()
+    monkeypatch.setattr(stream, "STREAM_BYTES", 0)
+    monkeypatch.setattr(stream, "BATCH_ROWS", 500)
+    typed: list[int] = []
+    real = workspace.prepare
+    monkeypatch.setattr(workspace, "prepare", lambda read, *a, **k: typed.append(len(read.frame)) or real(read, *a, **k))
+    lf = load_file("tickets.csv", data)
+    assert typed == [lf.rows] and lf.rows > 500
 
 
 def test_ragged_rows_fall_back_to_the_whole_read(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,6 +36,10 @@ BATCH_ROWS = 500_000
 # (110 MB) read in batches peaked lower than read whole (556 against 634 MB) at about the same time, and files of a
 # few MB gain nothing from batches.
 STREAM_BYTES = 50 * 1024 * 1024
+# A table that is not kept in DuckDB (all but usage) is read in batches only from this size: its typed batches are
+# joined in pandas anyway, and the join's peak cost more than the text saved (M's 57 MB tickets: 674 MB peak in
+# batches, 457 MB whole); L's 120 MB tickets file is read in batches.
+PANDAS_STREAM_BYTES = 100 * 1024 * 1024
 # The part of a CSV its layout (dialect, width) is decided on, as utf8_head decides it for a whole file.
 HEAD_BYTES = 1 << 20
 # The last rows a footer is looked for in (tableshape._drop_footer's tail).
