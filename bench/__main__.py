@@ -284,8 +284,8 @@ class Bench:
     def ingest_one(self, table: str) -> Any:
         ws, st = importlib.import_module("cs_logic.read.workspace"), importlib.import_module("cs_logic.read.store")
         path = self.paths[table]
-        lf = ws.load_file(path.name, path.read_bytes())
-        store = st.Store()
+        store = st.Store()  # first, as the Data page does: a usage file's rows go straight into its database
+        lf = ws.load_file(path.name, path.read_bytes(), con=store.con)
         tables, _ = ws.combine([lf])
         store.load(tables)
         return store
@@ -368,9 +368,9 @@ class Bench:
             return self.load_direct()
         ws, st = importlib.import_module("cs_logic.read.workspace"), importlib.import_module("cs_logic.read.store")
         t0 = time.perf_counter()
-        self.files = [ws.load_file(p.name, p.read_bytes()) for p in self.paths.values()]
-        tables, _ = ws.combine(self.files)
         self.store = st.Store()
+        self.files = [ws.load_file(p.name, p.read_bytes(), con=self.store.con) for p in self.paths.values()]
+        tables, _ = ws.combine(self.files)
         self.store.load(tables)
         problems = sum(len(f.problems) for f in self.files)
         print(f"  (set-up) all {len(self.files)} files loaded in {time.perf_counter() - t0:.1f} s; "
@@ -403,7 +403,7 @@ class Bench:
         self.add(Figure(names[0], ratio, "x", targets[0], ratio <= 1.5,
                         f"app {app_s:.2f} s, group-bys of {', '.join(t for t, _ in REFERENCE_SQL if t in self.store.tables)} "
                         f"{duck_s:.3f} s"))
-        tables = {t: self.store.tables[t] for t in HEADERS}
+        tables = {t: self.store.frame(t, filtered=False) for t in HEADERS}  # pandas needs usage out of DuckDB
         pandas_s, base = timed(lambda: baseline_pandas.health_scores(tables, SCORECARD, AS_OF), self.repeat)
         speedup = pandas_s / app_s
         diff = (base["health_score"] - self.scores["health_score"].reindex(base.index)).abs().max()
@@ -443,17 +443,22 @@ class Bench:
         """Session state as pages/common.py leaves it after loading these files (uploads memoised, store built)."""
         settings_mod = importlib.import_module("cs_logic.core.settings")
         from cs_logic.read.store import Filters
+        from pages.common import upload_key
+        from pages.state import UPLOAD_MEMO
 
         settings = settings_mod.Settings()
-        uploads = {}
+        uploads, memo = {}, {}
         for lf in self.files:
-            key = (lf.digest, None, None, json.dumps(None, sort_keys=True), settings_mod.dumps(settings))
-            uploads[lf.digest] = {"name": lf.name, "data": self.paths[lf.table].read_bytes() if lf.table in self.paths
-                                  else b"", "sheet": None, "table": None, "mapping": None, "memo": lf, "memo_key": key}
+            # L is opened from its files' paths (issue 18.6), so the session holds no upload bytes for it.
+            data = self.paths[lf.table].read_bytes() if lf.table in self.paths and self.size != "L" else b""
+            up = {"name": lf.name, "data": data, "sheet": None, "table": None, "mapping": None}
+            uploads[lf.digest] = up
+            # The loaded file memoised as pages.common.load_upload keeps it: a page asking for it reads nothing again.
+            memo[UPLOAD_MEMO + lf.digest] = {upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings): lf}
         loaded_key = tuple((f.digest, f.table, tuple(sorted(f.mapping.items())), f.read.sheet) for f in self.files)
         return {"store": self.store, "uploads": uploads, "files": self.files, "cross_problems": [],
                 "loaded_key": loaded_key, "data_label": f"Benchmark {self.size}", "settings": settings,
-                "filters": Filters()}
+                "filters": Filters(), "memo": memo}
 
     def fig_pages(self) -> None:
         target = "<= 300 ms"
@@ -471,7 +476,9 @@ class Bench:
                     at.session_state[k] = v
                 at.run()  # first run fills the caches
                 if at.exception:
-                    self.add(not_measured(name, target, f"the page raised: {at.exception[0].value[:160]}"))
+                    exc = at.exception[0]  # the message is redacted in the page; the stack's last lines say what it was
+                    where = " | ".join(line.strip() for line in list(getattr(exc, "stack_trace", []))[-2:])[:300]
+                    self.add(not_measured(name, target, f"the page raised: {str(exc.value)[:160]} ({where})"))
                     continue
                 times = []
                 for i in range(self.repeat + 1):
@@ -660,9 +667,9 @@ def child_ingest(size: str, tables: list[str]) -> None:
     t0 = time.perf_counter()
     out: dict[str, Any] = {"baseline_bytes": baseline}
     try:
-        files = [load_file(paths[t].name, paths[t].read_bytes()) for t in tables]
-        combined, _ = combine(files)
         store = Store()
+        files = [load_file(paths[t].name, paths[t].read_bytes(), con=store.con) for t in tables]
+        combined, _ = combine(files)
         store.load(combined)
         out["seconds"] = time.perf_counter() - t0
         store.close()

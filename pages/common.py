@@ -65,7 +65,7 @@ def load_upload(digest: str, progress: Any = None) -> LoadedFile:
     if key in box:
         return box[key]
     choices = {"sheet": up.get("sheet"), "table": up.get("table"), "mapping": up.get("mapping"), "settings": settings,
-               "digest": digest, "progress": progress}
+               "digest": digest, "progress": progress, "con": session_store().con}
     if "path" in up:  # opened from disk: read there, never held in the session, and no upload limit passed
         with reading(source_of(up)) as where:
             lf = load_file(up["name"], **choices, **where)
@@ -73,6 +73,14 @@ def load_upload(digest: str, progress: Any = None) -> LoadedFile:
         lf = load_file(up["name"], up["data"], max_bytes=UPLOAD_LIMIT_MB * 1024 * 1024, **choices)
     key = upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings)
     return memo(UPLOAD_MEMO + digest, key, lambda: lf, keep=1)
+
+
+def session_store() -> Store:
+    """The session's store, made on first use: a usage file's rows are typed straight into its database."""
+    if st.session_state.get("store") is None:
+        st.session_state["store"] = Store()
+    store: Store = st.session_state["store"]
+    return store
 
 
 def remove_upload(digest: str) -> None:
@@ -217,10 +225,8 @@ def sync_store(label: str | None = None, progress: Any = None) -> tuple[list[str
     if changed:
         tell(len(uploads) / (len(uploads) + 1), "Checking ids across the files…")
         tables, cross = combine(files)
-        if st.session_state["store"] is None:
-            st.session_state["store"] = Store()
         tell((len(uploads) + 0.5) / (len(uploads) + 1), "Loading the tables into the session's database…")
-        st.session_state["store"].load(tables)
+        session_store().load(tables)
         st.session_state["files"] = files
         st.session_state["cross_problems"] = cross
         st.session_state["loaded_key"] = key
@@ -306,7 +312,7 @@ def sidebar() -> None:
             st.caption("No data loaded.")
             return
         st.markdown(f"**Loaded:** {md_escape(st.session_state['data_label'] or 'uploads')}")
-        st.caption(" · ".join(f"{t} {len(df):,} rows" for t, df in store.tables.items()))
+        st.caption(" · ".join(f"{t} {store.info(t).rows:,} rows" for t in store.tables))
         if st.button("Reset data", key="reset_data", help="Forget the loaded files (settings are kept)."):
             reset_data()
             st.rerun()

@@ -46,7 +46,7 @@ store = require_data()
 group_tab, sql_tab = st.tabs(["Group and measure", "SQL (for analysts)"])
 with group_tab:
     table = st.selectbox("Table", list(store.tables), key="explore_table", format_func=field_label)
-    frame = store.tables[table]
+    frame = store.sample(table)  # its first rows: the columns' kinds and the first grouping (usage stays in DuckDB)
     columns = store.columns(table)
     numeric = [c for c in columns
                if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
@@ -103,8 +103,8 @@ with sql_tab:
                "Table names are the loaded tables below; their f_ views (f_deals...) apply the sidebar filters. "
                "Quote column names with spaces in double quotes.")
     with st.expander("Tables and their columns"):
-        show_table(pd.DataFrame([{"table": t, "filtered view": f"f_{t}", "rows": len(df),
-                                    "columns": ", ".join(store.columns(t))} for t, df in store.tables.items()]),
+        show_table(pd.DataFrame([{"table": t, "filtered view": f"f_{t}", "rows": store.info(t).rows,
+                                    "columns": ", ".join(store.columns(t))} for t in store.tables]),
                    {"table": "Table (in SQL)", "filtered view": "Filtered view (in SQL)"})
     sql = st.text_area("Query", key="explore_sql", height=120,
                        placeholder="One SELECT or WITH statement, e.g. " + explore.EXAMPLE_SQL)

@@ -37,7 +37,7 @@ files = [(f.name, f.table, dict(f.mapping)) for f in st.session_state["files"]]
 notes = [n for f in st.session_state["files"] for n in (f.prepared.notes if f.prepared else ())]
 # The view computes each part when first read (ov.Overview): the tiles first, the history and the report last.
 view = memo("ov_view", (data_key(store), as_of, settings, scored and (scored.scorecard, scored.source)),
-            lambda: ov.build({name: store.frame(name) for name in store.tables}, as_of, settings, scored, files,
+            lambda: ov.build({name: store.table(name) for name in store.tables}, as_of, settings, scored, files,
                              notes, history=None if scored is None else lambda: health_history(store, scored)))
 with st.spinner("Computing the headline figures…"):
     kpis = view.kpis

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from cs_logic.read.resident import Resident
+
 # ISO 4217 codes a customer-success export is likely to carry; a header word must be one of these to count.
 ISO_CODES = frozenset(
     "USD EUR GBP JPY CNY INR BRL CAD AUD NZD CHF SEK NOK DKK PLN CZK HUF RON TRY RUB UAH ZAR MXN ARS CLP COP "
@@ -37,11 +39,11 @@ def _one(values: Iterable[str]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _from_columns(tables: Mapping[str, pd.DataFrame]) -> str | None:
+def _from_columns(tables: Mapping[str, pd.DataFrame | Resident]) -> str | None:
     codes = set()
     for name in MONEY_TABLES:
         frame = tables.get(name)
-        if frame is None:
+        if not isinstance(frame, pd.DataFrame):  # absent, or kept in DuckDB (no money table is)
             continue
         for col in frame.columns:
             if isinstance(col, str) and _CURRENCY_HEADER.match(col.strip()):
@@ -59,7 +61,7 @@ def _from_notes(notes: Iterable[str]) -> str | None:
     return _one(m.group(1).strip() for n in notes for m in [_SIGN_NOTE.search(n)] if m and ", " not in m.group(1))
 
 
-def currency_of(setting: str | None, tables: Mapping[str, pd.DataFrame],
+def currency_of(setting: str | None, tables: Mapping[str, pd.DataFrame | Resident],
                 files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (),
                 notes: Iterable[str] = ()) -> Currency:
     """The currency of the loaded amounts.

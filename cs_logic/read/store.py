@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from cs_logic.core.schema import TABLES
+from cs_logic.read.resident import RESIDENT_TABLES, Resident, TableInfo, frame_span
 
 # Per-session budget: the app's tables for 100,000 accounts and 5 million usage rows fit in about
 # 1 GB; DuckDB spills the rest of a big query to the session's temp folder.
@@ -43,6 +44,8 @@ TABLES_AND_VIEWS = ("SELECT table_name FROM duckdb_tables() "
 # The read-only copy the SQL box's worker process reads (exported once per load, on the first SQL query): its
 # own connection, small memory and two threads so the export never takes the session's budget.
 EXPORT_MEMORY = "256MB"
+# Rows per Arrow batch when a resident table is copied between databases.
+EXPORT_ROWS = 1_000_000
 
 # Event tables the date filter applies to, with the column it applies to.
 DATE_COLUMNS = {name: t.date_field for name, t in TABLES.items() if name not in ("accounts", "subscriptions")}
@@ -141,16 +144,19 @@ class Store:
     """One session's loaded tables in its own DuckDB database.
 
     Tables are registered under their canonical names (``accounts``, ``tickets``...); the filtered
-    view of each is ``f_<name>``. Page code reads through :meth:`frame` or runs named queries from
-    ``cs_logic`` on :attr:`con`.
+    view of each is ``f_<name>``. A table is either a pandas frame registered in DuckDB (scanned in place) or
+    resident: held by DuckDB itself (:class:`cs_logic.read.resident.Resident`; the usage table at every size, so
+    50 million rows never pass through pandas). :meth:`info` says what is loaded whatever the kind; page code
+    reads through :meth:`frame` or runs named queries from ``cs_logic`` on :attr:`con`.
     """
 
     memory_limit: str = MEMORY_LIMIT
     con: duckdb.DuckDBPyConnection = field(init=False)
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict, init=False)
+    tables: dict[str, pd.DataFrame | Resident] = field(default_factory=dict, init=False)
     filters: Filters = field(default_factory=Filters, init=False)
     _temp: str = field(default="", init=False)
     _options: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _infos: dict[str, TableInfo] = field(default_factory=dict, init=False, repr=False)
     _release: Any = field(default=None, init=False, repr=False)
     _snapshot: str | None = field(default=None, init=False, repr=False)
 
@@ -179,7 +185,8 @@ class Store:
         cursor = self.con.cursor()
         try:
             for name, frame in self.tables.items():
-                cursor.register(name, frame)
+                if isinstance(frame, pd.DataFrame):  # a resident table is in the database: every cursor sees it
+                    cursor.register(name, frame)
             yield cursor
         finally:
             cursor.close()
@@ -216,8 +223,16 @@ class Store:
             "autoinstall_known_extensions": "false"})
         try:
             for name, frame in self.tables.items():
-                con.register("__cs_export_frame", frame)
-                con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM __cs_export_frame")
+                if isinstance(frame, Resident):  # streamed over as Arrow batches: never whole in memory
+                    cursor = self.con.cursor()
+                    try:
+                        con.register("__cs_export_frame", cursor.sql(frame.sql).to_arrow_reader(EXPORT_ROWS))
+                        con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM __cs_export_frame")
+                    finally:
+                        cursor.close()
+                else:
+                    con.register("__cs_export_frame", frame)
+                    con.execute(f"CREATE TABLE {quote_ident(name)} AS SELECT * FROM __cs_export_frame")
                 con.unregister("__cs_export_frame")
         finally:
             con.close()
@@ -230,25 +245,99 @@ class Store:
                     os.remove(self._snapshot + suffix)
             self._snapshot = None
 
-    def load(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Replace every table with ``tables`` (canonical name -> typed frame) and clear filters."""
+    def load(self, tables: Mapping[str, pd.DataFrame | Resident]) -> None:
+        """Replace every table with ``tables`` (canonical name -> typed frame or resident table) and clear filters.
+
+        A resident table staged in this store's database (``load_file(..., con=store.con)``) is shown under its
+        name as a view over the staged table(s), so its rows are held once; one of another database is copied in
+        as Arrow batches; a usage table given as a frame becomes a table of the database (RESIDENT_TABLES).
+        Staged tables no loaded table uses any more are dropped.
+        """
         self._drop_snapshot()
+        used = {t for table in tables.values() if isinstance(table, Resident) and table.con is self.con
+                for t in table.tables}
         # Drop everything derived from the old data too (filter views, comment indexes...).
         for (view,) in self.con.execute(LIST_VIEWS).fetchall():
             self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(view)}")
         for (table,) in self.con.execute(LIST_TABLES).fetchall():
-            self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
-        for name in self.tables:
-            self.con.unregister(name)
+            if table not in used:
+                self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+        for name, frame in self.tables.items():
+            if isinstance(frame, pd.DataFrame):
+                self.con.unregister(name)
         self.tables = {}
         # Each frame is registered, not copied: DuckDB scans the pandas frame in place (a view), so the
         # session holds its data once. A copy cost as much memory again and, for 5M usage rows, 0.2 s
         # per load, against about a quarter more time per query scanning the frame.
         for name, frame in tables.items():
-            self.con.register(name, frame)
-            self.tables[name] = frame
+            self.tables[name] = self._resident(name, frame)
         self._options = None
+        self._infos = {}
         self.set_filters(Filters())
+
+    def _resident(self, name: str, table: pd.DataFrame | Resident) -> pd.DataFrame | Resident:
+        """Put one table in the database under ``name``: a frame registered (or, for RESIDENT_TABLES, copied into
+        a table), a resident table as a view over its staged tables (or copied from its own database)."""
+        target = quote_ident(name)
+        if isinstance(table, Resident) and table.con is self.con:
+            self.con.execute(f"CREATE VIEW {target} AS {table.sql}")
+            return table
+        if isinstance(table, pd.DataFrame) and name not in RESIDENT_TABLES:
+            self.con.register(name, table)
+            return table
+        # A resident table of another database is read on a cursor of its own, closed after: an Arrow reader left
+        # open on that database's connection would make its next query fail ("connection has an open result").
+        cursor = None if isinstance(table, pd.DataFrame) else table.con.cursor()
+        source: Any = table if cursor is None else cursor.sql(table.sql).to_arrow_reader(EXPORT_ROWS)
+        self.con.register("__cs_copy", source)
+        try:
+            self.con.execute(f"CREATE TABLE {target} AS SELECT * FROM __cs_copy")
+        finally:
+            self.con.unregister("__cs_copy")
+            if cursor is not None:
+                cursor.close()
+        columns = tuple(str(c) for c in (table.columns))
+        return Resident(self.con, ((name, None),), columns, len(table))
+
+    def info(self, name: str) -> TableInfo:
+        """What is loaded as ``name``, whatever its kind: rows, columns, whether resident, the span of its date
+        field (None without one). KeyError when no such table is loaded. Kept per load (the sidebar asks on
+        every rerun; the date span of 50 million usage rows is a scan)."""
+        if name in self._infos:
+            return self._infos[name]
+        table = self.tables[name]
+        date_col = DATE_COLUMNS.get(name)
+        span = None
+        if date_col is not None:
+            found = table.span(date_col) if isinstance(table, Resident) else frame_span(table, date_col)
+            if found is not None and all(isinstance(v, dt.date) for v in found):
+                span = (_day(found[0]), _day(found[1]))
+        info = TableInfo(name, len(table), tuple(str(c) for c in table.columns), isinstance(table, Resident), span)
+        self._infos[name] = info
+        return info
+
+    def table(self, name: str, filtered: bool = True) -> pd.DataFrame | Resident:
+        """A loaded table as it is held, with the global filters unless ``filtered=False``: a frame (as
+        :meth:`frame`), or a resident table read through its ``f_`` view (never pulled into pandas)."""
+        table = self.tables[name]
+        if not isinstance(table, Resident):
+            return self.frame(name, filtered)
+        if not filtered or not self.filters.active:
+            return table
+        view = "f_" + name
+        found = self.con.cursor().execute(f"SELECT count(*) FROM {quote_ident(view)}").fetchone()
+        return Resident(self.con, ((view, None),), table.columns, int(found[0]) if found else 0)
+
+    def sample(self, name: str, rows: int = 5_000) -> pd.DataFrame:
+        """The first ``rows`` rows of a loaded table as a frame, unfiltered (to look at its columns' kinds and values)."""
+        table = self.tables[name]
+        if isinstance(table, pd.DataFrame):
+            return table.head(rows)
+        return self.con.cursor().execute(f"SELECT * FROM {quote_ident(name)} LIMIT {int(rows)}").df()
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The loaded tables held as pandas frames (resident ones, such as usage, left out), unfiltered."""
+        return {name: t for name, t in self.tables.items() if isinstance(t, pd.DataFrame)}
 
     def columns(self, name: str) -> list[str]:
         """Column names of a loaded table, in order ([] if the table is not loaded)."""
@@ -299,8 +388,11 @@ class Store:
         """A loaded table as a DataFrame, with the global filters applied unless ``filtered=False``."""
         if name not in self.tables:
             raise KeyError(f"no {name} table is loaded")
+        table = self.tables[name]
+        if isinstance(table, Resident):  # read out of DuckDB: fine for a small table, not what a page should do
+            return self.con.cursor().execute(f"SELECT * FROM {quote_ident(('f_' if filtered else '') + name)}").df()
         if not filtered or not self.filters.active:
-            return self.tables[name]
+            return table
         return self.con.execute(f"SELECT * FROM {quote_ident('f_' + name)}").df()
 
     def filter_options(self) -> dict[str, Any]:
@@ -314,25 +406,19 @@ class Store:
 
     def _filter_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
-        accounts = self.tables.get("accounts")
+        frames = self.frames()
+        accounts, deals = frames.get("accounts"), frames.get("deals")
         for dim in ("segment", "owner", "plan"):
             values: set[str] = set()
             if accounts is not None and dim in accounts.columns:
                 values |= set(accounts[dim].dropna().astype(str))
-            if dim == "owner" and "deals" in self.tables and "owner" in self.tables["deals"].columns:
-                values |= set(self.tables["deals"]["owner"].dropna().astype(str))
+            if dim == "owner" and deals is not None and "owner" in deals.columns:
+                values |= set(deals["owner"].dropna().astype(str))
             if values:
                 options[dim] = sorted(values)
-        lows, highs = [], []
-        for name, col in DATE_COLUMNS.items():
-            frame = self.tables.get(name)
-            if frame is not None and col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
-                series = frame[col].dropna()
-                if len(series):
-                    lows.append(series.min())
-                    highs.append(series.max())
-        if lows:
-            options["dates"] = (min(lows).date(), max(highs).date())
+        spans = [span for name in self.tables if (span := self.info(name).dates) is not None]
+        if spans:
+            options["dates"] = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
         return options
 
 
@@ -405,6 +491,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _dim_clause(dim: str) -> str:

@@ -21,6 +21,7 @@ from cs_logic.read.arrowtext import python_cells
 from cs_logic.read.detect import looks_like_timestamps
 from cs_logic.read.meanings import Decision, rating_values
 from cs_logic.read.parse import infer_kind, is_arrow_text, parse_as, parse_bools
+from cs_logic.read.resident import Resident
 from cs_logic.read.tableshape import Rows, has_values
 
 if TYPE_CHECKING:
@@ -337,12 +338,16 @@ def _missing_ids(ids: pd.Series, known: set[str]) -> pd.Series:
     return ids[np.asarray(keep, dtype=bool)]
 
 
-def _unmatched(frame: pd.DataFrame, column: str, known: set[str], table: str, file: str, against: str) -> list[Problem]:
-    missing = _missing_ids(frame[column], known)
-    if missing.empty:
+def _unmatched(frame: pd.DataFrame | Resident, column: str, known: set[str], table: str, file: str,
+               against: str) -> list[Problem]:
+    if isinstance(frame, Resident):  # a table kept in DuckDB (usage) is checked there
+        count, distinct, examples = frame.values_not_in(column, pd.Series(sorted(known), dtype=object))
+    else:
+        missing = _missing_ids(frame[column], known)
+        count, distinct, examples = len(missing), missing.nunique(), list(dict.fromkeys(missing))[:20]
+    if not count:
         return []
-    examples = list(dict.fromkeys(missing))[:20]
-    return [Problem(f"{len(missing)} rows ({missing.nunique()} distinct {column} values) in the {table.replace('_', ' ')} "
+    return [Problem(f"{count} rows ({distinct} distinct {column} values) in the {table.replace('_', ' ')} "
                     f"file match no {column} in {against}", column, None, ", ".join(examples),
                     "kept the rows; they are left out of per-account figures", "warning", file)]
 
@@ -371,7 +376,7 @@ def _churn_disagreement(accounts: pd.DataFrame, events: pd.DataFrame | None, fil
     return out
 
 
-def cross_check(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[Problem]:
+def cross_check(tables: Mapping[str, pd.DataFrame | Resident], files: dict[str, str]) -> list[Problem]:
     """Problems between files: ids that match no account, and churn flags that disagree with churn events.
 
     Examples
@@ -382,7 +387,7 @@ def cross_check(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[
     ['Z9']
     """
     accounts = tables.get("accounts")
-    if accounts is None or "account_id" not in accounts.columns:
+    if not isinstance(accounts, pd.DataFrame) or "account_id" not in accounts.columns:
         return []
     known, against = _ids(accounts, "account_id"), files.get("accounts", "the accounts file")
     out: list[Problem] = []
@@ -393,10 +398,12 @@ def cross_check(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> list[
             continue
         if "account_id" in frame.columns:
             out += _unmatched(frame, "account_id", known, name, files.get(name, name), against)
-        elif "subscription_id" in frame.columns and subs is not None and "subscription_id" in subs.columns:
+        elif ("subscription_id" in frame.columns and isinstance(subs, pd.DataFrame)
+              and "subscription_id" in subs.columns):
             out += _unmatched(frame, "subscription_id", _ids(subs, "subscription_id"), name, files.get(name, name),
                               files.get("subscriptions", "the subscriptions file"))
-    return out + _churn_disagreement(accounts, tables.get("churn_events"), files)
+    events = tables.get("churn_events")
+    return out + _churn_disagreement(accounts, events if isinstance(events, pd.DataFrame) else None, files)
 
 
 def problems_frame(problems: list[Problem] | tuple[Problem, ...]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from cs_logic.core.unknown import NOTHING_SCORED
 from cs_logic.metrics import buyers as bu
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.metrics.retention import churn_flags, mrr_at
+from cs_logic.read.resident import Resident
 from cs_logic.read.store import Store
 from cs_logic.scoring import backtest as bt
 from cs_logic.scoring import health
@@ -245,7 +246,7 @@ def scored_portfolio(measured: Measured, scorecard: Scorecard | None = None,
     return ScoredPortfolio(measured, sc, points, rescore_portfolio(points, sc), source)
 
 
-def score_tables(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scorecard: Scorecard | None = None,
+def score_tables(tables: Mapping[str, pd.DataFrame | Resident], as_of: dt.date, scorecard: Scorecard | None = None,
                  mapping: Mapping[str, str] | None = None) -> ScoredPortfolio:
     """:func:`scored_portfolio` of tables held outside a session (the command line, a report built alone).
 
@@ -817,7 +818,7 @@ def health_over_time(history: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(rows, columns=list(HEALTH_TREND_COLUMNS))
 
 
-def history_of_tables(tables: Mapping[str, pd.DataFrame], as_of: dt.date, sc: Scorecard,
+def history_of_tables(tables: Mapping[str, pd.DataFrame | Resident], as_of: dt.date, sc: Scorecard,
                       mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """:func:`score_history` of tables held outside a session (the report built alone, the command line),
     in a private DuckDB closed before returning, as :func:`score_tables` does.

@@ -20,6 +20,7 @@ from cs_logic.core.settings import Settings
 from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
 from cs_logic.read.currency import Currency, currency_of
+from cs_logic.read.resident import Resident, iter_frames
 from cs_logic.read.workspace import rows_with
 from cs_logic.scoring import health, portfolio
 from cs_logic.views.kpi import (
@@ -646,9 +647,13 @@ class Overview:
     def __init__(self, tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
                  scored: portfolio.ScoredPortfolio | None,
                  files_mappings: Iterable[tuple[str, str, Mapping[str, str]]], notes: Iterable[str],
-                 history: pd.DataFrame | Callable[[], pd.DataFrame] | None) -> None:
+                 history: pd.DataFrame | Callable[[], pd.DataFrame] | None,
+                 everything: Mapping[str, pd.DataFrame | Resident] | None = None) -> None:
         self.tables, self.as_of, self.settings, self.scored = tables, as_of, settings, scored
         self.files_mappings, self.notes, self._history = list(files_mappings), list(notes), history
+        # ``tables`` are the frames the tiles read; ``everything`` adds a table kept in DuckDB (usage), which only
+        # the scoring reads.
+        self.everything = tables if everything is None else everything
 
     @functools.cached_property
     def currency(self) -> Currency:
@@ -694,7 +699,7 @@ class Overview:
             return self._history()
         if self._history is not None:
             return self._history
-        return portfolio.history_of_tables(self.tables, self.as_of, self.scored.scorecard,
+        return portfolio.history_of_tables(self.everything, self.as_of, self.scored.scorecard,
                                            dict(self.scored.measured.mapping))
 
     @functools.cached_property
@@ -724,7 +729,7 @@ class Overview:
                            trend=self.trend, currency_note=f" · amounts in {code}" if code else "")
 
 
-def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings,
+def build(tables: Mapping[str, pd.DataFrame | Resident], as_of: dt.date, settings: Settings,
           scored: portfolio.ScoredPortfolio | None = None,
           files_mappings: Iterable[tuple[str, str, Mapping[str, str]]] = (), notes: Iterable[str] = (),
           history: pd.DataFrame | Callable[[], pd.DataFrame] | None = None) -> Overview:
@@ -738,9 +743,10 @@ def build(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Settings
 
     >>> # build(store.tables, date(2026, 10, 31), Settings(), scored, [("accounts.csv", "accounts", {...})])
     """
+    everything, tables = tables, dict(iter_frames(tables))  # only the scoring reads a resident table (usage)
     accounts = tables.get("accounts")
     files_mappings = list(files_mappings)
     mapping = {k: v for _, table, cols in files_mappings if table == "accounts" for k, v in cols.items()}
     if scored is None and accounts is not None and "account_id" in accounts.columns and len(accounts):
-        scored = portfolio.score_tables(tables, as_of, settings_scorecard(settings), mapping)
-    return Overview(tables, as_of, settings, scored, files_mappings, notes, history)
+        scored = portfolio.score_tables(everything, as_of, settings_scorecard(settings), mapping)
+    return Overview(tables, as_of, settings, scored, files_mappings, notes, history, everything)

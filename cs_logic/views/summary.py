@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from cs_logic.core.unknown import NO_CHURN_FIELD, Figure, as_of_from, note
 from cs_logic.metrics import feedback, funnel, nps, repeat, retention, support
+from cs_logic.read.resident import Resident, iter_frames
 from cs_logic.read.workspace import rows_with
 
 SECTIONS = ("accounts", "nps", "csat", "tickets", "orders", "deals")
 
 
-def latest_date(tables: dict[str, pd.DataFrame]) -> dt.date | None:
+def latest_date(tables: Mapping[str, pd.DataFrame | Resident]) -> dt.date | None:
     """The latest date in any date column of the loaded tables: the as-of date when none is given.
 
     >>> latest_date({"t": pd.DataFrame({"d": pd.to_datetime(["2024-01-02", "2024-03-04"])})})
@@ -28,7 +30,7 @@ def latest_date(tables: dict[str, pd.DataFrame]) -> dt.date | None:
     return as_of_date(tables).value
 
 
-def as_of_date(tables: dict[str, pd.DataFrame], given: dt.date | None = None) -> Figure[dt.date]:
+def as_of_date(tables: Mapping[str, pd.DataFrame | Resident], given: dt.date | None = None) -> Figure[dt.date]:
     """``given``, else the latest date in any date column; unknown (with the reason) when no file has one.
 
     >>> as_of_date({"accounts": pd.DataFrame({"churned": [True]})}).value is None
@@ -36,8 +38,9 @@ def as_of_date(tables: dict[str, pd.DataFrame], given: dt.date | None = None) ->
     """
     if given is not None:
         return Figure.known(given)
-    return as_of_from(frame[col].max() for frame in tables.values() for col in frame.columns
-                      if pd.api.types.is_datetime64_any_dtype(frame[col]))
+    return as_of_from(day for table in tables.values() for day in (
+        table.latest_dates() if isinstance(table, Resident) else
+        [table[col].max() for col in table.columns if pd.api.types.is_datetime64_any_dtype(table[col])]))
 
 
 def _accounts(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list[str]) -> dict[str, Any] | None:
@@ -147,7 +150,7 @@ def _plain(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> dict[str, Any]:
+def summary(tables: Mapping[str, pd.DataFrame | Resident], as_of: dt.date | None = None) -> dict[str, Any]:
     """One object with a section per area, each ``None`` where the loaded tables do not allow it.
 
     NPS and CSAT are in points (NPS -100..100, CSAT 0..100); every ``*_rate`` and ``*_share`` is a
@@ -161,6 +164,7 @@ def summary(tables: dict[str, pd.DataFrame], as_of: dt.date | None = None) -> di
     notes: list[str] = []
     day = as_of_date(tables, as_of)
     note(notes, "as_of", day.reason)
+    tables = dict(iter_frames(tables))  # no section reads the usage table (kept in DuckDB); the as-of date did
     out: dict[str, Any] = {
         "as_of": None if day.value is None else day.value.isoformat(),
         "accounts": _accounts(tables, day.value, notes),
