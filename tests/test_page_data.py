@@ -123,3 +123,15 @@ def test_a_large_export_read_by_arrow_shows_its_preview_and_typed_rows(shared_da
     read = at.session_state["files"][0].read.frame
     assert read.map(lambda v: v is None or isinstance(v, str)).all().all()
     assert read["Customer Satisfaction Rating"].isna().sum() == (source["Customer Satisfaction Rating"].head(20) == "").sum()
+
+
+def test_a_recognised_file_can_be_marked_not_a_table(shared_data):
+    """A recognised export set to "not a table" is left out, without an error (it raised KeyError 'unknown')."""
+    at = _upload(_page(), shared_data / "telco_churn" / "Telco-Customer-Churn.csv")
+    assert len(at.session_state["store"].tables["accounts"]) == 7043
+    at.selectbox(key=next(k for k in at.session_state if str(k).startswith("data_table_"))).set_value("unknown").run()
+    at.run()
+    assert not at.exception, at.exception
+    assert "not recognised" in shown(at.expander[0].label) or "not a table" in shown(at.expander[0].label)
+    store = at.session_state["store"]
+    assert store is None or "accounts" not in store.tables

@@ -637,7 +637,11 @@ def map_columns(frame: pd.DataFrame, table: str) -> dict[str, str]:
 
     >>> map_columns(pd.DataFrame({"Ticket ID": ["1"], "Priority": ["High"]}), "tickets")
     {'ticket_id': 'Ticket ID', 'priority': 'Priority'}
+    >>> map_columns(pd.DataFrame({"Ticket ID": ["1"]}), schema.UNKNOWN)  # "not a table": no field to map
+    {}
     """
+    if table not in schema.TABLES:
+        return {}
     try:
         ev = _evidence(frame)
     except Exception:  # noqa: BLE001 - as in detect(): an unreadable frame maps to nothing, by hand
