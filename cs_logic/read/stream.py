@@ -32,14 +32,18 @@ from cs_logic.read.tableshape import FOOTER_ROWS, Rows, _blank_rows, _drop_foote
 # Rows per batch: a batch's text, its typed columns and the insert into DuckDB are held at once. Measured on the M usage
 # file (5M rows) in a subprocess: peak 783 MB at 1,000,000 rows a batch, 556 MB at 500,000, 504 MB at 250,000 (slower).
 BATCH_ROWS = 500_000
-# From this size up a file is read in batches; a smaller one is read whole as before. Not tuned: the M usage file
-# (110 MB) read in batches peaked lower than read whole (556 against 634 MB) at about the same time, and files of a
-# few MB gain nothing from batches.
-STREAM_BYTES = 50 * 1024 * 1024
-# A table that is not kept in DuckDB (all but usage) is read in batches only from this size: its typed batches are
-# joined in pandas anyway, and the join's peak cost more than the text saved (M's 57 MB tickets: 674 MB peak in
-# batches, 457 MB whole); L's 120 MB tickets file is read in batches.
-PANDAS_STREAM_BYTES = 100 * 1024 * 1024
+# From this much text up a file is read in batches; less is read whole, as before (text_size: a CSV's bytes, a Parquet
+# file's uncompressed size). 200 MB, the upload limit: every upload is read whole by the two-threaded reader, and only
+# files opened from disk stream. Measured on the M usage file (110 MB, 5M rows) at load 0.8: read in batches 1.21 s
+# against DuckDB's read_csv 0.39 s (3.15x: the streaming reader parses on one thread, then each batch is inserted),
+# read whole 0.80 s (2.13x), with the same peak for the six M files (595 against 618 MB, 2.8-2.9x their bytes).
+STREAM_BYTES = 200 * 1024 * 1024
+# A table that is not kept in DuckDB (all but usage) is read in batches only from this much text: its typed batches
+# are joined in pandas anyway, and the join's peak cost more than the text saved (M's 57 MB tickets: 674 MB peak in
+# batches, 457 MB whole); L's tickets (120 MB of Parquet, more text uncompressed) are read in batches.
+PANDAS_STREAM_BYTES = 200 * 1024 * 1024
+# About what one cell takes in a CSV (the M usage file: 110 MB for 5M rows of 3 cells is 7.3 bytes a cell).
+CSV_CELL_BYTES = 8
 # The part of a CSV its layout (dialect, width) is decided on, as utf8_head decides it for a whole file.
 HEAD_BYTES = 1 << 20
 # The last rows a footer is looked for in (tableshape._drop_footer's tail).
@@ -317,6 +321,31 @@ def _shaped(name: str, part: pd.DataFrame, blank: np.ndarray, columns: pd.Index,
         body, rows = body[~blank], np.asarray(rows)[~blank]
     empty = ReadResult(body, "", None, None, 0, start, None, None, (), ())
     return _with_rows(empty, body, rows, tuple(notes))
+
+
+def text_size(data: bytes | None, path: str | None) -> int:
+    """How much text the file holds, for the choice to read it in batches: its size in bytes, or for a Parquet file
+    the size of the same table as a CSV (rows x columns x CSV_CELL_BYTES, from its metadata): the L usage file is
+    86 MB on disk, 113 MB uncompressed as Parquet encodes it, and 50M rows (1.2 GB as a CSV).
+
+    >>> text_size(b"account_id,events", None)
+    17
+    """
+    size = size_of(data, path)
+    try:
+        if data is not None:
+            head = data[:4]
+        elif path:
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+        else:
+            head = b""
+        if head != b"PAR1":
+            return size
+        meta = pq.ParquetFile(pa.BufferReader(data) if data is not None else path).metadata
+        return max(size, int(meta.num_rows) * int(meta.num_columns) * CSV_CELL_BYTES)
+    except (OSError, pa.ArrowException):
+        return size
 
 
 def size_of(data: bytes | None, path: str | None) -> int:

@@ -108,7 +108,7 @@ def load_file(name: str, data: bytes | None = None, sheet: str | None = None, ta
 
     The file is ``data`` (its bytes), else the file at ``path`` (read from disk, in batches when big), else the
     Arrow stream ``arrow()`` gives (a fresh reader each call, e.g. a table of a DuckDB database file; its columns
-    may be typed). A file of STREAM_BYTES or more, and every Arrow stream, is read in batches of rows
+    may be typed). A file of STREAM_BYTES or more of text (stream.text_size), and every Arrow stream, is read in batches of rows
     (cs_logic.read.stream): each batch is typed with the mapping and decisions made on the first, the problems
     merged as one whole-file read reports them. A usage table is kept in DuckDB, never in pandas
     (cs_logic.read.resident): its typed rows go to a staging table of ``con`` (the session store's connection,
@@ -135,10 +135,11 @@ def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, m
     tell = progress or (lambda step: None)
     tell(LOAD_STEPS[0])
     size = stream.size_of(data, path) if arrow is None or data is not None or path is not None else 0
+    text = stream.text_size(data, path) if size else 0
     streamed = None
     if may_stream and sheet is None and (arrow is not None and data is None and path is None
-                                         or size >= stream.STREAM_BYTES and
-                                         (size >= stream.PANDAS_STREAM_BYTES or _resident_guess(name, data, path,
+                                         or text >= stream.STREAM_BYTES and
+                                         (text >= stream.PANDAS_STREAM_BYTES or _resident_guess(name, data, path,
                                                                                                 table, settings))):
         if digest is None and data is None and path is None:
             digest = _digest(None, None, name, arrow)
@@ -170,7 +171,7 @@ def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, m
         # A table that ends whole in pandas anyway gains little from batches below PANDAS_STREAM_BYTES (only its
         # text is never whole) and its batches' concatenation costs a peak: such a file is read whole after all.
         whole_instead = streamed is not None and (data is not None or path is not None) \
-            and size < stream.PANDAS_STREAM_BYTES
+            and text < stream.PANDAS_STREAM_BYTES
         box = [first]  # handed over with no reference kept here: prepare frees each column's text as it types it
         del first
         return _recognised(name, digest, size, box, streamed, sheet, table, mapping, settings, as_of, choices,
