@@ -58,7 +58,7 @@ with left:
         show_table(view.risks.drop(columns="account_id") if "account_name" in view.risks else view.risks, {
             "account_id": "Account", "account_name": "Account", "owner": "Rep", "revenue": {**MONEY, "label": "Revenue"},
             "health_score": st.column_config.NumberColumn("Health", format="%.0f"), "weakest_measure": "Weakest measure"})
-    st.caption(f"Red accounts still active, largest revenue first; {view.scores_from}.")
+    st.caption(f"Red accounts still active, {ov.risk_order(view.risks)}; {view.scores_from}.")
 with right:
     st.subheader("What detractors talk about")
     if view.themes.empty:

@@ -366,6 +366,17 @@ def headline(tables: Mapping[str, pd.DataFrame], as_of: dt.date, settings: Setti
 # ---------------------------------------------------------------- risks and themes
 
 
+def risk_order(risks: pd.DataFrame) -> str:
+    """How :func:`top_risks` ordered these rows, in words for the caption beside them.
+
+    >>> risk_order(pd.DataFrame({"revenue": [1.0]})), risk_order(pd.DataFrame({"health_score": [3.0]}))
+    ('largest revenue first', 'lowest health score first (no revenue column)')
+    """
+    if risks.empty:
+        return "largest revenue first (lowest health score first without revenue)"
+    return "largest revenue first" if "revenue" in risks.columns else "lowest health score first (no revenue column)"
+
+
 def top_risks(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date, n: int = 5) -> pd.DataFrame:
     """The red accounts still active on ``as_of``, largest revenue first (lowest score first without revenue).
 
@@ -571,7 +582,7 @@ def report_sections(kpis: list[Kpi], risks: pd.DataFrame, themes: pd.DataFrame,
                         "is set. Unknown figures show – with the reason in the summary.")]))
     if len(risks) or "Health over time" in charts:
         sections.append(report.Section(
-            "Health and top risks", [("Red accounts still active, largest revenue first, with their weakest measure. "
+            "Health and top risks", [(f"Red accounts still active, {risk_order(risks)}, with their weakest measure. "
                                      "The chart: each month's active accounts by band, and their mean score.")],
             charts=[charts["Health over time"]] if "Health over time" in charts else [],
             tables=[_shown_risks(risks, currency)] if len(risks) else []))
