@@ -270,3 +270,18 @@ def test_hubspot_tickets_create_and_close_dates_give_resolution_and_backlog():
     assert (t["count"], t["median_resolution_hours"], t["backlog"]) == (6, 4.0, 3)
     assert t["median_first_response_hours"] is None and s["csat"] is None
     assert any(n.startswith("tickets.median_first_response_hours") for n in s["notes"])
+
+
+def test_intercom_conversation_export_gives_first_response_resolution_and_backlog():
+    """Intercom's conversation export (one row per conversation), checked by hand. First response, created to
+    conversation_first_response_at: c1 0.5 h, c2 2 h, c3 5 min = 0.0833 h, c4 4 h, c6 0.75 h; c5 never answered
+    (left out, not 0) -> sorted 0.083, 0.5, 0.75, 2, 4: median 0.75 h; p90 at position 0.9 * 4 = 3.6: 2 + 0.6 * 2 =
+    3.2 h. Resolution, created to conversation_closed_at: 3, 24, 19, 4 h -> median (4 + 19) / 2 = 11.5 h. Backlog on
+    the as-of date (the latest, 2024-05-09): c3 open and c5 snoozed, neither closed = 2."""
+    s = summary("intercom/conversations.csv")
+    assert s["as_of"] == "2024-05-09"
+    t = s["tickets"]
+    assert t["count"] == 6 and t["backlog"] == 2
+    assert t["median_first_response_hours"] == pytest.approx(0.75)
+    assert t["p90_first_response_hours"] == pytest.approx(3.2)
+    assert t["median_resolution_hours"] == pytest.approx(11.5)
