@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from cs_logic.core.problems import Problem
 from cs_logic.core.schema import TABLES, UNKNOWN
 from cs_logic.core.settings import FileMapping, Settings
-from cs_logic.read import stream
+from cs_logic.read import direct, stream
 from cs_logic.read.buyers import customers_from_orders, derived_note
 from cs_logic.read.detect import Detection, detect, map_columns
 from cs_logic.read.ingest import IngestError, ReadResult, object_frame, read_table
@@ -135,6 +135,11 @@ def _load(name: str, data: bytes | None, sheet: str | None, table: str | None, m
     tell = progress or (lambda step: None)
     tell(LOAD_STEPS[0])
     size = stream.size_of(data, path) if arrow is None or data is not None or path is not None else 0
+    if may_stream and sheet is None and (data is not None or path is not None) and size >= direct.DIRECT_BYTES \
+            and (not max_bytes or size <= max_bytes):
+        found = _direct(name, data, path, table, mapping, settings, as_of, digest, choices, tell, con)
+        if found is not None:
+            return found
     text = stream.text_size(data, path) if size else 0
     streamed = None
     if may_stream and sheet is None and (arrow is not None and data is None and path is None
@@ -250,23 +255,9 @@ def _recognised(name: str, digest: str, size: int, box: list[ReadResult], batche
     ``whole_instead`` and the table is not kept in DuckDB (the caller reads the file whole)."""
     tell(LOAD_STEPS[1])
     read = box.pop()
-    detection = detect(read.frame, name)
-    columns = [str(c) for c in read.frame.columns]
-    known = settings.mapping_for(name, columns) if settings else None
-    if choices is None and known is not None:  # the manager's changes to what the app decided, for these headers
-        choices = dict(known.choices)
-    remembered = known if table is None else None
-    if remembered is not None:
-        table, mapping = remembered.table, dict(remembered.mapping)
-    chosen = table or detection.table
+    detection, chosen, mapping, choices, decisions = _resolve(read, name, table, mapping, settings, choices)
     if whole_instead and chosen not in RESIDENT_TABLES:
         raise stream.NotStreamable("a table held in pandas is read whole below PANDAS_STREAM_BYTES")
-    if mapping is None:
-        mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
-    mapping = {k: v for k, v in mapping.items() if v in columns}
-    choices = {k: tuple(v) for k, v in (choices or {}).items()}
-    decisions, mapping = decide(read.frame, chosen, mapping, name, choices)
-    decisions = reading_decisions(read, mapping, name) + decisions
     keep = PREVIEW_ROWS if chosen != UNKNOWN else REFERENCE_ROWS
     preview = replace(read, frame=object_frame(read.frame.head(keep)).copy(),
                       row_numbers=read.row_numbers[:keep].copy() if read.row_numbers is not None else None)
@@ -296,6 +287,75 @@ def _recognised(name: str, digest: str, size: int, box: list[ReadResult], batche
             prepared = replace(prepared, frame=with_guest_customers(prepared.frame, decisions))
     return LoadedFile(name, digest, size, preview, detection, chosen, mapping, prepared, rows, decisions,
                       tuple(sorted(choices.items())), resident)
+
+
+def _resolve(read: ReadResult, name: str, table: str | None, mapping: dict[str, str] | None,
+             settings: Settings | None, choices: dict[str, tuple[str, ...]] | None
+             ) -> tuple[Detection, str, dict[str, str], dict[str, tuple[str, ...]], tuple[Decision, ...]]:
+    """What the file is and how it is read: (detection, table, mapping, the manager's choices, decisions). The
+    manager's ``table`` and ``mapping`` win; else a mapping remembered in ``settings`` for these headers; else the
+    automatic guess."""
+    detection = detect(read.frame, name)
+    columns = [str(c) for c in read.frame.columns]
+    known = settings.mapping_for(name, columns) if settings else None
+    if choices is None and known is not None:  # the manager's changes to what the app decided, for these headers
+        choices = dict(known.choices)
+    remembered = known if table is None else None
+    if remembered is not None:
+        table, mapping = remembered.table, dict(remembered.mapping)
+    chosen = table or detection.table
+    if mapping is None:
+        mapping = dict(detection.mapping) if chosen == detection.table else map_columns(read.frame, chosen)
+    mapping = {k: v for k, v in mapping.items() if v in columns}
+    chosen_choices = {k: tuple(v) for k, v in (choices or {}).items()}
+    decisions, mapping = decide(read.frame, chosen, mapping, name, chosen_choices)
+    return detection, chosen, mapping, chosen_choices, reading_decisions(read, mapping, name) + decisions
+
+
+def _direct(name: str, data: bytes | None, path: str | None, table: str | None, mapping: dict[str, str] | None,
+            settings: Settings | None, as_of: dt.date | None, digest: str | None,
+            choices: dict[str, tuple[str, ...]] | None, tell: Callable[[str], None],
+            con: duckdb.DuckDBPyConnection | None) -> LoadedFile | None:
+    """A big plain CSV of a table kept in DuckDB, read by DuckDB itself (cs_logic.read.direct); None when anything
+    about it needs the careful reader (the caller then reads it as before)."""
+    folder = direct.files_folder(con) if con is not None else None
+    head = direct.head_read(name, data, path) if folder is not None else None
+    if folder is None or head is None:
+        return None
+    tell(LOAD_STEPS[1])
+    detection, chosen, mapping, choices, decisions = _resolve(head, name, table, mapping, settings, choices)
+    if chosen not in RESIDENT_TABLES:
+        return None
+    prepared = prepare(head, chosen, mapping, name, as_of=as_of, decisions=decisions)
+    plan = direct.plan(head, prepared, TABLES[chosen], prepared.mapping)
+    if plan is None or not direct.plain_tail(name, data, path, head):
+        return None
+    lines = direct.plain_lines(data, path, plan.delimiter)
+    if lines is None:
+        return None
+    tell(LOAD_STEPS[2])
+    assert con is not None
+    stager = Stager(con)
+    try:
+        with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL, as DuckDB's reader does
+            hashed = pool.submit(_digest, data, path, name, None) if digest is None else None
+            with direct.on_disk(data, path, folder) as file:
+                if file is not None:
+                    direct.stage(stager, file, plan)
+                staged = file is not None
+            digest = hashed.result() if hashed is not None else digest
+        staged = staged and direct.verify(stager, plan, as_of, lines)
+    except duckdb.Error:
+        staged = False
+    if not staged:
+        stager.drop()
+        return None
+    assert digest is not None
+    resident = stager.done()
+    preview = replace(head, frame=object_frame(head.frame.head(PREVIEW_ROWS)).copy())
+    prepared = replace(prepared, frame=prepared.frame.iloc[0:0].copy(), rows=resident.rows)
+    return LoadedFile(name, digest, stream.size_of(data, path), preview, detection, chosen, mapping, prepared,
+                      resident.rows, decisions, tuple(sorted(choices.items())), resident)
 
 
 def _typed(first: ReadResult, batches: Iterator[ReadResult] | None, table: str, mapping: dict[str, str], name: str,
