@@ -330,22 +330,22 @@ def _direct(name: str, data: bytes | None, path: str | None, table: str | None, 
     plan = direct.plan(head, prepared, TABLES[chosen], prepared.mapping)
     if plan is None or not direct.plain_tail(name, data, path, head):
         return None
-    lines = direct.plain_lines(data, path, plan.delimiter)
-    if lines is None:
-        return None
     tell(LOAD_STEPS[2])
     assert con is not None
     stager = Stager(con)
     try:
-        with ThreadPoolExecutor(1) as pool:  # hashing releases the GIL, as DuckDB's reader does
+        # The bytes are scanned (numpy) and hashed while DuckDB reads the file: all three release the GIL. A scan that
+        # finds a padded value or a control character drops what DuckDB read.
+        with ThreadPoolExecutor(2) as pool:
+            scanned = pool.submit(direct.plain_lines, data, path, plan.delimiter)
             hashed = pool.submit(_digest, data, path, name, None) if digest is None else None
             with direct.on_disk(data, path, folder) as file:
                 if file is not None:
                     direct.stage(stager, file, plan)
-                staged = file is not None
+            lines = scanned.result()
             digest = hashed.result() if hashed is not None else digest
-        staged = staged and direct.verify(stager, plan, as_of, lines)
-    except duckdb.Error:
+        staged = file is not None and lines is not None and direct.verify(stager, plan, as_of, lines)
+    except (duckdb.Error, OSError):  # a cell DuckDB cannot type, a ragged row; no room for the upload's copy
         staged = False
     if not staged:
         stager.drop()
