@@ -173,7 +173,8 @@ def test_the_settings_file_keeps_the_currency_through_save_and_load() -> None:
         import streamlit as st
 
         from cs_logic.core.settings import Settings, dumps
-        from pages.common import init_state, load_settings, settings_to_save
+        from pages._shared.loading import load_settings, settings_to_save
+        from pages.state import init_state
 
         init_state()
         st.session_state["settings"] = Settings(currency="EUR").with_target("nps", 30)
