@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import app_pages
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "state.py"))
+PAGES = app_pages()
 CODE_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")  # "p_won", "stage", "nps": a name, not a header
 # The Data page's preview shows a file as read, under the file's own headers (AppTest exposes no key for it).
 FILE_HEADERS = [list(pd.read_csv(p, nrows=0).columns) for p in sorted((ROOT / "data").glob("*.csv"))]
