@@ -3,7 +3,9 @@
 import streamlit as st
 
 import cs_logic  # noqa: F401 - first, before pandas loads pyarrow: it sets Arrow's allocator option
-from pages.common import current_store, init_state, open_data_argument, sidebar
+from pages._shared.frame import sidebar
+from pages._shared.loading import current_store, open_data_argument
+from pages.state import init_state
 
 st.set_page_config(page_title="Customer-success analytics", page_icon="📈", layout="wide")
 init_state()

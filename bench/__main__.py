@@ -440,10 +440,10 @@ class Bench:
 
     # ------------------------------------------------------------ pages
     def session(self) -> dict[str, Any]:
-        """Session state as pages/common.py leaves it after loading these files (uploads memoised, store built)."""
+        """Session state as pages/_shared/loading.py leaves it after loading these files (uploads memoised, store built)."""
         settings_mod = importlib.import_module("cs_logic.core.settings")
         from cs_logic.read.store import Filters
-        from pages.common import upload_key
+        from pages._shared.uploads import upload_key
         from pages.state import UPLOAD_MEMO
 
         settings = settings_mod.Settings()
@@ -453,7 +453,7 @@ class Bench:
             data = self.paths[lf.table].read_bytes() if lf.table in self.paths and self.size != "L" else b""
             up = {"name": lf.name, "data": data, "sheet": None, "table": None, "mapping": None}
             uploads[lf.digest] = up
-            # The loaded file memoised as pages.common.load_upload keeps it: a page asking for it reads nothing again.
+            # The loaded file memoised as pages._shared.loading.load_upload keeps it: a page asking for it reads nothing again.
             memo[UPLOAD_MEMO + lf.digest] = {upload_key(up, tuple(str(c) for c in lf.read.frame.columns), settings): lf}
         loaded_key = tuple((f.digest, f.table, tuple(sorted(f.mapping.items())), f.read.sheet) for f in self.files)
         return {"store": self.store, "uploads": uploads, "files": self.files, "cross_problems": [],

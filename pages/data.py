@@ -9,20 +9,10 @@ from cs_logic.core.schema import TABLES
 from cs_logic.core.settings import dumps
 from cs_logic.read.validate import problems_frame
 from cs_logic.views import data_view as dv
-from pages.common import (
-    UPLOAD_LIMIT_MB,
-    init_state,
-    load_demo,
-    load_settings,
-    load_upload,
-    open_from_disk,
-    remove_upload,
-    reset_data,
-    settings_to_save,
-    show_table,
-    sync_store,
-    take_uploads,
-)
+from pages._shared.loading import load_demo, load_settings, load_upload, reset_data, settings_to_save, sync_store
+from pages._shared.uploads import UPLOAD_LIMIT_MB, open_from_disk, remove_upload, take_uploads
+from pages._shared.widgets import show_table
+from pages.state import init_state
 
 init_state()
 

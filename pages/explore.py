@@ -9,7 +9,8 @@ from cs_logic.core.fmt import UNKNOWN
 from cs_logic.core.labels import label as field_label
 from cs_logic.metrics import explore
 from cs_logic.read.store import QUERY_TIMEOUT_MS
-from pages.common import COUNT, require_data, show_table, table_downloads
+from pages._shared.frame import require_data
+from pages._shared.widgets import COUNT, show_table, table_downloads
 
 SQL_ROW_LIMIT = 10_000
 # Which columns fit which measure: numbers for sum/mean/median, the survey scales for NPS and CSAT.

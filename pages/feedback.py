@@ -10,18 +10,11 @@ from cs_logic.metrics import feedback as fb
 from cs_logic.metrics.measures import derived_measures
 from cs_logic.views import feedback_view as fv
 from cs_logic.views import voice
-from pages.common import (
-    as_of_default,
-    comment_filters,
-    comment_index,
-    data_key,
-    download_row,
-    init_state,
-    memo,
-    require_data,
-    scored_portfolio,
-    show_table,
-)
+from pages._shared.feedback_parts import comment_filters, comment_index
+from pages._shared.frame import as_of_default, require_data
+from pages._shared.portfolio import scored_portfolio
+from pages._shared.widgets import download_row, show_table
+from pages.state import data_key, init_state, memo
 
 init_state()
 st.title("Feedback")

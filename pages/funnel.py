@@ -11,20 +11,10 @@ from cs_logic.charts.funnel import forecast_chart, funnel_chart, owner_conversio
 from cs_logic.core import fmt
 from cs_logic.core.labels import label as field_label
 from cs_logic.metrics import funnel
-from pages.common import (
-    DAYS,
-    MONEY,
-    ONE_DECIMAL,
-    SHARE,
-    as_of_default,
-    currency,
-    data_key,
-    memo,
-    require_data,
-    scored_portfolio,
-    show_table,
-    table_downloads,
-)
+from pages._shared.frame import as_of_default, require_data
+from pages._shared.portfolio import scored_portfolio
+from pages._shared.widgets import DAYS, MONEY, ONE_DECIMAL, SHARE, currency, show_table, table_downloads
+from pages.state import data_key, memo
 
 
 def downloads(name: str, table: pd.DataFrame, label: str) -> None:

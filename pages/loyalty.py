@@ -7,7 +7,9 @@ from cs_logic.charts import loyalty as charts
 from cs_logic.core import fmt
 from cs_logic.views import buyers_view
 from cs_logic.views import loyalty_view as lv
-from pages.common import as_of_default, data_key, draw_blocks, init_state, memo, require_data, show_table
+from pages._shared.frame import as_of_default, require_data
+from pages._shared.widgets import draw_blocks, show_table
+from pages.state import data_key, init_state, memo
 
 init_state()
 st.title("Loyalty")

@@ -11,18 +11,10 @@ import streamlit as st
 from cs_logic.output.exports import chart_png, chart_svg
 from cs_logic.views import kpi
 from cs_logic.views import overview as ov
-from pages.common import (
-    MONEY,
-    as_of_default,
-    data_key,
-    health_history,
-    init_state,
-    memo,
-    require_data,
-    scored_portfolio,
-    show_table,
-    table_downloads,
-)
+from pages._shared.frame import as_of_default, require_data
+from pages._shared.portfolio import health_history, scored_portfolio
+from pages._shared.widgets import MONEY, show_table, table_downloads
+from pages.state import data_key, init_state, memo
 
 init_state()
 title, pick = st.columns([5, 1])

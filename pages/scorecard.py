@@ -18,25 +18,22 @@ from dataclasses import replace
 import streamlit as st
 
 from cs_logic.core.escape import md_escape
+from cs_logic.core.labels import label as field_label
 from cs_logic.scoring import health
 from cs_logic.scoring import scorecard_edit as se
 from cs_logic.views import scorecard_view as sv
-from pages.common import (
-    backtest,
-    currency,
-    data_key,
-    field_label,
-    init_state,
-    memo,
-    require_data,
+from pages._shared.frame import require_data
+from pages._shared.portfolio import backtest, scored_portfolio
+from pages._shared.scorecard_parts import (
     rule_editors,
     scorecard_proposal,
     scorecard_results,
     scorecard_tabs,
-    scored_portfolio,
     use_scorecard,
     weight_sliders,
 )
+from pages._shared.widgets import currency
+from pages.state import data_key, init_state, memo
 
 init_state()
 NUM = st.column_config.NumberColumn

@@ -37,7 +37,8 @@ class Key:
 KEYS: tuple[Key, ...] = (
     Key("store", (Store, NoneType), lambda: None, "the session's Store (its own DuckDB), None before any load"),
     Key("uploads", dict, dict, "digest -> {name, data, sheet, table, mapping}: each file and the manager's choices; "
-        "a file opened from disk has path, db_table, size, modified_ns and origin instead of data (pages.common.add_source)"),
+        "a file opened from disk has path, db_table, size, modified_ns and origin instead of data "
+        "(pages._shared.uploads.add_source)"),
     Key("opened", dict, dict, "folder or file path -> ((name, why skipped), ...): what was opened from this computer"),
     Key("data_arg_opened", bool, bool, "whether this session has opened `--data PATH` (app.py -- --data PATH) yet"),
     Key("files", list, list, "the LoadedFile list the store was built from"),

@@ -1,6 +1,6 @@
 """Success: how healthy the portfolio is, who is at risk, each rep's book, one account up close, and whether the score predicts churn.
 
-Reads THE scored portfolio (pages.common.scored_portfolio) and the session memo; ``suc_`` keys are this page's widgets.
+Reads THE scored portfolio (pages._shared.portfolio.scored_portfolio) and the session memo; ``suc_`` keys are this page's widgets.
 """
 
 import streamlit as st
@@ -9,20 +9,10 @@ from cs_logic.charts import health as charts
 from cs_logic.core import fmt
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
-from pages.common import (
-    MONEY,
-    ONE_DECIMAL,
-    SHARE,
-    currency,
-    data_key,
-    download_row,
-    health_history,
-    init_state,
-    memo,
-    require_data,
-    scored_portfolio,
-    show_table,
-)
+from pages._shared.frame import require_data
+from pages._shared.portfolio import health_history, scored_portfolio
+from pages._shared.widgets import MONEY, ONE_DECIMAL, SHARE, currency, download_row, show_table
+from pages.state import data_key, init_state, memo
 
 init_state()
 

@@ -6,7 +6,9 @@ import streamlit as st
 
 from cs_logic.charts.support import response_time_chart, tickets_per_week_chart
 from cs_logic.metrics import support
-from pages.common import COUNT, SHARE, as_of_default, data_key, init_state, memo, require_data, show_table
+from pages._shared.frame import as_of_default, require_data
+from pages._shared.widgets import COUNT, SHARE, show_table
+from pages.state import data_key, init_state, memo
 
 init_state()
 st.title("Support")

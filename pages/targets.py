@@ -7,7 +7,9 @@ import streamlit as st
 
 from cs_logic.core.escape import md_escape
 from cs_logic.metrics.targets import KPIS, benchmarks_with, benchmarks_without, check_benchmark
-from pages.common import currency, current_store, init_state, load_demo, show_table
+from pages._shared.loading import current_store, load_demo
+from pages._shared.widgets import currency, show_table
+from pages.state import init_state
 
 init_state()
 st.title("Targets")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
+
+
+def app_pages() -> list[str]:
+    """The pages: the files app.py lists in its navigation (``overview.py``...), as bench's page figures take them.
+
+    Whatever else pages/ holds is a module the pages import (pages/state.py, the helpers in pages/_shared/).
+    """
+    return sorted(re.findall(r'st\.Page\("pages/(\w+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,15 @@
 """AppTest: app.py and every page run with empty state, offer the demo, and raise nothing."""
 
+import ast
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import app_pages
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "state.py"))  # helpers, not pages
+PAGES = app_pages()
 
 
 def test_app_opens_on_the_data_page_when_nothing_is_loaded():
@@ -24,7 +27,20 @@ def test_page_runs_on_empty_state_and_offers_the_demo(page):
     assert "Load demo data" in labels
 
 
-def test_every_page_is_in_the_navigation():
-    """A page file that app.py does not list would be unreachable."""
-    app = (ROOT / "app.py").read_text(encoding="utf-8")
-    assert [p for p in PAGES if f"pages/{p}" not in app] == []
+def _pages_modules_imported(path: Path) -> set[str]:
+    """The ``pages.<name>`` modules a file imports (``from pages.state import ...`` -> "state")."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] \
+            if isinstance(node, ast.ImportFrom) else []
+        found |= {n.split(".")[1] for n in names if n.startswith("pages.")}
+    return found
+
+
+def test_every_file_in_pages_is_a_page_in_the_navigation_or_a_module_the_pages_import():
+    """A page file that app.py does not list would be unreachable: a file in pages/ is a page app.py lists, or a
+    module app.py and the pages import (pages/state.py; the other helpers sit apart, in pages/_shared/)."""
+    files = sorted((ROOT / "pages").glob("*.py"))
+    imported = set().union(*(_pages_modules_imported(p) for p in [ROOT / "app.py", *files]))
+    assert [p.name for p in files if p.name not in PAGES and p.stem not in imported] == []
+    assert PAGES and [p for p in PAGES if not (ROOT / "pages" / p).is_file()] == []

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import pages.common
+import pages._shared.uploads
+from cs_logic.core.settings import Settings
 from tests.badfiles import problems_in_reason, shown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ def test_a_remembered_mapping_applies_to_a_file_opened_from_disk(folder):
     digest = next(d for d, up in at.session_state["uploads"].items() if up["name"] == SAAS[0])
     at.session_state["uploads"][digest]["mapping"] = {"account_id": "account_id", "plan": "industry"}
     at.run()
-    saved = pages.common.Settings()
+    saved = Settings()
     for lf in at.session_state["files"]:
         saved = saved.with_mapping(lf.remembered())
     fresh = _page()
@@ -149,7 +150,7 @@ def test_the_app_started_with_a_bad_data_path_says_so_on_the_data_page(tmp_path,
 
 
 def test_a_file_over_the_upload_limit_is_told_how_to_open_it_from_disk(monkeypatch, shared_data):
-    monkeypatch.setattr(pages.common, "UPLOAD_LIMIT_MB", 0)
+    monkeypatch.setattr(pages._shared.uploads, "UPLOAD_LIMIT_MB", 0)
     at = _page()
     path = shared_data / "telco_churn" / "Telco-Customer-Churn.csv"
     at.file_uploader(key="data_upload").set_value((path.name, path.read_bytes(), "text/csv")).run()

@@ -97,7 +97,7 @@ def test_sql_box_shows_what_the_user_typed_as_plain_text_never_markdown(page):
 
 
 def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(monkeypatch, downloads):
-    """Every page's CSV/XLSX pair comes from pages.common.table_downloads: both buttons are callables (the file
+    """Every page's CSV/XLSX pair comes from pages._shared.widgets.table_downloads: both buttons are callables (the file
     is written on click), and a table over Excel's sheet limits gets the reason instead of the XLSX button."""
     from cs_logic.output import exports
 
@@ -105,7 +105,7 @@ def test_table_downloads_write_on_click_and_leave_out_an_xlsx_that_cannot_fit(mo
         import pandas as pd
         import streamlit as st
 
-        from pages.common import table_downloads
+        from pages._shared.widgets import table_downloads
 
         c1, c2 = st.columns(2)
         table_downloads(c1, c2, pd.DataFrame({"a": [1, 2]}), "small", key="t_small", sheet="Small")

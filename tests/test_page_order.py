@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import pages.common
+import pages._shared.loading
 from cs_logic.core.settings import loads
 from cs_logic.scoring import health
+from pages._shared.uploads import DEMO_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDERS = (
@@ -78,22 +79,22 @@ def test_overview_red_tile_counts_the_success_pages_red_accounts(by_order):
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
-    """The name of every file load_file reads from here on (the Data page's loads go through pages.common)."""
+    """The name of every file load_file reads from here on (the Data page's loads go through pages._shared.loading)."""
     seen: list[str] = []
-    original = pages.common.load_file
+    original = pages._shared.loading.load_file
 
     def counting(name, *args, **kwargs):
         seen.append(name)
         return original(name, *args, **kwargs)
 
-    monkeypatch.setattr(pages.common, "load_file", counting)
+    monkeypatch.setattr(pages._shared.loading, "load_file", counting)
     return seen
 
 
 def test_a_target_or_a_weight_rereads_nothing_and_a_mapping_rereads_only_its_file(reads, downloads):
     """Demo: 6 files read once. An NPS target and a Scorecard weight: 0 reads. One file's mapping: 1 read."""
     at = _demo()
-    assert sorted(reads) == sorted(pages.common.DEMO_FILES)
+    assert sorted(reads) == sorted(DEMO_FILES)
     reads.clear()
 
     _open(at, "targets").number_input(key="targets_nps").set_value(40.0).run()

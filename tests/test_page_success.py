@@ -25,7 +25,7 @@ def page() -> AppTest:
 
 
 def _scores(at: AppTest) -> pd.DataFrame:
-    """The scores of THE scored portfolio the page last read (pages.common.scored_portfolio's memo)."""
+    """The scores of THE scored portfolio the page last read (pages._shared.portfolio.scored_portfolio's memo)."""
     return list(at.session_state["memo"]["scored"].values())[-1].scores
 
 

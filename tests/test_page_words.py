@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import app_pages
+
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.name not in ("common.py", "state.py"))
+PAGES = app_pages()
 CODE_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$")  # "p_won", "stage", "nps": a name, not a header
 # The Data page's preview shows a file as read, under the file's own headers (AppTest exposes no key for it).
 FILE_HEADERS = [list(pd.read_csv(p, nrows=0).columns) for p in sorted((ROOT / "data").glob("*.csv"))]
@@ -173,7 +175,8 @@ def test_the_settings_file_keeps_the_currency_through_save_and_load() -> None:
         import streamlit as st
 
         from cs_logic.core.settings import Settings, dumps
-        from pages.common import init_state, load_settings, settings_to_save
+        from pages._shared.loading import load_settings, settings_to_save
+        from pages.state import init_state
 
         init_state()
         st.session_state["settings"] = Settings(currency="EUR").with_target("nps", 30)

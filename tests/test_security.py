@@ -17,7 +17,7 @@ from cs_logic.core.settings import Settings
 from cs_logic.metrics import explore
 from cs_logic.read.store import TABLES_AND_VIEWS, Filters, Store
 from cs_logic.read.workspace import IngestError, combine, load_file
-from pages.common import UPLOAD_LIMIT_MB
+from pages._shared.uploads import UPLOAD_LIMIT_MB
 from tests import badfiles
 from tests.conftest import open_app
 

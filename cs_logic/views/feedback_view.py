@@ -10,10 +10,9 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cs_logic.core.escape import show_controls
+from cs_logic.core.membership import isin
 from cs_logic.core.schema import TABLES
 from cs_logic.metrics.feedback import ces, csat, index_comments
 from cs_logic.metrics.measures import MEASURE_DOCS
@@ -201,16 +200,6 @@ def group_texts(surveys: pd.DataFrame, groups: pd.Series, name: str, col: str = 
     return texts[texts.notna() & texts.astype(str).str.strip().ne("")]
 
 
-def _ids_in(ids: pd.Index, known: pd.Index) -> np.ndarray:
-    """``ids.isin(known)`` for text ids through Arrow's hash set: pandas' isin on an Arrow text index
-    builds a Python list of every value first (half the Feedback page's rerun on 100,000 accounts)."""
-    try:
-        left, right = pa.array(ids, type=pa.string()), pa.array(known, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not text: pandas' own isin
-        return np.asarray(ids.isin(known), dtype=bool)
-    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def account_outcomes(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_of: Any,
                      health: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per account: derived operational measures, the health score if given, and the outcomes.
@@ -229,7 +218,7 @@ def account_outcomes(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_o
         out["health_score"] = scores["health_score"].groupby(level=0).first().reindex(out.index).astype(float)
     if accounts is not None and "account_id" in accounts.columns:
         flags = churn_flags(accounts, as_of).drop_duplicates("account_id").set_index("account_id")["churned"]
-        out = out[_ids_in(out.index, flags.index)]
+        out = out[isin(out.index, flags.index)]
         if flags.notna().any():
             out["churned"] = flags.reindex(out.index)
     return out

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cs_logic.core.labels import label
+from cs_logic.core.membership import isin
 from cs_logic.core.settings import Settings
 from cs_logic.metrics import feedback, funnel, nps, retention, support, targets
 from cs_logic.output import report
@@ -108,7 +106,7 @@ class Context:
             self.tables, self.as_of, settings_scorecard(self.settings)).scored
         frame = _by_id(accounts)
         revenue = portfolio.revenue_basis(frame, self.tables.get("subscriptions"), self.as_of)
-        return portfolio.kpis(scored[_ids_in(scored.index, frame.index)], frame, self.as_of, revenue=revenue)
+        return portfolio.kpis(scored[isin(scored.index, frame.index)], frame, self.as_of, revenue=revenue)
 
 
 def _nps_kpi(ctx: Context) -> Kpi | None:
@@ -297,20 +295,6 @@ def _by_id(accounts: pd.DataFrame) -> pd.DataFrame:
     return acc.drop_duplicates("account_id").set_index("account_id")
 
 
-def _ids_in(ids: pd.Index, known: pd.Index) -> np.ndarray:
-    """``ids.isin(known)`` through Arrow's hash set: pandas' isin on a text index builds a Python list of every
-    value first (1 s per 100,000 accounts, three times in the Overview's first run); as feedback_view's.
-
-    >>> _ids_in(pd.Index(["A", "B", "C"]), pd.Index(["C", "A"])).tolist()
-    [True, False, True]
-    """
-    try:
-        left, right = pa.array(ids, type=pa.string()), pa.array(known, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # ids that are not text: pandas' own isin
-        return np.asarray(ids.isin(known), dtype=bool)
-    return np.asarray(pc.is_in(left, value_set=right).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 # ---------------------------------------------------------------- health scores and the headline
 
 
@@ -391,7 +375,7 @@ def top_risks(scores: pd.DataFrame, accounts: pd.DataFrame, as_of: dt.date, n: i
     """
     frame = _by_id(accounts)
     scored = scores_frame(scores)
-    risks = portfolio.at_risk(scored[_ids_in(scored.index, frame.index)], frame, "red", as_of=as_of)
+    risks = portfolio.at_risk(scored[isin(scored.index, frame.index)], frame, "red", as_of=as_of)
     if risks["weakest_measure"].isna().all():
         risks = risks.drop(columns="weakest_measure")  # scores without their points (another page's)
     else:
@@ -467,7 +451,7 @@ def overview_charts(tables: Mapping[str, pd.DataFrame], as_of: dt.date, scores: 
     if scores is not None and len(scores) and accounts is not None and "account_id" in accounts.columns:
         frame = _by_id(accounts)
         scored = scores_frame(scores)
-        scored = scored[_ids_in(scored.index, frame.index)]
+        scored = scored[isin(scored.index, frame.index)]
         active = portfolio.active_mask(frame, as_of).reindex(scored.index, fill_value=True)
         charts["Health bands"] = band_distribution_chart(scored[active.to_numpy(bool)])
     return charts
