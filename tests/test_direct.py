@@ -191,6 +191,27 @@ def test_a_file_opened_from_disk_is_linked_not_copied(monkeypatch: pytest.Monkey
     assert file.read_bytes() == data and not os.listdir(folder)
 
 
+def test_a_file_on_another_file_system_is_copied_or_read_the_careful_way(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    """Where no link can be made, a file up to COPY_BYTES is copied into the session's folder (and removed after);
+    a bigger one is read the careful way. Both equal the careful read."""
+    file = tmp_path / "usage.csv"
+    file.write_bytes(text(usage_lines()))
+
+    def no_link(src: str, dst: str) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    careful, _, _ = load(monkeypatch, "usage.csv", None, fast=False, path=str(file))
+    for limit, expect in ((1 << 30, True), (1000, False)):
+        monkeypatch.setattr(direct, "COPY_BYTES", limit)
+        fast, taken, store = load(monkeypatch, "usage.csv", None, fast=True, path=str(file))
+        assert taken == expect
+        assert_same(fast, careful)
+        folder = direct.files_folder(store.con)
+        assert folder is not None and (not os.path.isdir(folder) or not os.listdir(folder))
+
+
 def test_a_connection_that_may_read_any_file_or_none_is_never_given_one() -> None:
     """files_folder: only a locked session store has a folder DuckDB may read while all else is refused."""
     assert direct.files_folder(duckdb.connect()) is None

@@ -23,6 +23,7 @@ import datetime as dt
 import mmap
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,9 @@ TAIL_BYTES = 64 << 10
 # DuckDB's reader buffer per thread: its default (32 MB) left the M usage file's read 50-65 MB higher in the process
 # (buffers DuckDB keeps for reuse), and the six M files' peak above the careful reader's.
 READ_BUFFER_BYTES = 8_000_000
+# A file on disk that cannot be linked into the session's folder (another file system) is copied there up to this
+# size (a copy takes about a second a GB; the careful reader several).
+COPY_BYTES = 2 << 30
 # The file is scanned for anything DuckDB would read otherwise than the app in blocks of this many bytes.
 SCAN_BYTES = 8 << 20
 # Field kinds DuckDB can type here as the app's parsers do, given the head's values are plain (below).
@@ -308,8 +312,8 @@ def files_folder(con: duckdb.DuckDBPyConnection) -> str | None:
 @contextmanager
 def on_disk(data: bytes | None, path: str | None, folder: str) -> Iterator[str | None]:
     """The file at a path inside ``folder`` (where the connection may read it): the upload's bytes written there,
-    or the file on disk linked there (a second name for the same bytes, nothing copied); removed afterwards. None
-    when the file on disk cannot be linked there (another file system: it is read the careful way)."""
+    or the file on disk linked there (a second name for the same bytes, nothing copied), else copied there up to
+    COPY_BYTES; removed afterwards. None for a bigger file that cannot be linked (it is read the careful way)."""
     os.makedirs(folder, exist_ok=True)
     name = os.path.join(folder, f"{uuid.uuid4().hex}.csv")
     try:
@@ -320,9 +324,11 @@ def on_disk(data: bytes | None, path: str | None, folder: str) -> Iterator[str |
             assert path is not None
             try:
                 os.link(path, name)
-            except OSError:
-                yield None
-                return
+            except OSError:  # another file system (or one without links): a copy, up to COPY_BYTES
+                if os.path.getsize(path) > COPY_BYTES:
+                    yield None
+                    return
+                shutil.copyfile(path, name)
         yield name
     finally:
         if os.path.exists(name):
