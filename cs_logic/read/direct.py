@@ -39,7 +39,8 @@ from cs_logic.core.schema import Table
 from cs_logic.read.arrowtext import python_cells
 from cs_logic.read.csvtext import QUOTING_CHARS, SPACE_RUNS, layout, utf8_head
 from cs_logic.read.ingest import ReadResult, read_table, sniff_type
-from cs_logic.read.resident import Stager, quote_name
+from cs_logic.read.resident import Stager
+from cs_logic.read.store import quote_ident
 from cs_logic.read.validate import EARLIEST, MAX_TYPED_EXTRAS, Prepared
 
 # From this size up a CSV of a resident table is tried this way (smaller files are read the careful way: they take
@@ -261,7 +262,7 @@ def stage(stager: Stager, file: str, layout_plan: Plan) -> None:
     type, a ragged row or invalid text: the caller then reads the file the careful way)."""
     kinds = {c.source: "TIMESTAMP_NS" if c.kind in ("DATE", "TIMESTAMP") else c.kind for c in layout_plan.columns}
     types = ", ".join(f"'c{i}': '{kinds.get(i, 'VARCHAR')}'" for i in range(layout_plan.width))
-    select = ", ".join(f"c{c.source} AS {quote_name(c.name)}" for c in layout_plan.columns)
+    select = ", ".join(f"c{c.source} AS {quote_ident(c.name)}" for c in layout_plan.columns)
     delimiter = layout_plan.delimiter.replace("'", "''")
     source = (f"read_csv('{file.replace(chr(39), chr(39) * 2)}', header = false, skip = 1, auto_detect = false, "
               f"delim = '{delimiter}', quote = '\"', escape = '\"', columns = {{{types}}}, "
@@ -277,7 +278,7 @@ def verify(stager: Stager, layout_plan: Plan, as_of: dt.date | pd.Timestamp | No
     checks = [f"count(*) <> {lines - 1}"]
     late = None if as_of is None else pd.Timestamp(as_of) + pd.DateOffset(years=1)
     for c in layout_plan.columns:
-        col = quote_name(c.name)
+        col = quote_ident(c.name)
         checks.append(f"count({col}) = 0")
         if c.kind == "DOUBLE":
             checks.append(f"NOT isfinite(min({col})) OR NOT isfinite(max({col})) "
@@ -287,7 +288,7 @@ def verify(stager: Stager, layout_plan: Plan, as_of: dt.date | pd.Timestamp | No
             if late is not None:
                 checks.append(f"max({col}) > TIMESTAMP '{late.isoformat(sep=' ')}'")
     found = stager.con.execute(f"SELECT {', '.join(f'coalesce({c}, false)' for c in checks)} "
-                               f"FROM {quote_name(stager.name)}").fetchone()
+                               f"FROM {quote_ident(stager.name)}").fetchone()
     return found is not None and not any(found)
 
 

@@ -25,14 +25,8 @@ STAGE_PREFIX = "_cs_stage_"
 SOURCE_COLUMN = "source_file"
 
 
-def quote_name(name: str) -> str:
-    """A name quoted for DuckDB's SQL.
-
-    >>> print(quote_name('a"b'))
-    "a""b"
-    """
+def _quote(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
-
 
 
 def _literal(text: str) -> str:
@@ -67,9 +61,9 @@ class Resident:
         """The SELECT that gives the table's rows (one part: the staged table; several: stacked by column name,
         each with its file's name in ``source_file``)."""
         if len(self.parts) == 1 and self.parts[0][1] is None:
-            return f"SELECT * FROM {quote_name(self.parts[0][0])}"
+            return f"SELECT * FROM {_quote(self.parts[0][0])}"
         return " UNION ALL BY NAME ".join(
-            f"SELECT *, {_literal(source or '')} AS {SOURCE_COLUMN} FROM {quote_name(table)}" for table, source in self.parts)
+            f"SELECT *, {_literal(source or '')} AS {SOURCE_COLUMN} FROM {_quote(table)}" for table, source in self.parts)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -89,7 +83,7 @@ class Resident:
         """(min, max) of a column, or None when the column is absent or has no value."""
         if column not in self.columns:
             return None
-        col = quote_name(column)
+        col = _quote(column)
         found = self.con.execute(f"SELECT min({col}), max({col}) FROM ({self.sql})").fetchone()
         return None if found is None or found[0] is None else (found[0], found[1])
 
@@ -99,7 +93,7 @@ class Resident:
         dated = [str(row[0]) for row in kinds if str(row[1]).upper().startswith(("DATE", "TIMESTAMP"))]
         if not dated:
             return []
-        found = self.con.execute(f"SELECT {', '.join(f'max({quote_name(c)})' for c in dated)} FROM ({self.sql})").fetchone()
+        found = self.con.execute(f"SELECT {', '.join(f'max({_quote(c)})' for c in dated)} FROM ({self.sql})").fetchone()
         return list(found or ())
 
     def values_not_in(self, column: str, known: pd.Series) -> tuple[int, int, list[str]]:
@@ -108,7 +102,7 @@ class Resident:
         cur = self.con.cursor()
         try:
             cur.register("__cs_known", pd.DataFrame({"v": known.dropna().astype(str).unique()}))
-            col = f"CAST({quote_name(column)} AS VARCHAR)"
+            col = f"CAST({_quote(column)} AS VARCHAR)"
             sql = (f"SELECT {col} AS v, row_number() OVER () AS i FROM ({self.sql}) WHERE {col} IS NOT NULL "
                    f"AND {col} NOT IN (SELECT v FROM __cs_known)")
             counts = cur.execute(f"SELECT count(*), count(DISTINCT v) FROM ({sql})").fetchone()
@@ -135,10 +129,10 @@ class Stager:
         try:
             cur.register("__cs_batch", frame)
             if self.columns is None:
-                cur.execute(f"CREATE TABLE {quote_name(self.name)} AS SELECT * FROM __cs_batch")
+                cur.execute(f"CREATE TABLE {_quote(self.name)} AS SELECT * FROM __cs_batch")
                 self.columns = tuple(str(c) for c in frame.columns)
             else:
-                cur.execute(f"INSERT INTO {quote_name(self.name)} BY NAME SELECT * FROM __cs_batch")
+                cur.execute(f"INSERT INTO {_quote(self.name)} BY NAME SELECT * FROM __cs_batch")
             cur.unregister("__cs_batch")
         finally:
             cur.close()
@@ -150,9 +144,9 @@ class Stager:
             raise RuntimeError("the staged table already exists")
         cur = self.con.cursor()
         try:
-            cur.execute(f"CREATE TABLE {quote_name(self.name)} AS {select}")
-            found = cur.execute(f"SELECT count(*) FROM {quote_name(self.name)}").fetchone()
-            described = cur.execute(f"DESCRIBE {quote_name(self.name)}").fetchall()
+            cur.execute(f"CREATE TABLE {_quote(self.name)} AS {select}")
+            found = cur.execute(f"SELECT count(*) FROM {_quote(self.name)}").fetchone()
+            described = cur.execute(f"DESCRIBE {_quote(self.name)}").fetchall()
         finally:
             cur.close()
         self.columns = tuple(str(row[0]) for row in described)
@@ -166,7 +160,7 @@ class Stager:
 
     def drop(self) -> None:
         """Remove the staged table (a load that failed half way)."""
-        self.con.execute(f"DROP TABLE IF EXISTS {quote_name(self.name)}")
+        self.con.execute(f"DROP TABLE IF EXISTS {_quote(self.name)}")
 
 
 def stacked(parts: list[tuple[Resident, str]]) -> Resident:
