@@ -609,7 +609,7 @@ class Bench:
 
     # ------------------------------------------------------------ memory
     def fig_memory(self) -> None:
-        name, target = "Peak memory of ingest / CSV bytes", "<= 3x"
+        name, target = "Peak memory of ingest / CSV bytes", "<= 2x"
         if module("cs_logic.read.workspace") is None or module("cs_logic.read.store") is None:
             return self.add(not_measured(name, target, "cs_logic.read.workspace or cs_logic.read.store missing"))
         total = sum(p.stat().st_size for p in self.paths.values())
@@ -629,7 +629,7 @@ class Bench:
             reached = f" (peak {peak['maxrss_bytes'] / 1e9:.1f} GB before that)" if "maxrss_bytes" in peak else ""
             return self.add(not_measured(name, target, f"the app did not finish: {peak['error']}{reached}"))
         ratio = peak["maxrss_bytes"] / total
-        self.add(Figure(name, ratio, "x", target, ratio <= 3,
+        self.add(Figure(name, ratio, "x", target, ratio <= 2,
                         f"peak {peak['maxrss_bytes'] / 1e6:,.0f} MB for {total / 1e6:,.0f} MB of files "
                         f"({spread}Python + libraries alone: {peak['baseline_bytes'] / 1e6:,.0f} MB; "
                         f"VmHWM {peak.get('vmhwm_bytes', 0) / 1e6:,.0f} MB)"))
@@ -640,7 +640,7 @@ class Bench:
         # parent must not hold the data yet when the child is forked.
         want = self.only | ({"scoring"} if self.only & {"what-if", "charts"} else set())  # they need the scores
         if self.size != "L" and "memory" in want:
-            self.run("Peak memory", "<= 3x", self.fig_memory)
+            self.run("Peak memory", "<= 2x", self.fig_memory)
         if "ingest" in want:
             self.run("Ingest usage file", "<= 1.3x", self.fig_ingest)
         if want & {"scoring", "pages"}:
@@ -654,7 +654,7 @@ class Bench:
         if "charts" in want:
             self.run("Chart marks", "<= 5,000", self.fig_charts)
         if self.size == "L" and "memory" in want:
-            self.run("Peak memory", "<= 3x", self.fig_memory)
+            self.run("Peak memory", "<= 2x", self.fig_memory)
 
 
 def child_ingest(size: str, tables: list[str]) -> None:
