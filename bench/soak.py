@@ -1,4 +1,7 @@
-"""`python -m bench.soak`: browser sessions on one loopback server load data and move Scorecard weights."""
+"""`python -m bench.soak`: browser sessions on one loopback server load data and move Scorecard weights.
+
+`--floor` moves the slider of bench/floor_app.py instead (no data, one slider): what Streamlit and the browser
+cost per move here whatever the app does, the floor the Scorecard's figures are read against."""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ OUT = Path(__file__).resolve().parent / "out" / "soak"
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if Path(p).exists()), None)
 TABLES = ("accounts", "usage", "tickets", "surveys")
 GB = 1024**3
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
+FLOOR = "no data: a band range and one slider, the same moves (bench/floor_app.py)"
 # Counts finished script runs (running -> notRunning on the stApp element), so a move can wait for its own rerun.
 RUN_WATCH = """
 window.__soak = {done: 0};
@@ -168,10 +173,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """One Streamlit server on a free loopback port (stdin /dev/null), after its health check answers."""
+def start_server(log_path: Path, app: Path = ROOT / "app.py") -> tuple[subprocess.Popen, str]:
+    """One Streamlit server of ``app`` on a free loopback port (stdin /dev/null), after its health check answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     log = log_path.open("w")
@@ -225,7 +230,8 @@ class Session:
 
 
 async def open_session(browser: Any, base: str, n: int, files: list[str], accounts: int, timeout_s: float) -> Session:
-    """New context -> Data page -> upload the files -> wait for the sidebar's row count -> Scorecard page settled."""
+    """New context -> Data page -> upload the files -> wait for the sidebar's row count -> Scorecard page settled
+    (no ``files``: the floor app, open once its sliders are drawn)."""
     s = Session(n)
     s.context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = s.page = await s.context.new_page()
@@ -256,6 +262,11 @@ async def open_session(browser: Any, base: str, n: int, files: list[str], accoun
     t0 = time.monotonic()
     ms = int(timeout_s * 1000)
     await page.goto(base, timeout=60_000)
+    if not files:
+        await page.locator(SLIDERS).nth(2).wait_for(timeout=ms)
+        await page.wait_for_function(IDLE, polling=100, timeout=ms)
+        s.load_seconds = time.monotonic() - t0
+        return s
     await page.get_by_text("Upload exports").first.wait_for(timeout=60_000)
     await page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(files)
     await page.get_by_test_id("stSidebar").get_by_text(f"accounts {accounts:,} rows").first.wait_for(timeout=ms)
@@ -385,7 +396,7 @@ async def run(args: argparse.Namespace, base: str, sampler: Sampler, result: dic
     from playwright.async_api import async_playwright
 
     size = SIZES[args.size]
-    files = [str(p) for t, p in generate(args.size).items() if t in TABLES]
+    files = [] if args.floor else [str(p) for t, p in generate(args.size).items() if t in TABLES]
     started = time.monotonic()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu", "--disable-quic"])
@@ -469,8 +480,9 @@ def report(args: argparse.Namespace, r: dict[str, Any], sampler: Sampler, log_pa
     rows = [
         ("Sessions", f"{len(sessions)}",
          f"requested {args.sessions}; " + (plan.note if plan else "no plan (failed early)")),
-        ("Data", args.size, (f"{', '.join(TABLES)}: {SIZES[args.size].accounts:,} accounts, "
-                             f"{SIZES[args.size].usage:,} usage rows; uploaded in each browser context")),
+        ("Data", "none" if args.floor else args.size,
+         FLOOR if args.floor else (f"{', '.join(TABLES)}: {SIZES[args.size].accounts:,} accounts, "
+                                   f"{SIZES[args.size].usage:,} usage rows; uploaded in each browser context")),
         ("Load to Scorecard, per session", f"{statistics.median(loads):.0f}" if loads else "-",
          f"s median, max {max(loads):.0f} s; the rest loaded {args.load_concurrency} at a time in "
          f"{r.get('load_all_seconds', 0):.0f} s" if loads else ""),
@@ -516,16 +528,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--move-timeout", type=float, default=60, help="seconds for one move to settle")
     parser.add_argument("--timeout", type=float, default=900, help="hard limit for the whole run, seconds")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to results.md")
+    parser.add_argument("--floor", action="store_true", help="move the slider of bench/floor_app.py (no data)")
     args = parser.parse_args(argv)
     if CHROMIUM is None:
         print("chromium is missing: `make chromium` installs Debian's browser", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     t_gen = time.monotonic()
-    generate(args.size)
+    if not args.floor:
+        generate(args.size)
     print(f"Data {args.size} ready in {time.monotonic() - t_gen:.0f} s", flush=True)
     log_path = OUT / "server.log"
-    server, base = start_server(log_path)
+    server, base = start_server(log_path, FLOOR_APP if args.floor else ROOT / "app.py")
 
     def hard_stop(*_: Any) -> None:  # the backstop when the asyncio limit below cannot cancel in time
         print(f"\nHard limit of {args.timeout + 60:.0f} s reached: stopping the server and exiting.", flush=True)
@@ -558,8 +572,8 @@ def main(argv: list[str] | None = None) -> int:
         table += f"\n\nThe run failed: {failure}"
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     n = len(result.get("sessions", []))
-    head = (f"## {when}, soak: {n} browser sessions, size {args.size}, {args.duration:.0f} s of weight moves, "
-            f"{errors} errors")
+    what = "the floor app (bench/floor_app.py)" if args.floor else f"size {args.size}"
+    head = f"## {when}, soak: {n} browser sessions, {what}, {args.duration:.0f} s of weight moves, {errors} errors"
     print(f"\n{head}\n\nMachine: {machine()}\n\n{table}\n\nServer log: {log_path}; screenshots in {OUT}")
     if not args.no_append:
         with RESULTS.open("a", encoding="utf-8") as f:
