@@ -354,3 +354,23 @@ def test_without_an_email_each_guest_order_is_its_own_customer():
     lf = _load("orders.csv", "\n".join(",".join(r.split(",")[:4]) for r in SHOP.splitlines()) + "\n")
     o = summary({"orders": lf.prepared.frame}, pd.Timestamp("2024-06-30").date())["orders"]
     assert o["customers"] == 6 and o["repeat_purchase_rate"] == pytest.approx(1 / 6)
+
+
+def test_guest_ids_are_found_as_a_test_of_every_row_finds_them():
+    """The guest test runs on distinct ids, most ruled out by a letter or digit no guest id has (meanings.NOT_GUEST):
+    on ids written every way a shop writes them (case, padding, punctuation, numbers, accents, blanks) it marks
+    exactly the rows a test of every row marks."""
+    from cs_logic.read import meanings
+
+    ids = pd.Series(["12", "0", " 0 ", "-1", 0, -1, 0.0, "0.0", "00", "Guest", "GUEST_CHECKOUT", "guest-customer",
+                     "No Account", "no.account ", "Gäst", "gueſt", "guest 2", "C-0001", "ghost", "", None, float("nan"),
+                     "guest\tcheckout", "noaccount", "1", "-1.0", "ɡuest"] * 3, dtype=object)
+    every_row = ids.map(lambda v: pd.notna(v) and (str(v).strip() in meanings.GUEST_IDS
+                                                   or meanings._fold(v) in meanings.GUEST_IDS)).astype(bool)
+    assert meanings._guest_rows(ids).tolist() == every_row.tolist()
+    # 0 three ways, -1 twice, Guest, guest checkout twice (_ and tab), guest-customer, no account twice, and "gueſt"
+    # (a long s folds to s): 12 of each 27
+    assert every_row.sum() == 3 * 12
+    arrow = ids.where(ids.notna(), None).map(lambda v: v if v is None else str(v)).astype("str")
+    assert meanings._guest_rows(arrow).tolist() == arrow.map(
+        lambda v: pd.notna(v) and (str(v).strip() in meanings.GUEST_IDS or meanings._fold(v) in meanings.GUEST_IDS)).tolist()
