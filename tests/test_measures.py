@@ -283,3 +283,28 @@ def test_every_registered_measure_has_a_query_that_can_produce_it():
     assert ms.MEASURE["active_users_per_seat"].expression("p0").startswith("COALESCE(p0.users_30d, 0) /")
     assert ms.MEASURE["orders_90d"].expression("p3") == "COALESCE(p3.orders_90d, 0)"
     assert ms.MEASURE["usage_trend_30d"].expression("p0") == "p0.usage_trend_30d"
+
+
+def test_unordered_measures_are_the_ordered_ones_and_the_measure_frame_keeps_the_accounts_order():
+    """``ordered=False`` (what measure_frame and the history ask for) leaves out only the sort: the same rows and
+    values. The measure frame's rows follow the accounts file either way (ids shuffled here, so not sorted)."""
+    from cs_logic.scoring.portfolio import measure_frame
+
+    rng = np.random.default_rng(7)
+    ids = [f"A{i:05d}" for i in rng.permutation(3000)]
+    accounts = pd.DataFrame({"account_id": ids, "plan": rng.choice(["Pro", "Basic"], 3000)})
+    usage = pd.DataFrame({"account_id": rng.choice(ids, 60_000),
+                          "date": pd.Timestamp(AS_OF) - pd.to_timedelta(rng.integers(0, 70, 60_000), unit="D"),
+                          "events": rng.integers(1, 9, 60_000).astype(float)})
+    tickets = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(9000)], "account_id": rng.choice(ids, 9000),
+                            "created_at": pd.Timestamp(AS_OF) - pd.to_timedelta(rng.integers(0, 200, 9000), unit="D"),
+                            "priority": rng.choice(["High", "low", None], 9000)})
+    tables = {"accounts": accounts, "usage": usage, "tickets": tickets}
+    con = connect(tables)
+    ordered = derived_measures(con, set(tables), AS_OF)
+    loose = derived_measures(con, set(tables), AS_OF, ordered=False)
+    assert list(ordered.index) == sorted(ids)
+    pd.testing.assert_frame_equal(loose.sort_index(), ordered)
+    frame = measure_frame(con, set(tables), accounts, AS_OF)
+    assert list(frame.index) == ids
+    pd.testing.assert_frame_equal(frame[ordered.columns], ordered.reindex(ids), check_names=False)

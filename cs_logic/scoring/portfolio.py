@@ -46,7 +46,7 @@ def measure_frame(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
     >>> # measure_frame(store.con, set(store.tables), store.frame("accounts"), date(2026, 10, 31))
     """
     buyers = buyer_measures(con, accounts, as_of) if bu.is_buyers_portfolio(tables, accounts) else None
-    return _measures_of(_accounts_by_id(accounts), derived_measures(con, tables, as_of), buyers)
+    return _measures_of(_accounts_by_id(accounts), derived_measures(con, tables, as_of, ordered=False), buyers)
 
 
 def _accounts_by_id(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +57,8 @@ def _accounts_by_id(accounts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _measures_of(acc: pd.DataFrame, derived: pd.DataFrame, buyers: bu.BuyerMeasures | None) -> pd.DataFrame:
-    """:func:`measure_frame` from its parts: the accounts by id, the derived measures and the buyer measures."""
+    """:func:`measure_frame` from its parts: the accounts by id, the derived measures (in any order) and the buyer
+    measures. The rows are the accounts', in their order."""
     if buyers is not None:
         derived = derived.join(buyers.frame, how="left")
     derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
@@ -765,7 +766,7 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
 
     def measures_at(day: dt.date) -> pd.DataFrame:
         buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
-        return _measures_of(acc, derived_measures(con, tables, day), buyers)
+        return _measures_of(acc, derived_measures(con, tables, day, ordered=False), buyers)
 
     return health.score_history(measures_at, sc, start, end, resolve)
 
