@@ -349,3 +349,35 @@ def test_an_optimiser_that_fails_is_said_and_predicts_nothing(cdnow_sample, monk
     assert model.spend_reason == "the spend model's fit did not converge (iteration limit reached)"
     assert model.customers["expected_spend_per_purchase"].isna().all()
     assert holdout_check(cdnow_sample, "1997-09-30", "1998-06-30").predicted_total is None
+
+
+def test_log_likelihood_per_distinct_repeat_count_is_the_per_customer_formula():
+    """The gamma and beta terms are worked out once per distinct x; the values are eq. (6) worked out customer by
+    customer with math.lgamma (no repeat, many repeats, t_x = T, T given as one number), to the last bits."""
+    import math
+
+    from cs_logic.metrics.purchase import bgnbd_log_likelihood
+
+    def lbeta(p: float, q: float) -> float:
+        return math.lgamma(p) + math.lgamma(q) - math.lgamma(p + q)
+
+    def one(r: float, alpha: float, a: float, b: float, x: float, t_x: float, T: float) -> float:
+        head = math.lgamma(r + x) - math.lgamma(r) + r * math.log(alpha)
+        stay = lbeta(a, b + x) - lbeta(a, b) - (r + x) * math.log(alpha + T)
+        if x == 0:
+            return head + stay
+        drop = lbeta(a + 1, b + x - 1) - lbeta(a, b) - (r + x) * math.log(alpha + t_x)
+        return head + max(stay, drop) + math.log1p(math.exp(-abs(stay - drop)))
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 40, 500).astype(float)
+    T = rng.uniform(1, 80, 500)
+    t_x = np.where(x > 0, T * rng.uniform(0, 1, 500), 0.0)
+    t_x[:5] = T[:5]
+    for r, alpha, a, b in ((0.243, 4.414, 0.793, 2.426), (1.8, 30.0, 66.0, 2020.0), (5.0, 0.5, 0.2, 0.3)):
+        got = bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T)
+        want = [one(r, alpha, a, b, *v) for v in zip(x, t_x, T)]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    scalar_T = bgnbd_log_likelihood(0.243, 4.414, 0.793, 2.426, x, np.minimum(t_x, 39.0), 39.0)
+    np.testing.assert_allclose(scalar_T, [one(0.243, 4.414, 0.793, 2.426, v, min(t, 39.0), 39.0)
+                                          for v, t in zip(x, t_x)], rtol=1e-12, atol=1e-9)
