@@ -381,3 +381,26 @@ def test_log_likelihood_per_distinct_repeat_count_is_the_per_customer_formula():
     scalar_T = bgnbd_log_likelihood(0.243, 4.414, 0.793, 2.426, x, np.minimum(t_x, 39.0), 39.0)
     np.testing.assert_allclose(scalar_T, [one(0.243, 4.414, 0.793, 2.426, v, min(t, 39.0), 39.0)
                                           for v, t in zip(x, t_x)], rtol=1e-12, atol=1e-9)
+
+
+def test_the_fits_gradient_is_the_likelihoods_slope(cdnow_sample):
+    """The analytic gradient the fit steps on equals central finite differences of the likelihood itself, at the
+    paper's estimates and far from them (customers with and without repeat purchases, b below 1)."""
+    from cs_logic.metrics import purchase
+
+    s = purchase.customer_summary(cdnow_sample, "1997-09-30")
+    g = s.groupby(["frequency", "recency", "T"]).size().reset_index(name="weight")
+    x, t_x, T, w = (g[c].to_numpy(float) for c in ("frequency", "recency", "T", "weight"))
+    each, at = np.unique(x, return_inverse=True)
+
+    def value(theta: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(theta)
+        return -float(np.sum(w * purchase.bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T)))
+
+    for params in ((0.243, 4.414, 0.793, 2.426), (2.0, 30.0, 5.0, 0.4), (0.05, 0.5, 40.0, 900.0)):
+        theta = np.log(params)
+        got, grad = purchase._negative_ll_and_gradient(theta, x, t_x, T, w, each, at)
+        assert got == pytest.approx(value(theta), rel=1e-12)
+        h = 1e-6
+        numeric = [(value(theta + h * e) - value(theta - h * e)) / (2 * h) for e in np.eye(4)]
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-3)

@@ -178,11 +178,53 @@ def _log_likelihood(r: float, alpha: float, a: float, b: float, x: np.ndarray, t
     return np.asarray(head + np.logaddexp(stay, drop))
 
 
+def _negative_ll_and_gradient(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray,
+                              each: np.ndarray, at: np.ndarray) -> tuple[float, np.ndarray]:
+    """Minus the weighted log-likelihood (eq. 6) at ``theta`` = log(r, alpha, a, b), and its gradient in theta.
+
+    With p the share of a customer's likelihood that is the "still active" term (1 - p the "dropped out after the
+    last purchase" term), psi the digamma function and d the derivatives of eq. (6):
+    d/dr = psi(r+x) - psi(r) + ln alpha - p ln(alpha+T) - (1-p) ln(alpha+t_x);
+    d/dalpha = r/alpha - (r+x) (p/(alpha+T) + (1-p)/(alpha+t_x));
+    d/da = psi(a+b) - psi(a+b+x) + (1-p)/a;
+    d/db = psi(a+b) - psi(a+b+x) - psi(b) + psi(b+x) - (1-p)/(b+x-1) (the last term only when x > 0).
+    tests/test_purchase.py checks it against finite differences. The gradient is what spares the fit four
+    likelihoods a step (scipy's finite differences) on a million customers.
+    """
+    r, alpha, a, b = np.exp(theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        log_T, log_t = np.log(alpha + T), np.log(alpha + t_x)
+        rx = r + x
+        base = special.betaln(a, b)
+        head = (special.gammaln(r + each) - special.gammaln(r))[at] + r * np.log(alpha)
+        stay = (special.betaln(a, b + each) - base)[at] - rx * log_T
+        has_repeat = x > 0
+        repeats = each > 0
+        repeat_terms = np.full_like(each, np.nan)
+        repeat_terms[repeats] = special.betaln(a + 1, b + each[repeats] - 1) - base
+        drop = np.full_like(x, -np.inf)
+        drop[has_repeat] = repeat_terms[at[has_repeat]] - rx[has_repeat] * log_t[has_repeat]
+        total = np.logaddexp(stay, drop)
+        value = float(np.sum(w * (head + total)))
+        p_stay, p_drop = np.exp(stay - total), np.exp(drop - total)
+        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + each)[at]
+        d_r = (special.digamma(r + each) - special.digamma(r))[at] + np.log(alpha) - p_stay * log_T - p_drop * log_t
+        d_alpha = r / alpha - rx * (p_stay / (alpha + T) + p_drop / (alpha + t_x))
+        d_a = psi_ab - psi_abx + p_drop / a
+        after_last = np.zeros_like(each)
+        after_last[repeats] = 1.0 / (b + each[repeats] - 1)
+        d_b = psi_ab - psi_abx - special.digamma(b) + special.digamma(b + each)[at] - p_drop * after_last[at]
+        grad = np.array([np.sum(w * d) for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        return 1e300, np.zeros(4)
+    return -value, -grad
+
+
 def fit_bgnbd(summary: pd.DataFrame, unit: Unit = "weeks") -> tuple[BgNbdParams | None, str | None]:
     """Maximum-likelihood r, alpha, a, b over a ``customer_summary``; (None, reason) when data cannot.
 
-    scipy's L-BFGS-B on log-parameters (so each stays positive), then Nelder-Mead from there if L-BFGS-B
-    stops short. Customers with the same (x, t_x, T) are one weighted row, which is what makes 23,570
+    scipy's L-BFGS-B on log-parameters (so each stays positive), stepping on the likelihood's own gradient
+    (:func:`_negative_ll_and_gradient`), then Nelder-Mead from there if L-BFGS-B stops short. Customers with the same (x, t_x, T) are one weighted row, which is what makes 23,570
     CDNOW customers fit in well under a second. ``converged`` is False, with the optimiser's message, when
     neither method reports success or a parameter runs to exp(+-15) (no maximum inside).
 
@@ -208,7 +250,8 @@ def fit_bgnbd(summary: pd.DataFrame, unit: Unit = "weeks") -> tuple[BgNbdParams 
 
     start = np.log([1.0, max(float(np.dot(w, T)) / max(float(np.dot(w, x)), 1.0), 1e-3), 1.0, 1.0])
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 4
-    res = optimize.minimize(negative_ll, start, method="L-BFGS-B", bounds=bounds)
+    res = optimize.minimize(lambda theta: _negative_ll_and_gradient(theta, x, t_x, T, w, each, at), start, jac=True,
+                            method="L-BFGS-B", bounds=bounds)
     if not res.success:
         res = optimize.minimize(negative_ll, res.x, method="Nelder-Mead",
                                 options={"maxiter": 4000, "xatol": 1e-8, "fatol": 1e-10})
