@@ -371,3 +371,20 @@ def test_account_name_is_the_key_when_there_is_no_id_column() -> None:
     assert detect(staff).mapping.get("account_id") is None
     repeated = report.assign(**{"Account Name": names[:9] + names[:1]})
     assert detect(repeated).table != "accounts"
+
+
+@pytest.mark.parametrize("amounts", [
+    ["€1.200,50", "€950,00", "€12.000,00", "€3.400,75"],  # a German or Spanish CRM: sign first, decimal comma
+    ["1.200,50 €", "950,00 €", "12.000,00 €", "3.400,75 €"],  # a French one: sign after the amount
+    ["€ 1.200,50", "€ 950,00", "€ 12.000,00", "€ 3.400,75"],
+    ["$1,200.50", "$950.00", "$12,000.00", "$3,400.75"],  # and the English way, as before
+])
+def test_money_written_the_european_way_is_revenue(amounts: list[str]) -> None:
+    """A revenue column is recognised as the parser reads it: "€1.200,50" is 1200.50, so MRR maps to revenue and
+    the revenue at risk is known (it was left an unmapped extra column, revenue unknown)."""
+    from cs_logic.read.workspace import load_file
+
+    rows = "".join(f"A{i};Customer {i};{v};Pro\n" for i, v in enumerate(amounts))
+    lf = load_file("accounts.csv", ("account_id;name;MRR;plan\n" + rows).encode())
+    assert lf.table == "accounts" and lf.mapping.get("revenue") == "MRR"
+    assert lf.prepared is not None and lf.prepared.frame["revenue"].tolist() == [1200.5, 950.0, 12000.0, 3400.75]

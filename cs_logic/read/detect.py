@@ -253,7 +253,13 @@ def _profile(col: pd.Series, size: int = SAMPLE) -> _Profile:
     n = len(s)
     if n == 0:
         return _Profile()
-    cleaned = s.str.replace(r"^[\$€£¥₹]|[%\s]+$", "", regex=True).str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
+    # A currency sign before or after the amount; "1.200,50" (a dot between thousands, a decimal comma) as the
+    # parser reads it (cs_logic.read.parse): European exports write money so.
+    cleaned = s.str.replace(r"^[\$€£¥₹]\s*|\s*[\$€£¥₹]$|[%\s]+$", "", regex=True)
+    european = cleaned.str.fullmatch(r"-?\d{1,3}(?:\.\d{3})+,\d+")
+    if european.any():
+        cleaned = cleaned.where(~european, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    cleaned = cleaned.str.replace(r"(?<=\d),(?=\d{3}\b)", "", regex=True)
     cleaned = cleaned.str.replace(r"^(-?\d+),(\d+)$", r"\1.\2", regex=True)
     nums = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     ok = ~np.isnan(nums)
