@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import gc
@@ -193,6 +194,7 @@ class Bench:
         self.page_memory: dict[str, str] = {}  # page -> its memory note after its first run (fig_pages)
         self.peak = 0  # the process's high-water mark before fig_pages last reset it (see reset_page_peak)
         self.after_first_run: Callable[[str, dict[str, Any]], None] | None = None  # (page, session state)
+        self.watch_first_run: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None  # (page)
 
     # ------------------------------------------------------------ helpers
     def add(self, fig: Figure) -> None:
@@ -478,7 +480,8 @@ class Bench:
                 for k, v in {**state, **PAGE_CHOICES.get(page.stem, {})}.items():
                     at.session_state[k] = v
                 self.peak = max(self.peak, reset_page_peak())
-                at.run()  # first run fills the caches
+                with self.watch_first_run(page.stem) if self.watch_first_run else contextlib.nullcontext():
+                    at.run()  # first run fills the caches
                 self.page_memory[page.stem] = memory_after(page.stem, self.peak)
                 if self.after_first_run:
                     self.after_first_run(page.stem, state)
