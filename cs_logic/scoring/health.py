@@ -557,19 +557,55 @@ def score_history(
     e.g. ``lambda d: accounts.join(derived_measures(con, tables, d))``. Percentiles are ranked
     within each month's portfolio.
 
+    One row per account and month: account_id, month, health_score, health_band. The ids, months
+    and bands are categoricals (:func:`history_columns`): a year of a million accounts is 12M rows,
+    and as positions into the ids (and the twelve months, the three bands) it takes 170 MB where
+    text ids, timestamps and band names took 400 MB, kept for the session.
+
     Examples
     --------
     >>> # score_history(lambda d: derived_measures(con, tables, d), sc, date(2024, 1, 1), date(2024, 6, 30))
     """
-    frames = []
+    ids: list[pd.Index] = []
+    months: list[pd.Timestamp] = []
+    scores: list[np.ndarray] = []
+    bands: list[np.ndarray] = []
     for month_end in pd.date_range(start, end, freq="ME"):
         table = measures_at(month_end.date())
         scored = health_scores(points_matrix(table, sc, resolve), sc)
-        frames.append(
-            pd.DataFrame({"account_id": scored.index.to_numpy(), "month": month_end,
-                          "health_score": scored["health_score"].to_numpy(),
-                          "health_band": scored["health_band"].to_numpy()})
-        )
-    if not frames:
+        ids.append(scored.index)
+        months.append(month_end)
+        scores.append(scored["health_score"].to_numpy(dtype=float))
+        bands.append(pd.Categorical(scored["health_band"], categories=BANDS).codes)
+    if not months:
         return pd.DataFrame(columns=["account_id", "month", "health_score", "health_band"])
-    return pd.concat(frames, ignore_index=True)
+    return history_columns(ids, months, scores, bands)
+
+
+def history_columns(ids: list[pd.Index], months: list[pd.Timestamp], scores: list[np.ndarray],
+                    bands: list[np.ndarray]) -> pd.DataFrame:
+    """The history frame of :func:`score_history` from each month's ids, month end, scores and band codes
+    (0/1/2 into :data:`BANDS`, -1 none): ids as codes into one index of every id seen (the latest month's first,
+    so a portfolio that only grows is not copied), months and bands as categoricals.
+
+    Examples
+    --------
+    >>> h = history_columns([pd.Index(["a"]), pd.Index(["b", "a"])], list(pd.to_datetime(["2024-01-31", "2024-02-29"])),
+    ...                     [np.array([40.0]), np.array([80.0, 60.0])], [np.array([0]), np.array([2, 1])])
+    >>> h.astype(object).values.tolist()[1:]
+    [['b', Timestamp('2024-02-29 00:00:00'), 80.0, 'green'], ['a', Timestamp('2024-02-29 00:00:00'), 60.0, 'yellow']]
+    """
+    every = ids[-1] if ids[-1].is_unique else ids[-1].unique()
+    for index in ids[:-1]:
+        new = index[every.get_indexer(index) < 0]
+        every = every.append(new.unique()) if len(new) else every
+    size = [len(index) for index in ids]
+    width = np.int32 if len(every) < 2**31 else np.int64
+    codes = np.concatenate([every.get_indexer(index).astype(width) for index in ids])
+    return pd.DataFrame({
+        "account_id": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(every)),
+        "month": pd.Categorical.from_codes(np.repeat(np.arange(len(months), dtype=np.int8), size),
+                                           dtype=pd.CategoricalDtype(pd.DatetimeIndex(months))),
+        "health_score": np.concatenate(scores),
+        "health_band": pd.Categorical.from_codes(np.concatenate(bands).astype(np.int8), dtype=pd.CategoricalDtype(BANDS)),
+    })

@@ -805,8 +805,13 @@ def health_over_time(history: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame
     plain = frame[[c for c in ("end_date", "churned") if c in frame.columns]].reset_index(drop=True)
     ids = frame.index.astype(str)
     unique = ids if ids.is_unique else ids[~ids.duplicated()]
-    for month, group in history.groupby("month", sort=True):
-        at = unique.get_indexer(group["account_id"].astype(str).to_numpy())
+    accounts = history["account_id"]
+    if isinstance(accounts.dtype, pd.CategoricalDtype):  # score_history's ids: each looked up once, not once a month
+        at_all = np.append(unique.get_indexer(accounts.cat.categories.astype(str)), -1)[accounts.cat.codes.to_numpy()]
+    else:
+        at_all = unique.get_indexer(accounts.astype(str).to_numpy())
+    for month, group in history.assign(_at=at_all).groupby("month", sort=True, observed=True):
+        at = group["_at"].to_numpy()
         churned = active_mask(plain, month).to_numpy(bool)
         active = np.where(at >= 0, churned[np.maximum(at, 0)], True)  # an account not in frame counts as active
         scored = group[active & group["health_score"].notna().to_numpy()]
