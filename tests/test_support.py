@@ -114,6 +114,29 @@ def test_answered_share_without_a_flag_is_the_share_with_a_first_response():
     assert bare["answered_share"].isna().all() and bare["resolved_share"].isna().all()
 
 
+@pytest.mark.parametrize("dim", ["agent", "priority", "answered"])
+def test_by_dim_groups_only_the_columns_it_reads_and_gives_the_whole_frames_table(dim):
+    """by_dim copies only the grouping column and BY_DIM_READS before grouping (5M tickets at size L): the table
+    is the one grouping the whole frame gives, text columns, a resolved flag, and a grouping column that is
+    itself one the figures read included."""
+    tickets = _tickets().assign(priority=["high", "low", "high", None, "low"], subject=list("vwxyz"),
+                                resolved=pd.array([True, None, True, False, False], dtype="boolean"))
+    whole = tickets.assign(**{c: tickets[c] for c in tickets.columns})  # every column, as it was grouped before
+    expected = []
+    d = ticket_durations(whole)
+    for key, group in whole.assign(_first=d.first_response_hours, _res=d.resolution_hours).groupby(
+            dim, dropna=False, sort=False):
+        expected.append((key, len(group), group["_first"].median(), group["_res"].median()))
+    out = by_dim(tickets, dim)
+    assert out.columns[0] == dim and out["tickets"].sum() == 5
+    got = {(k if pd.notna(k) else None): (n, a, b) for k, n, a, b in
+           out[[dim, "tickets", "median_first_response_hours", "median_resolution_hours"]].itertuples(index=False)}
+    for key, n, first, res in expected:
+        g = got[key if pd.notna(key) else None]
+        assert g[0] == n and (g[1] == first or (pd.isna(g[1]) and pd.isna(first)))
+        assert g[2] == res or (pd.isna(g[2]) and pd.isna(res))
+
+
 def test_by_dim_refuses_a_missing_column_with_a_clear_message():
     """No channel column -> ValueError naming it (the page checks first and explains)."""
     with pytest.raises(ValueError, match="channel"):
