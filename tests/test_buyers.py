@@ -310,3 +310,47 @@ def test_buyers_section_on_the_five_customers():
     alive = next(block for block in b.blocks if block.title.startswith("Still a customer"))
     assert alive.chart is None and "only 5 customers bought" in alive.caption
     assert any(block.title == "RFM segments" and block.table is not None for block in b.blocks)
+
+
+def _purchases_by_object_key(orders, as_of=None):
+    """read.buyers.purchases as written before it grouped by the order id's codes: the ids as Python objects,
+    every row put together before the rows after as_of were left out."""
+    at = pd.to_datetime(orders["date"], errors="coerce")
+    day = at.dt.normalize()
+    by_order = "order_id" in orders.columns and orders["order_id"].notna().any()
+    number = {c: pd.to_numeric(orders[c], errors="coerce").astype(float) if c in orders.columns
+              else pd.Series(np.nan, index=orders.index) for c in ("amount", "quantity")}
+    frame = pd.DataFrame({"customer": orders["account_id"], "day": day, "at": at,
+                          "key": orders["order_id"].astype(object) if by_order else day, **number})
+    keep = frame["customer"].notna() & frame["day"].notna() & frame["key"].notna()
+    if as_of is not None:
+        keep &= frame["day"] <= pd.Timestamp(as_of).normalize()
+    frame = frame[keep].assign(blank=lambda f: f["amount"].isna())
+    out = frame.groupby(["customer", "key"], sort=False).agg(
+        day=("day", "min"), at=("at", "min"), amount=("amount", "sum"), blank=("blank", "any"),
+        quantity=("quantity", "sum"), quantities=("quantity", "count")).reset_index()
+    out.loc[out["blank"], "amount"] = np.nan
+    out.loc[out["quantities"] == 0, "quantity"] = np.nan
+    return out.sort_values(["customer", "at"], kind="stable")[["customer", "day", "at", "amount", "quantity"]] \
+        .reset_index(drop=True)
+
+
+@pytest.mark.parametrize("ids", ["str", object, None])
+def test_purchases_grouped_by_order_id_codes_equal_grouping_by_the_ids(ids):
+    """3,000 order lines (orders of several lines, lines on the same stamp, blank customers, ids, dates and
+    amounts, lines after the as-of day; without order ids a purchase is a customer's day): the purchases are
+    those grouping by the ids as objects gives, row for row."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    order = rng.integers(0, 1200, n)
+    orders = pd.DataFrame({
+        "account_id": pd.Series(np.where(rng.random(n) < 0.02, None, (order % 300).astype(str)), dtype=object),
+        "order_id": pd.Series(np.where(rng.random(n) < 0.02, None, order.astype(str)), dtype=ids or object),
+        "date": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 400 * 24, n) // 6 * 6, unit="h"),
+        "amount": np.where(rng.random(n) < 0.05, np.nan, rng.integers(1, 90, n).astype(float)),
+        "quantity": np.where(rng.random(n) < 0.3, np.nan, 1.0)})
+    orders.loc[rng.random(n) < 0.01, "date"] = pd.NaT
+    if ids is None:
+        orders = orders.drop(columns="order_id")
+    for as_of in (None, dt.date(2024, 9, 30)):
+        pd.testing.assert_frame_equal(purchases(orders, as_of), _purchases_by_object_key(orders, as_of))

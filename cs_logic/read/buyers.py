@@ -60,13 +60,18 @@ def purchases(orders: pd.DataFrame, as_of: Any = None, customer: pd.Series | Non
         at = at.dt.tz_localize(None)  # a shop's 23:30 order is that day's, whatever its offset
     day = at.dt.normalize()
     by_order = purchase_definition(orders) == BY_ORDER_ID
-    frame = pd.DataFrame({"customer": who, "day": day, "at": at,
-                          "key": orders["order_id"].astype(object) if by_order else day,
-                          "amount": _number(orders, "amount"), "quantity": _number(orders, "quantity")})
-    keep = frame["customer"].notna() & frame["day"].notna() & frame["key"].notna()
+    key = orders["order_id"] if by_order else day
+    kept = who.notna() & day.notna() & key.notna()
     if as_of is not None:
-        keep &= frame["day"] <= pd.Timestamp(as_of).normalize()
-    frame = frame[keep].assign(blank=lambda f: f["amount"].isna())
+        kept &= day <= pd.Timestamp(as_of).normalize()
+    keep = kept.to_numpy(bool)
+    # A purchase is told by its key's code (the order id's first-appearance position), not by the id as a Python
+    # object: 5M order ids at size L were 5M Python strings, and grouping by the codes forms the same groups in
+    # the same order. Only the rows kept are put together.
+    amount = _number(orders, "amount")[keep]
+    frame = pd.DataFrame({"customer": who[keep], "day": day[keep], "at": at[keep],
+                          "key": pd.factorize(key[keep])[0], "amount": amount,
+                          "quantity": _number(orders, "quantity")[keep], "blank": amount.isna()})
     if frame.empty:
         return pd.DataFrame({"customer": pd.Series(dtype=object), "day": pd.Series(dtype="datetime64[ns]"),
                              "at": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
