@@ -312,6 +312,24 @@ def test_buyers_section_on_the_five_customers():
     assert any(block.title == "RFM segments" and block.table is not None for block in b.blocks)
 
 
+def test_buyers_section_keeps_no_per_customer_table():
+    """The Loyalty page keeps the section in its session memo: 400 customers buying over a year give tiles
+    and blocks whose tables and charts are summaries, never a row per customer (a million at size L)."""
+    import dataclasses
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    orders = pd.DataFrame({"account_id": (rng.integers(0, 400, n)).astype(str), "order_id": np.arange(n).astype(str),
+                           "date": pd.to_datetime("2023-07-01") + pd.to_timedelta(rng.integers(0, 360, n), unit="D"),
+                           "amount": rng.integers(5, 50, n).astype(float)})
+    b = buyers_part(orders, None, dt.date(2024, 6, 30))
+    assert b.missing is None and len(b.blocks) >= 4
+    frames = [f for block in b.blocks for f in (block.table, *(block.chart.data if block.chart is not None and
+              isinstance(block.chart.data, pd.DataFrame) else None,)) if isinstance(f, pd.DataFrame)]
+    assert frames and all(len(f) < 100 for f in frames)
+    assert [f.name for f in dataclasses.fields(b)] == ["tiles", "blocks", "missing", "repeat", "check"]
+
+
 def _purchases_by_object_key(orders, as_of=None):
     """read.buyers.purchases as written before it grouped by the order id's codes: the ids as Python objects,
     every row put together before the rows after as_of were left out."""
