@@ -56,11 +56,15 @@ def _accounts_by_id(accounts: pd.DataFrame) -> pd.DataFrame:
     return acc.drop_duplicates("account_id").set_index("account_id")
 
 
-def _measures_of(acc: pd.DataFrame, derived: pd.DataFrame, buyers: bu.BuyerMeasures | None) -> pd.DataFrame:
-    """:func:`measure_frame` from its parts: the accounts by id, the derived measures and the buyer measures."""
+def _measures_of(acc: pd.DataFrame, derived: pd.DataFrame, buyers: bu.BuyerMeasures | None,
+                 columns: set[str] | None = None) -> pd.DataFrame:
+    """:func:`measure_frame` from its parts: the accounts by id, the derived measures and the buyer measures;
+    with ``columns``, only those of them (the rows are the same)."""
     if buyers is not None:
         derived = derived.join(buyers.frame, how="left")
     derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
+    if columns is not None:
+        acc, derived = (f[[c for c in f.columns if c in columns]] for f in (acc, derived))
     out = acc.join(derived, how="inner")
     out.index.name = "account_id"
     return out
@@ -763,9 +767,11 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
     acc = _accounts_by_id(accounts)
     orders = con.execute(BUYER_ORDERS_SQL).df() if bu.is_buyers_portfolio(tables, accounts) else None
 
+    used = {resolve(m.column) for m in sc.measures}  # each month's frame holds only what the scorecard reads
+
     def measures_at(day: dt.date) -> pd.DataFrame:
         buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
-        return _measures_of(acc, derived_measures(con, tables, day), buyers)
+        return _measures_of(acc, derived_measures(con, tables, day), buyers, used)
 
     return health.score_history(measures_at, sc, start, end, resolve)
 
