@@ -65,20 +65,27 @@ def purchases(orders: pd.DataFrame, as_of: Any = None, customer: pd.Series | Non
     if as_of is not None:
         kept &= day <= pd.Timestamp(as_of).normalize()
     keep = kept.to_numpy(bool)
-    # A purchase is told by its key's code (the order id's first-appearance position), not by the id as a Python
-    # object: 5M order ids at size L were 5M Python strings, and grouping by the codes forms the same groups in
-    # the same order. Only the rows kept are put together.
+    # A purchase is told by one integer per (customer, key) pair, numbered in the order pairs first appear, as
+    # groupby(["customer", "key"], sort=False) numbers its groups: grouping 5M order lines at size L by the
+    # customer and order id as Python objects held 1.5 GB more than the purchases. Only the rows kept are read.
     amount = _number(orders, "amount")[keep]
-    frame = pd.DataFrame({"customer": who[keep], "day": day[keep], "at": at[keep],
-                          "key": pd.factorize(key[keep])[0], "amount": amount,
+    person, people = pd.factorize(who[keep])
+    order = pd.factorize(key[keep])[0]
+    pair = pd.factorize(person.astype(np.int64) * (int(order.max(initial=0)) + 1) + order)[0]
+    frame = pd.DataFrame({"day": day[keep], "at": at[keep], "amount": amount,
                           "quantity": _number(orders, "quantity")[keep], "blank": amount.isna()})
     if frame.empty:
         return pd.DataFrame({"customer": pd.Series(dtype=object), "day": pd.Series(dtype="datetime64[ns]"),
                              "at": pd.Series(dtype="datetime64[ns]"), "amount": pd.Series(dtype=float),
                              "quantity": pd.Series(dtype=float)})
-    out = frame.groupby(["customer", "key"], sort=False).agg(
+    out = frame.groupby(pair, sort=False).agg(
         day=("day", "min"), at=("at", "min"), amount=("amount", "sum"), blank=("blank", "any"),
-        quantity=("quantity", "sum"), quantities=("quantity", "count")).reset_index()
+        quantity=("quantity", "sum"), quantities=("quantity", "count")).reset_index(drop=True)
+    whose = np.empty(len(out), dtype=np.int64)
+    whose[pair] = person  # every line of a purchase has its customer
+    if people.dtype == object:  # the type grouping gives its keys: text ids as text, mixed ones as objects
+        people = pd.Index(people.to_numpy())
+    out.insert(0, "customer", people.take(whose))
     out.loc[out["blank"], "amount"] = np.nan
     out.loc[out["quantities"] == 0, "quantity"] = np.nan
     columns = ["customer", "day", "at", "amount", "quantity"]
