@@ -211,3 +211,26 @@ def test_backlog_is_unknown_without_status_flag_or_resolved_date():
     """A calls report (wait and talk times only) says nothing about resolution: backlog None, not 0."""
     assert backlog(pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01"]), "first_response_hours": [0.1]}),
                    pd.Timestamp("2024-02-01")) is None
+
+
+@pytest.mark.parametrize("status_type", [object, "str", "category"])
+def test_backlog_size_counts_what_backlog_lists_with_statuses_folded_once_each(status_type):
+    """The Support page and the summary count the backlog without copying the open tickets, folding each distinct
+    status once: the count and the rule equal len(backlog(...)) and its method, and the closed statuses are those
+    stripping and case-folding every status gives (blanks, padding, capitals), with and without resolved dates."""
+    from cs_logic.metrics.support import CLOSED_STATUSES, _closed_status, backlog_size
+
+    rng = np.random.default_rng(2)
+    n = 600
+    status = pd.Series(rng.choice([" Solved", "open", "CLOSED ", "pending", None, "resolved", "Solved"], n),
+                       dtype=status_type)
+    created = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    resolved = pd.Series(created + pd.to_timedelta(rng.integers(0, 30, n), unit="D")).where(rng.random(n) < 0.6)
+    tickets = pd.DataFrame({"created_at": created, "resolved_at": resolved, "status": status})
+    every = status.astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
+    assert _closed_status(status).tolist() == every.tolist()
+    for frame in (tickets, tickets.drop(columns="resolved_at"), tickets.drop(columns="status")):
+        for as_of in (None, pd.Timestamp("2024-05-01 23:59:59")):
+            listed = backlog(frame, as_of)
+            assert backlog_size(frame, as_of) == (len(listed), listed.attrs["method"])
+    assert backlog_size(tickets.drop(columns=["status", "resolved_at"]), None) is None
