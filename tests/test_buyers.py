@@ -372,3 +372,16 @@ def test_purchases_grouped_by_order_id_codes_equal_grouping_by_the_ids(ids):
         orders = orders.drop(columns="order_id")
     for as_of in (None, dt.date(2024, 9, 30)):
         pd.testing.assert_frame_equal(purchases(orders, as_of), _purchases_by_object_key(orders, as_of))
+
+
+@pytest.mark.parametrize("kind", ["str", "string[pyarrow]", "string[python]", object])
+def test_first_seen_codes_are_factorize_codes(kind):
+    """Order ids numbered by sorting (Arrow text) or by pd.factorize (the rest) get factorize's codes: each
+    distinct id numbered where it first appears; empty, blank-looking, accented and NUL-holding ids included."""
+    from cs_logic.read.buyers import first_seen_codes
+
+    rng = np.random.default_rng(6)
+    for n in (0, 1, 2, 9, 5000):
+        ids = pd.Series(rng.choice([f"o{i}" for i in range(max(n // 3, 1))] + ["", " ", "é", "e\u0301", "a\x00b"], n),
+                        dtype=kind)
+        assert first_seen_codes(ids).tolist() == pd.factorize(ids)[0].tolist()

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cs_logic.core.problems import Problem
 from cs_logic.read.detect import map_columns
@@ -70,7 +72,7 @@ def purchases(orders: pd.DataFrame, as_of: Any = None, customer: pd.Series | Non
     # customer and order id as Python objects held 1.5 GB more than the purchases. Only the rows kept are read.
     amount = _number(orders, "amount")[keep]
     person, people = pd.factorize(who[keep])
-    order = pd.factorize(key[keep])[0]
+    order = first_seen_codes(key[keep])
     pair = pd.factorize(person.astype(np.int64) * (int(order.max(initial=0)) + 1) + order)[0]
     frame = pd.DataFrame({"day": day[keep], "at": at[keep], "amount": amount,
                           "quantity": _number(orders, "quantity")[keep], "blank": amount.isna()})
@@ -90,6 +92,29 @@ def purchases(orders: pd.DataFrame, as_of: Any = None, customer: pd.Series | Non
     out.loc[out["quantities"] == 0, "quantity"] = np.nan
     columns = ["customer", "day", "at", "amount", "quantity"]
     return out.sort_values(["customer", "at"], kind="stable")[columns].reset_index(drop=True)
+
+
+def first_seen_codes(values: pd.Series) -> np.ndarray:
+    """``pd.factorize(values)[0]`` (each distinct value numbered in the order it first appears; no blanks): for
+    Arrow text, found by sorting rather than hashing, which held 700 MB for 5M distinct order ids at size L.
+
+    >>> first_seen_codes(pd.Series(["b", "a", "b", "c", "a"], dtype="string[pyarrow]")).tolist()
+    [0, 1, 0, 2, 1]
+    """
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow") or len(values) < 2:
+        return np.asarray(pd.factorize(values)[0], dtype=np.int64)
+    text = pa.array(values.array)  # the column's own Arrow data
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    order = pc.sort_indices(text).to_numpy()
+    ordered = text.take(order)
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = pc.not_equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(new)
+    rank = np.empty(len(starts), dtype=np.int64)
+    rank[np.argsort(np.minimum.reduceat(order, starts), kind="stable")] = np.arange(len(starts))
+    codes = np.empty(len(order), dtype=np.int64)
+    codes[order] = rank[np.cumsum(new) - 1]
+    return codes
 
 
 def _number(frame: pd.DataFrame, column: str) -> pd.Series:
