@@ -570,45 +570,50 @@ def score_history(
     --------
     >>> # score_history(lambda d: derived_measures(con, tables, d), sc, date(2024, 1, 1), date(2024, 6, 30))
     """
-    ids: list[pd.Index] = []
+    every: pd.Index | None = None  # every id seen so far, in the order first seen: the codes point into it
+    codes: list[np.ndarray] = []
     months: list[pd.Timestamp] = []
     scores: list[np.ndarray] = []
     bands: list[np.ndarray] = []
     for month_end in pd.date_range(start, end, freq="ME"):
-        table = measures_at(month_end.date())
-        scored = health_scores(points_matrix(table, sc, resolve), sc)
-        ids.append(scored.index)
+        # Only the month's codes, scores and band codes are kept: its measures, points and ids go once scored.
+        scored = health_scores(points_matrix(measures_at(month_end.date()), sc, resolve), sc)
+        every = _with_new_ids(every, scored.index)
+        codes.append(every.get_indexer(scored.index).astype(np.int32 if len(every) < 2**31 else np.int64))
         months.append(month_end)
         scores.append(scored["health_score"].to_numpy(dtype=float))
         bands.append(pd.Categorical(scored["health_band"], categories=BANDS).codes)
-    if not months:
+        del scored
+    if every is None:
         return pd.DataFrame(columns=["account_id", "month", "health_score", "health_band"])
-    return history_columns(ids, months, scores, bands)
+    return history_columns(every, codes, months, scores, bands)
 
 
-def history_columns(ids: list[pd.Index], months: list[pd.Timestamp], scores: list[np.ndarray],
+def _with_new_ids(every: pd.Index | None, ids: pd.Index) -> pd.Index:
+    """``every`` with the ids of ``ids`` it lacks appended (first seen first); ``ids`` alone at first."""
+    if every is None:
+        return ids if ids.is_unique else ids.unique()
+    new = ids[every.get_indexer(ids) < 0]
+    return every.append(new.unique()) if len(new) else every
+
+
+def history_columns(every: pd.Index, codes: list[np.ndarray], months: list[pd.Timestamp], scores: list[np.ndarray],
                     bands: list[np.ndarray]) -> pd.DataFrame:
-    """The history frame of :func:`score_history` from each month's ids, month end, scores and band codes
-    (0/1/2 into :data:`BANDS`, -1 none): ids as codes into one index of every id seen (the latest month's first,
-    so a portfolio that only grows is not copied), months and bands as categoricals.
+    """The history frame of :func:`score_history` from each month's ids (as ``codes`` into ``every``, the ids seen),
+    month end, scores and band codes (0/1/2 into :data:`BANDS`, -1 none): ids, months and bands as categoricals.
 
     Examples
     --------
-    >>> h = history_columns([pd.Index(["a"]), pd.Index(["b", "a"])], list(pd.to_datetime(["2024-01-31", "2024-02-29"])),
+    >>> h = history_columns(pd.Index(["a", "b"]), [np.array([0]), np.array([1, 0])],
+    ...                     list(pd.to_datetime(["2024-01-31", "2024-02-29"])),
     ...                     [np.array([40.0]), np.array([80.0, 60.0])], [np.array([0]), np.array([2, 1])])
     >>> h.astype(object).values.tolist()[1:]
     [['b', Timestamp('2024-02-29 00:00:00'), 80.0, 'green'], ['a', Timestamp('2024-02-29 00:00:00'), 60.0, 'yellow']]
     """
-    every = ids[-1] if ids[-1].is_unique else ids[-1].unique()
-    for index in ids[:-1]:
-        new = index[every.get_indexer(index) < 0]
-        every = every.append(new.unique()) if len(new) else every
-    size = [len(index) for index in ids]
     width = np.int32 if len(every) < 2**31 else np.int64
-    codes = np.concatenate([every.get_indexer(index).astype(width) for index in ids])
     return pd.DataFrame({
-        "account_id": pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(every)),
-        "month": pd.Categorical.from_codes(np.repeat(np.arange(len(months), dtype=np.int8), size),
+        "account_id": pd.Categorical.from_codes(np.concatenate(codes).astype(width), dtype=pd.CategoricalDtype(every)),
+        "month": pd.Categorical.from_codes(np.repeat(np.arange(len(months)), [len(c) for c in codes]),
                                            dtype=pd.CategoricalDtype(pd.DatetimeIndex(months))),
         "health_score": np.concatenate(scores),
         "health_band": pd.Categorical.from_codes(np.concatenate(bands).astype(np.int8), dtype=pd.CategoricalDtype(BANDS)),
