@@ -77,7 +77,8 @@ with rep_tab:
     else:
         reps = memo("suc_reps", SCORE_KEY, lambda: pf.rep_portfolio(scored, frame, as_of, churned))
         st.altair_chart(memo("suc_rep_chart", SCORE_KEY, lambda: charts.rep_portfolio_scatter(
-            frame.join(active[["health_score", "health_band"]], how="inner"))), width="stretch")
+            frame[[c for c in charts.REP_COLUMNS if c in frame.columns]].join(
+                active[["health_score", "health_band"]], how="inner"))), width="stretch")
         show_table(reps, {"accounts": "Accounts (book)", "active": "Active", "mean_health": ONE_DECIMAL,
                           "red_share": SHARE, "revenue_at_risk": MONEY, "churn_share": SHARE,
                           "churn_low": {**SHARE, "label": "95% low"}, "churn_high": {**SHARE, "label": "95% high"}})

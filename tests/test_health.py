@@ -521,3 +521,16 @@ def test_rescore_with_presence_as_booleans_equals_the_float_presence_products_to
     used = np.einsum("ij,j->i", present, (w > 0).astype(float)).astype(int)
     assert np.array_equal(ours.score, score, equal_nan=True) and np.array_equal(ours.measures_used, used)
     assert np.array_equal(ours.coverage, used / 8)
+
+
+def test_rep_scatter_from_the_columns_it_reads_equals_the_one_from_every_column():
+    """The Success page joins only REP_COLUMNS (owner, revenue) onto the active scores for the rep scatter, not the
+    whole measure frame (1M accounts by some 25 columns at size L): the chart's spec is the same."""
+    frame = pd.DataFrame({"owner": ["Ann", "Ann", None, "Bo"], "revenue": [100.0, 50.0, 70.0, None],
+                          "segment": ["a", "b", "c", "d"], "tenure": [1.0, 2.0, 3.0, 4.0]},
+                         index=pd.Index(["A", "B", "C", "D"], name="account_id"))
+    active = pd.DataFrame({"health_score": [10.0, 60.0, 80.0], "health_band": ["red", "yellow", "green"]},
+                          index=pd.Index(["D", "A", "C"], name="account_id"))
+    whole = charts.rep_portfolio_scatter(frame.join(active, how="inner")).to_dict()
+    used = charts.rep_portfolio_scatter(frame[list(charts.REP_COLUMNS)].join(active, how="inner")).to_dict()
+    assert used == whole

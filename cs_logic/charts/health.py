@@ -129,6 +129,10 @@ def migration_heatmap(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     return (cells + text).properties(datasets={"band_changes": data.to_dict("records")})
 
 
+# The accounts' columns rep_portfolio_scatter reads besides the scores (a caller joins only these onto them).
+REP_COLUMNS = ("owner", "revenue")
+
+
 def rep_portfolio_scatter(
     accounts: pd.DataFrame, owner_col: str = "owner", revenue_col: str | None = "revenue"
 ) -> alt.LayerChart:
