@@ -50,7 +50,7 @@ c4.metric("Revenue at risk", fmt.money(k.revenue_at_risk, currency(), compact=Tr
           + (f" {k.revenue_n:,} red accounts have a revenue figure, from {k.revenue_source}."
              if k.revenue_at_risk is not None else f" Unknown: {k.revenue_reason}."))
 active = memo("suc_active", SCORE_KEY, lambda: scored[["health_score", "health_band"]][pf.active_mask(
-    frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)])  # all the charts below read
+    frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)])  # the two columns its charts read
 risk_tab, rep_tab, one_tab, time_tab, predict_tab = st.tabs(
     ["At risk", "By rep", "One account", "Over time", "Does it predict churn?"])
 
