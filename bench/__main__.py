@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import gc
@@ -193,6 +194,10 @@ class Bench:
         self.points: pd.DataFrame | None = None
         self.table: pd.DataFrame | None = None
         self.usage_child: dict[str, Any] | None = None
+        self.page_memory: dict[str, str] = {}  # page -> its memory note after its first run (fig_pages)
+        self.peak = 0  # the process's high-water mark before fig_pages last reset it (see reset_page_peak)
+        self.after_first_run: Callable[[str, dict[str, Any]], None] | None = None  # (page, session state)
+        self.watch_first_run: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None  # (page)
 
     # ------------------------------------------------------------ helpers
     def add(self, fig: Figure) -> None:
@@ -478,7 +483,12 @@ class Bench:
                 at = AppTest.from_file(str(page), default_timeout=600)
                 for k, v in {**state, **PAGE_CHOICES.get(page.stem, {})}.items():
                     at.session_state[k] = v
-                at.run()  # first run fills the caches
+                self.peak = max(self.peak, reset_page_peak())
+                with self.watch_first_run(page.stem) if self.watch_first_run else contextlib.nullcontext():
+                    at.run()  # first run fills the caches
+                self.page_memory[page.stem] = memory_after(page.stem, self.peak)
+                if self.after_first_run:
+                    self.after_first_run(page.stem, state)
                 if at.exception:
                     exc = at.exception[0]  # the message is redacted in the page; the stack's last lines say what it was
                     where = " | ".join(line.strip() for line in list(getattr(exc, "stack_trace", []))[-2:])[:300]
@@ -492,7 +502,8 @@ class Bench:
                         times.append(time.perf_counter() - t0)
                 ms = 1000 * statistics.median(times)
                 shown = "; ".join(str(i.value) for i in at.info)[:140]
-                self.add(Figure(name, ms, "ms", target, ms <= 300, f"page says: {shown}" if shown else ""))
+                notes = [f"page says: {shown}" if shown else "", self.page_memory[page.stem]]
+                self.add(Figure(name, ms, "ms", target, ms <= 300, "; ".join(n for n in notes if n)))
                 if ms > 300 and self.profile:
                     self.sampled(f"page_{page.stem}", at.run)
             except Exception as exc:  # noqa: BLE001
@@ -683,6 +694,33 @@ def child_ingest(size: str, tables: list[str]) -> None:
     out["maxrss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     out["vmhwm_bytes"] = _status_kb("VmHWM") * 1024  # this process's own peak, a cross-check of ru_maxrss
     print(json.dumps(out))
+
+
+def process_peak() -> int:
+    """The process's resident high-water mark in bytes since it started or since :func:`reset_page_peak`."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def reset_page_peak() -> int:
+    """Start the high-water mark afresh from what is resident now, so after a page it is that page's own peak;
+    returns the mark before the reset. On Linux this resets both VmHWM and ru_maxrss (one counter): the caller
+    keeps the process's peak as the largest mark returned here. Elsewhere nothing is reset."""
+    before = process_peak()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return before
+
+
+def memory_after(page: str, earlier: int) -> str:
+    """The process's peak so far (``earlier``: its mark before the last reset), this page's first run's own
+    peak and what is resident after it."""
+    own = process_peak()
+    note = (f"peak after {page} {max(earlier, own) / 1e9:.2f} GB (first run's own {own / 1e9:.2f} GB, "
+            f"resident after it {_status_kb('VmRSS') * 1024 / 1e9:.2f} GB)")
+    print(f"  {note}", flush=True)
+    return note
 
 
 def _status_kb(field: str) -> int:

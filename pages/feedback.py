@@ -95,9 +95,9 @@ with drivers_tab:
 
     st.subheader("Operational drivers")
     port = scored_portfolio(store) if accounts is not None and "account_id" in accounts.columns else None
+    # The measures are read into fb_ops only (kept once, not also on their own: 1M accounts at size L).
     ops = memo("fb_ops", (KEY, as_of, port and port.scorecard), lambda: voice.operational(
-        memo("fb_measures", (KEY, as_of), lambda: derived_measures(store.con, set(store.tables), as_of)), accounts,
-        as_of, port and port.scores))
+        derived_measures(store.con, set(store.tables), as_of), accounts, as_of, port and port.scores))
     if not ops.outcomes or not ops.candidates:
         st.info("Operational drivers need accounts with NPS answers or churn, and tickets or usage per account.")
     else:

@@ -49,8 +49,8 @@ c4.metric("Revenue at risk", fmt.money(k.revenue_at_risk, currency(), compact=Tr
           help=f"Revenue of red active accounts: {fmt.money(k.revenue_at_risk, currency())}."
           + (f" {k.revenue_n:,} red accounts have a revenue figure, from {k.revenue_source}."
              if k.revenue_at_risk is not None else f" Unknown: {k.revenue_reason}."))
-active = memo("suc_active", SCORE_KEY, lambda: scored[pf.active_mask(frame, as_of, churned).reindex(
-    scored.index, fill_value=True).to_numpy(bool)])
+active = memo("suc_active", SCORE_KEY, lambda: scored[["health_score", "health_band"]][pf.active_mask(
+    frame, as_of, churned).reindex(scored.index, fill_value=True).to_numpy(bool)])  # the two columns its charts read
 risk_tab, rep_tab, one_tab, time_tab, predict_tab = st.tabs(
     ["At risk", "By rep", "One account", "Over time", "Does it predict churn?"])
 
@@ -77,7 +77,8 @@ with rep_tab:
     else:
         reps = memo("suc_reps", SCORE_KEY, lambda: pf.rep_portfolio(scored, frame, as_of, churned))
         st.altair_chart(memo("suc_rep_chart", SCORE_KEY, lambda: charts.rep_portfolio_scatter(
-            frame.join(active[["health_score", "health_band"]], how="inner"))), width="stretch")
+            frame[[c for c in charts.REP_COLUMNS if c in frame.columns]].join(
+                active[["health_score", "health_band"]], how="inner"))), width="stretch")
         show_table(reps, {"accounts": "Accounts (book)", "active": "Active", "mean_health": ONE_DECIMAL,
                           "red_share": SHARE, "revenue_at_risk": MONEY, "churn_share": SHARE,
                           "churn_low": {**SHARE, "label": "95% low"}, "churn_high": {**SHARE, "label": "95% high"}})

@@ -33,10 +33,10 @@ def overview():
 
 def backlog_size(as_of) -> tuple[int | None, str]:
     """How many tickets were open at the end of ``as_of``, and the rule (kept: a rerun counted 5M tickets again)."""
-    open_now = support.backlog(store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
-    if open_now is None:
+    found = support.backlog_size(store.frame("tickets"), dt.datetime.combine(as_of, dt.time.max))
+    if found is None:
         return None, "unknown: the export has no resolved date, status or resolved flag to tell open tickets"
-    return len(open_now), open_now.attrs["method"]
+    return found
 
 
 def breakdown(dim):

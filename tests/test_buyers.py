@@ -310,3 +310,78 @@ def test_buyers_section_on_the_five_customers():
     alive = next(block for block in b.blocks if block.title.startswith("Still a customer"))
     assert alive.chart is None and "only 5 customers bought" in alive.caption
     assert any(block.title == "RFM segments" and block.table is not None for block in b.blocks)
+
+
+def test_buyers_section_keeps_no_per_customer_table():
+    """The Loyalty page keeps the section in its session memo: 400 customers buying over a year give tiles
+    and blocks whose tables and charts are summaries, never a row per customer (a million at size L)."""
+    import dataclasses
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    orders = pd.DataFrame({"account_id": (rng.integers(0, 400, n)).astype(str), "order_id": np.arange(n).astype(str),
+                           "date": pd.to_datetime("2023-07-01") + pd.to_timedelta(rng.integers(0, 360, n), unit="D"),
+                           "amount": rng.integers(5, 50, n).astype(float)})
+    b = buyers_part(orders, None, dt.date(2024, 6, 30))
+    assert b.missing is None and len(b.blocks) >= 4
+    frames = [f for block in b.blocks for f in (block.table, *(block.chart.data if block.chart is not None and
+              isinstance(block.chart.data, pd.DataFrame) else None,)) if isinstance(f, pd.DataFrame)]
+    assert frames and all(len(f) < 100 for f in frames)
+    assert [f.name for f in dataclasses.fields(b)] == ["tiles", "blocks", "missing", "repeat", "check"]
+
+
+def _purchases_by_object_key(orders, as_of=None):
+    """read.buyers.purchases as written before it grouped by the order id's codes: the ids as Python objects,
+    every row put together before the rows after as_of were left out."""
+    at = pd.to_datetime(orders["date"], errors="coerce")
+    day = at.dt.normalize()
+    by_order = "order_id" in orders.columns and orders["order_id"].notna().any()
+    number = {c: pd.to_numeric(orders[c], errors="coerce").astype(float) if c in orders.columns
+              else pd.Series(np.nan, index=orders.index) for c in ("amount", "quantity")}
+    frame = pd.DataFrame({"customer": orders["account_id"], "day": day, "at": at,
+                          "key": orders["order_id"].astype(object) if by_order else day, **number})
+    keep = frame["customer"].notna() & frame["day"].notna() & frame["key"].notna()
+    if as_of is not None:
+        keep &= frame["day"] <= pd.Timestamp(as_of).normalize()
+    frame = frame[keep].assign(blank=lambda f: f["amount"].isna())
+    out = frame.groupby(["customer", "key"], sort=False).agg(
+        day=("day", "min"), at=("at", "min"), amount=("amount", "sum"), blank=("blank", "any"),
+        quantity=("quantity", "sum"), quantities=("quantity", "count")).reset_index()
+    out.loc[out["blank"], "amount"] = np.nan
+    out.loc[out["quantities"] == 0, "quantity"] = np.nan
+    return out.sort_values(["customer", "at"], kind="stable")[["customer", "day", "at", "amount", "quantity"]] \
+        .reset_index(drop=True)
+
+
+@pytest.mark.parametrize("ids", ["str", object, None])
+def test_purchases_grouped_by_order_id_codes_equal_grouping_by_the_ids(ids):
+    """3,000 order lines (orders of several lines, lines on the same stamp, blank customers, ids, dates and
+    amounts, lines after the as-of day; without order ids a purchase is a customer's day): the purchases are
+    those grouping by the ids as objects gives, row for row."""
+    rng = np.random.default_rng(8)
+    n = 3000
+    order = rng.integers(0, 1200, n)
+    orders = pd.DataFrame({
+        "account_id": pd.Series(np.where(rng.random(n) < 0.02, None, (order % 300).astype(str)), dtype=object),
+        "order_id": pd.Series(np.where(rng.random(n) < 0.02, None, order.astype(str)), dtype=ids or object),
+        "date": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 400 * 24, n) // 6 * 6, unit="h"),
+        "amount": np.where(rng.random(n) < 0.05, np.nan, rng.integers(1, 90, n).astype(float)),
+        "quantity": np.where(rng.random(n) < 0.3, np.nan, 1.0)})
+    orders.loc[rng.random(n) < 0.01, "date"] = pd.NaT
+    if ids is None:
+        orders = orders.drop(columns="order_id")
+    for as_of in (None, dt.date(2024, 9, 30)):
+        pd.testing.assert_frame_equal(purchases(orders, as_of), _purchases_by_object_key(orders, as_of))
+
+
+@pytest.mark.parametrize("kind", ["str", "string[pyarrow]", "string[python]", object])
+def test_first_seen_codes_are_factorize_codes(kind):
+    """Order ids numbered by sorting (Arrow text) or by pd.factorize (the rest) get factorize's codes: each
+    distinct id numbered where it first appears; empty, blank-looking, accented and NUL-holding ids included."""
+    from cs_logic.read.buyers import first_seen_codes
+
+    rng = np.random.default_rng(6)
+    for n in (0, 1, 2, 9, 5000):
+        ids = pd.Series(rng.choice([f"o{i}" for i in range(max(n // 3, 1))] + ["", " ", "é", "e\u0301", "a\x00b"], n),
+                        dtype=kind)
+        assert first_seen_codes(ids).tolist() == pd.factorize(ids)[0].tolist()

@@ -102,3 +102,53 @@ def test_faq_chart_shows_the_groups_as_bars_with_counts():
     spec = faq_chart(faq_candidates(QUESTIONS, min_count=2)).to_dict()
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["y"]["sort"] == "-x"
     assert len(spec["datasets"][spec["data"]["name"]]) == 2
+
+
+def _faq_text_by_text(texts, dates=None, questions_only=True):
+    """faq_candidates as written before it read each distinct wording once: every text detected and
+    normalised on its own, rows as lists."""
+    from cs_logic.metrics import faq
+
+    texts = texts.dropna().astype(str)
+    texts = texts[texts.str.strip().ne("")]
+    if questions_only:
+        texts = texts[[is_question(t) for t in texts]]
+    norm = pd.Series([normalise_question(t) for t in texts], index=texts.index, dtype=object)
+    norm = norm[norm.ne("")]
+    counts = norm.value_counts()
+    keys = counts.index.tolist()
+    leader = faq.leader_groups(keys, counts.tolist(), 0.5)
+    label = norm.map(pd.Series([keys[i] for i in leader], index=keys))
+    when = pd.to_datetime(dates.reindex(norm.index), errors="coerce") if dates is not None else None
+    end = when.max() if when is not None else None
+    sizes = label.value_counts()
+    label = label[label.isin(sizes.index[sizes >= 1])]
+    rows = []
+    for name, members in label.groupby(label, sort=False):
+        wordings = texts.loc[members.index].str.strip().value_counts()
+        last = prior = None
+        if when is not None:
+            age = (end - when.loc[members.index]).dt.days
+            last, prior = int(((age >= 0) & (age < 90)).sum()), int(((age >= 90) & (age < 180)).sum())
+        rows.append((name, len(members), len(members) / len(norm), wordings.index[:3].tolist(), last, prior,
+                     None if last is None else last - prior, members.index.tolist()))
+    out = pd.DataFrame(rows, columns=["label", "count", "share", "examples", "last_90", "prior_90", "change", "rows"])
+    return out.sort_values(["count", "label"], ascending=[False, True], ignore_index=True)
+
+
+@pytest.mark.parametrize("questions_only", [True, False])
+def test_reading_each_distinct_wording_once_gives_the_text_by_text_groups(questions_only):
+    """2,000 texts of 40 wordings (blanks, a number, repeats in any order, dated): the same groups, counts,
+    shares, examples, trend and rows as detecting and normalising every text on its own."""
+    rng = random.Random(5)
+    wordings = [*QUESTIONS, " Refund request ", "refund request", "Login broken?", "", "   ", None, 42,
+                *(f"How do I {w} my {x}?" for w in ("change", "see", "close") for x in ("plan", "bill", "seat", "team")),
+                *(f"Where is my {x}" for x in ("order", "invoice", "parcel")), "Porque não funciona?", "چرا دیر رسید"]
+    texts = pd.Series([rng.choice(wordings) for _ in range(2000)], index=range(7, 2007), dtype=object)
+    dates = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta([rng.randint(0, 300) for _ in range(2000)],
+                                                                      unit="D"), index=texts.index)
+    ours = faq_candidates(texts, dates, min_count=1, questions_only=questions_only)
+    ref = _faq_text_by_text(texts, dates, questions_only)
+    assert len(ours) > 5
+    pd.testing.assert_frame_equal(ours.drop(columns="rows"), ref.drop(columns="rows"))
+    assert [list(r) for r in ours["rows"]] == ref["rows"].tolist()

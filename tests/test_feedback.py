@@ -271,3 +271,20 @@ def test_feedback_charts_are_aggregated_titled_and_tooltipped():
     assert bars["encoding"]["x"]["field"] == "z" and bars["encoding"]["y"]["type"] == "nominal"
     assert {t["field"] for t in bars["encoding"]["tooltip"]} >= {"count_a", "count_b"}
     assert themes_chart(themes(["late delivery", "late"])).to_dict()["mark"]["type"] == "bar"
+
+
+@pytest.mark.parametrize("kind", ["float64", "int64", "Int64", "Float64", "float32"])
+def test_a_column_of_numbers_is_read_as_the_object_path_reads_it(kind):
+    """_whole_in_range reads a numeric column as floats at once: the valid answers (and their positions), the
+    invalid and the blank counts are those of reading every value as an object (half points, out of range,
+    blanks, infinity)."""
+    import numpy as np
+
+    from cs_logic.metrics.feedback import _whole_in_range
+
+    values = ([5, 4, 6, 0, 7, 3, 1, 2, 5] if kind == "int64" else [5, 4, None, 0, 7, 3, 1, 2, 5] if kind == "Int64"
+              else [5.0, 4.5, None, 0.0, np.inf, 3.0, 1.0, 2.0, 5.0])
+    column = pd.Series(values, dtype=kind, index=list("abcdefghi"))
+    fast, slow = _whole_in_range(column, 1, 5), _whole_in_range(list(column), 1, 5)
+    pd.testing.assert_series_equal(fast[0], slow[0])
+    assert fast[1:] == slow[1:]

@@ -1,5 +1,6 @@
 """The Loyalty page's views: surveys joined to accounts, NPS per group, and the KPI tiles' numbers."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,6 +31,30 @@ def test_join_adds_only_the_account_columns_the_surveys_lack_and_keeps_one_row_p
     assert out["segment"].fillna("-").tolist() == ["S1", "-", "S2", "S3"]
     assert out["owner"].fillna("-").tolist() == ["ann", "ann", "bob", "-"]
     assert out["plan"].fillna("-").tolist() == ["Pro", "Pro", "Basic", "-"]
+
+
+def _whole_join(surveys, accounts):
+    """The join as it was written before it shared the survey columns: every column joined."""
+    wanted = [c for c in ("segment", "owner", "plan") if c in accounts.columns and c not in surveys.columns]
+    joined = surveys.join(accounts.drop_duplicates("account_id").set_index("account_id")[wanted], on="account_id")
+    joined.index = surveys.index
+    return joined
+
+
+@pytest.mark.parametrize("survey_ids", [object, "str", "category"])
+@pytest.mark.parametrize("account_ids", [object, "str", "string[pyarrow]"])
+def test_join_equals_a_whole_join_and_shares_the_survey_columns(survey_ids, account_ids):
+    """Same frame as joining every column (dtypes included: ids of two types come back as the join types
+    them), while the answers' own columns are the caller's, not a copy (2M answers at size L)."""
+    surveys = pd.DataFrame({"account_id": pd.Series(["a", "a", None, "b", "zz"], dtype=survey_ids),
+                            "nps": [10.0, 9.0, 1.0, 0.0, 7.0], "comment": ["x", None, "y", "z", "w"]},
+                           index=[5, 6, 6, 7, 8])
+    accounts = pd.DataFrame({"account_id": pd.Series(["a", "b", "b", None], dtype=account_ids),
+                             "segment": pd.Series(["X", "Y", "Y", "N"], dtype=account_ids),
+                             "owner": ["ann", "bob", "bob", "n"], "plan": pd.Categorical(["Pro", "B", "B", "P"])})
+    out = surveys_with_accounts(surveys, accounts)
+    pd.testing.assert_frame_equal(out, _whole_join(surveys, accounts))
+    assert np.shares_memory(out["nps"].to_numpy(), surveys["nps"].to_numpy())
 
 
 @pytest.mark.parametrize("accounts", [None, pd.DataFrame({"segment": ["X"]})])

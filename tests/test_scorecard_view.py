@@ -159,3 +159,13 @@ def test_columns_to_add_leave_out_the_scored_ones_and_numbers_start_linear():
     assert sv.addable(frame, kinds, sc, {"Monthly": "MRR"}.get) == ["seats", "plan"]
     assert [sv.default_method(kinds, c) for c in ("seats", "plan", None)] == ["linear", "points", "points"]
     assert sv.without(Scorecard("s", Bands(), (TENURE,)), "tenure").measures == ()
+
+
+def test_the_band_chart_counts_the_active_accounts_bands_as_the_whole_scored_frame_gives():
+    """The what-if's band chart is built from the band column of the active accounts only (the page rebuilds it on
+    every slider move; the scored frame holds every measure's points): its spec is the one the whole frame gives."""
+    from cs_logic.charts import health as charts
+
+    port, past = _scored(Scorecard("s", Bands(40, 75), (TENURE,)))
+    whole = charts.band_distribution_chart(pf.active_scores(port.scored, port.frame, AS_OF, port.churned))
+    assert sv.build(port, past, None).bands.to_dict() == whole.to_dict()

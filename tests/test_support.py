@@ -114,6 +114,29 @@ def test_answered_share_without_a_flag_is_the_share_with_a_first_response():
     assert bare["answered_share"].isna().all() and bare["resolved_share"].isna().all()
 
 
+@pytest.mark.parametrize("dim", ["agent", "priority", "answered"])
+def test_by_dim_groups_only_the_columns_it_reads_and_gives_the_whole_frames_table(dim):
+    """by_dim copies only the grouping column and BY_DIM_READS before grouping (5M tickets at size L): the table
+    is the one grouping the whole frame gives, text columns, a resolved flag, and a grouping column that is
+    itself one the figures read included."""
+    tickets = _tickets().assign(priority=["high", "low", "high", None, "low"], subject=list("vwxyz"),
+                                resolved=pd.array([True, None, True, False, False], dtype="boolean"))
+    whole = tickets.assign(**{c: tickets[c] for c in tickets.columns})  # every column, as it was grouped before
+    expected = []
+    d = ticket_durations(whole)
+    for key, group in whole.assign(_first=d.first_response_hours, _res=d.resolution_hours).groupby(
+            dim, dropna=False, sort=False):
+        expected.append((key, len(group), group["_first"].median(), group["_res"].median()))
+    out = by_dim(tickets, dim)
+    assert out.columns[0] == dim and out["tickets"].sum() == 5
+    got = {(k if pd.notna(k) else None): (n, a, b) for k, n, a, b in
+           out[[dim, "tickets", "median_first_response_hours", "median_resolution_hours"]].itertuples(index=False)}
+    for key, n, first, res in expected:
+        g = got[key if pd.notna(key) else None]
+        assert g[0] == n and (g[1] == first or (pd.isna(g[1]) and pd.isna(first)))
+        assert g[2] == res or (pd.isna(g[2]) and pd.isna(res))
+
+
 def test_by_dim_refuses_a_missing_column_with_a_clear_message():
     """No channel column -> ValueError naming it (the page checks first and explains)."""
     with pytest.raises(ValueError, match="channel"):
@@ -188,3 +211,26 @@ def test_backlog_is_unknown_without_status_flag_or_resolved_date():
     """A calls report (wait and talk times only) says nothing about resolution: backlog None, not 0."""
     assert backlog(pd.DataFrame({"created_at": pd.to_datetime(["2024-01-01"]), "first_response_hours": [0.1]}),
                    pd.Timestamp("2024-02-01")) is None
+
+
+@pytest.mark.parametrize("status_type", [object, "str", "category"])
+def test_backlog_size_counts_what_backlog_lists_with_statuses_folded_once_each(status_type):
+    """The Support page and the summary count the backlog without copying the open tickets, folding each distinct
+    status once: the count and the rule equal len(backlog(...)) and its method, and the closed statuses are those
+    stripping and case-folding every status gives (blanks, padding, capitals), with and without resolved dates."""
+    from cs_logic.metrics.support import CLOSED_STATUSES, _closed_status, backlog_size
+
+    rng = np.random.default_rng(2)
+    n = 600
+    status = pd.Series(rng.choice([" Solved", "open", "CLOSED ", "pending", None, "resolved", "Solved"], n),
+                       dtype=status_type)
+    created = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 200, n), unit="D")
+    resolved = pd.Series(created + pd.to_timedelta(rng.integers(0, 30, n), unit="D")).where(rng.random(n) < 0.6)
+    tickets = pd.DataFrame({"created_at": created, "resolved_at": resolved, "status": status})
+    every = status.astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
+    assert _closed_status(status).tolist() == every.tolist()
+    for frame in (tickets, tickets.drop(columns="resolved_at"), tickets.drop(columns="status")):
+        for as_of in (None, pd.Timestamp("2024-05-01 23:59:59")):
+            listed = backlog(frame, as_of)
+            assert backlog_size(frame, as_of) == (len(listed), listed.attrs["method"])
+    assert backlog_size(tickets.drop(columns=["status", "resolved_at"]), None) is None

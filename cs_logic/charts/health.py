@@ -82,7 +82,9 @@ def score_histogram(scores: pd.DataFrame, bins: int = 20) -> alt.Chart:
 
 def score_history_chart(history: pd.DataFrame, account_id: str) -> alt.LayerChart | alt.FacetChart:
     """Monthly health score of one account (from ``score_history``), points coloured by band."""
-    data = history.loc[history["account_id"] == account_id, ["month", "health_score", "health_band"]].copy()
+    rows = history.loc[history["account_id"] == account_id, ["month", "health_score", "health_band"]]
+    # score_history keeps months and bands as categoricals; the chart's data is their plain values.
+    data = rows.astype({c: rows[c].cat.categories.dtype for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)})
     base = alt.Chart(data, title=f"Health score over time: {account_id}")
     tooltip = [alt.Tooltip("month:T", title="Month", format="%b %Y"),
                alt.Tooltip("health_score:Q", title="Score", format=".1f"), alt.Tooltip("health_band:N", title="Band")]
@@ -125,6 +127,10 @@ def migration_heatmap(matrix: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
                                     tooltip=tooltip)
     text = base.mark_text().encode(**enc, text=alt.Text("accounts:Q"), tooltip=tooltip)
     return (cells + text).properties(datasets={"band_changes": data.to_dict("records")})
+
+
+# The accounts' columns rep_portfolio_scatter reads besides the scores (a caller joins only these onto them).
+REP_COLUMNS = ("owner", "revenue")
 
 
 def rep_portfolio_scatter(

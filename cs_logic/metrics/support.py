@@ -117,6 +117,30 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame |
     >>> len(backlog(pd.DataFrame({"status": ["open", "Solved", "pending"]}), None))
     2
     """
+    found = _open_tickets(tickets, as_of)
+    if found is None:
+        return None
+    is_open, created, method = found
+    as_of = None if as_of is None else pd.Timestamp(as_of)
+    age = (as_of - created[is_open]).dt.total_seconds() / 86400.0 if as_of is not None else np.nan
+    out = tickets[is_open.to_numpy()].assign(age_days=age)
+    out.attrs["method"] = method
+    return out
+
+
+def backlog_size(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> tuple[int, str] | None:
+    """``len(backlog(tickets, as_of))`` and its rule (``attrs["method"]``), without copying the open tickets
+    (the Support page and the summary show the count only; millions of tickets at size L).
+
+    >>> backlog_size(pd.DataFrame({"status": ["open", "Solved", "pending"]}), None)
+    (2, 'current status or resolved flag says not resolved (no resolution dates in the export)')
+    """
+    found = _open_tickets(tickets, as_of)
+    return None if found is None else (int(found[0].sum()), found[2])
+
+
+def _open_tickets(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> tuple[pd.Series, pd.Series, str] | None:
+    """Which tickets :func:`backlog` counts as open at ``as_of``, their created stamps and the rule, in words."""
     as_of = None if as_of is None else pd.Timestamp(as_of)
     if "created_at" in tickets.columns:
         created = pd.to_datetime(tickets["created_at"], errors="coerce")
@@ -124,8 +148,7 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame |
         created = pd.Series(pd.NaT, index=tickets.index, dtype="datetime64[ns]")
     is_open = created.le(as_of) if as_of is not None and "created_at" in tickets.columns else \
         pd.Series(True, index=tickets.index)
-    closed = (tickets["status"].astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES)
-              if "status" in tickets.columns else None)
+    closed = _closed_status(tickets["status"]) if "status" in tickets.columns else None
     if "resolved" in tickets.columns:
         flagged = tickets["resolved"].astype("boolean").fillna(False).astype(bool)
         closed = flagged if closed is None else closed | flagged
@@ -140,10 +163,21 @@ def backlog(tickets: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame |
         method = "current status or resolved flag says not resolved (no resolution dates in the export)"
     else:
         return None
-    age = (as_of - created[is_open]).dt.total_seconds() / 86400.0 if as_of is not None else np.nan
-    out = tickets[is_open.to_numpy()].assign(age_days=age)
-    out.attrs["method"] = method
-    return out
+    return is_open, created, method
+
+
+def _closed_status(status: pd.Series) -> pd.Series:
+    """Whether each status reads as closed (stripped, case folded, in CLOSED_STATUSES), worked out once per
+    distinct status: folding 5M statuses one by one made three text copies of them at size L.
+
+    >>> _closed_status(pd.Series([" Solved", "open", None, "solved"])).tolist()
+    [True, False, False, True]
+    """
+    codes, distinct = pd.factorize(status)
+    blank = pd.Series([np.nan], dtype=status.dtype)  # a blank status, as the whole column's rule reads it
+    names = pd.concat([pd.Series(distinct, dtype=status.dtype), blank], ignore_index=True)
+    closed = names.astype(str).str.strip().str.casefold().isin(CLOSED_STATUSES).to_numpy(bool)
+    return pd.Series(closed[codes], index=status.index)  # code -1 (blank) takes the last: the blank's answer
 
 
 def format_hours(hours: float | None) -> str:
@@ -178,6 +212,12 @@ def _share_with(group: pd.DataFrame, flag: str, evidence: tuple[str, ...]) -> fl
     return float(group[column].notna().mean()) if column is not None and len(group) else None
 
 
+# The columns by_dim's figures read besides the grouping column: CSAT, the answered / resolved flags and the times
+# their shares fall back on (``_share_with``).
+BY_DIM_READS = ("csat", "answered", "resolved", "first_response_at", "first_response_hours", "resolved_at",
+                "resolution_hours")
+
+
 def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
     """Per value of ``col`` (agent, channel, priority, topic): volume, median times, shares, CSAT %.
 
@@ -194,7 +234,9 @@ def by_dim(tickets: pd.DataFrame, col: str) -> pd.DataFrame:
     if col not in tickets.columns:
         raise ValueError(f"the tickets table has no {col} column")
     d = ticket_durations(tickets)
-    frame = tickets.assign(_first=d.first_response_hours, _res=d.resolution_hours)
+    # Only the columns a group's figures read: grouping sorts a copy of the frame, all 5M tickets at size L.
+    used = dict.fromkeys(c for c in (col, *BY_DIM_READS) if c in tickets.columns)
+    frame = tickets[list(used)].assign(_first=d.first_response_hours, _res=d.resolution_hours)
     rows = []
     for key, group in frame.groupby(col, dropna=False, sort=False):
         c = csat(group["csat"]) if "csat" in group.columns else None

@@ -56,12 +56,15 @@ def _accounts_by_id(accounts: pd.DataFrame) -> pd.DataFrame:
     return acc.drop_duplicates("account_id").set_index("account_id")
 
 
-def _measures_of(acc: pd.DataFrame, derived: pd.DataFrame, buyers: bu.BuyerMeasures | None) -> pd.DataFrame:
+def _measures_of(acc: pd.DataFrame, derived: pd.DataFrame, buyers: bu.BuyerMeasures | None,
+                 columns: set[str] | None = None) -> pd.DataFrame:
     """:func:`measure_frame` from its parts: the accounts by id, the derived measures (in any order) and the buyer
-    measures. The rows are the accounts', in their order."""
+    measures; with ``columns``, only those of them. The rows are the accounts', in their order."""
     if buyers is not None:
         derived = derived.join(buyers.frame, how="left")
     derived = derived.drop(columns=[c for c in derived.columns if c in acc.columns])
+    if columns is not None:
+        acc, derived = (f[[c for c in f.columns if c in columns]] for f in (acc, derived))
     out = acc.join(derived, how="inner")
     out.index.name = "account_id"
     return out
@@ -764,13 +767,13 @@ def score_history(con: duckdb.DuckDBPyConnection, tables: set[str], accounts: pd
     """
     start, end = history_window(as_of)
     acc = _accounts_by_id(accounts)
-    scored = {resolve(m.column) for m in sc.measures}  # only what the scorecard scores is worked out each month
+    scored = {resolve(m.column) for m in sc.measures}  # only what the scorecard scores is worked out and kept
     buyers_scored = bu.is_buyers_portfolio(tables, accounts) and bool(scored & set(bu.MEASURES))
     orders = con.execute(BUYER_ORDERS_SQL).df() if buyers_scored else None
 
     def measures_at(day: dt.date) -> pd.DataFrame:
         buyers = None if orders is None else bu.purchase_measures(orders, accounts, day)
-        return _measures_of(acc, derived_measures(con, tables, day, ordered=False, only=scored), buyers)
+        return _measures_of(acc, derived_measures(con, tables, day, ordered=False, only=scored), buyers, scored)
 
     return health.score_history(measures_at, sc, start, end, resolve)
 
@@ -810,8 +813,13 @@ def health_over_time(history: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame
     plain = frame[[c for c in ("end_date", "churned") if c in frame.columns]].reset_index(drop=True)
     ids = frame.index.astype(str)
     unique = ids if ids.is_unique else ids[~ids.duplicated()]
-    for month, group in history.groupby("month", sort=True):
-        at = unique.get_indexer(group["account_id"].astype(str).to_numpy())
+    accounts = history["account_id"]
+    if isinstance(accounts.dtype, pd.CategoricalDtype):  # score_history's ids: each looked up once, not once a month
+        at_all = np.append(unique.get_indexer(accounts.cat.categories.astype(str)), -1)[accounts.cat.codes.to_numpy()]
+    else:
+        at_all = unique.get_indexer(accounts.astype(str).to_numpy())
+    for month, group in history.assign(_at=at_all).groupby("month", sort=True, observed=True):
+        at = group["_at"].to_numpy()
         churned = active_mask(plain, month).to_numpy(bool)
         active = np.where(at >= 0, churned[np.maximum(at, 0)], True)  # an account not in frame counts as active
         scored = group[active & group["health_score"].notna().to_numpy()]

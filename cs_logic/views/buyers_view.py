@@ -43,14 +43,14 @@ class Block:
 @dataclass(frozen=True, eq=False)
 class Buyers:
     """The section: headline tiles, its blocks in page order, and ``missing`` (what to add) when it cannot show
-    anything. ``repeat``, ``rfm`` (per customer), ``measures`` and ``check`` are the figures behind it."""
+    anything. ``repeat`` and ``check`` are the figures behind it. The per-customer tables the blocks are drawn
+    from (RFM, the purchase model's measures: a million rows each at size L) are not kept: the page keeps
+    this record in its session memo and draws only the blocks."""
 
     tiles: tuple[Shown, ...]
     blocks: tuple[Block, ...]
     missing: str | None = None
     repeat: RepeatPurchase | None = None
-    rfm: pd.DataFrame | None = None
-    measures: bu.BuyerMeasures | None = None
     check: HoldoutCheck | None = None
 
 
@@ -74,7 +74,7 @@ def buyers_part(orders: pd.DataFrame | None, accounts: pd.DataFrame | None, as_o
     check, check_reason = bu.model_check(orders, accounts, as_of)
     blocks = (_gaps_block(orders, accounts, as_of, r), _cohort_block(orders, accounts, as_of),
               _rfm_block(table), _alive_block(measures), *_check_blocks(check, check_reason))
-    return Buyers(repeat_tiles(r), blocks, None, r, table, measures, check)
+    return Buyers(repeat_tiles(r), blocks, None, r, check)
 
 
 def repeat_tiles(r: RepeatPurchase) -> tuple[Shown, ...]:

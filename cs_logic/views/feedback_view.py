@@ -212,7 +212,7 @@ def account_outcomes(measures: pd.DataFrame, accounts: pd.DataFrame | None, as_o
     >>> account_outcomes(m, pd.DataFrame({"account_id": ["a"], "churned": [True]}), "2024-01-01").to_dict("records")
     [{'tickets_per_month': 2.0, 'churned': True}]
     """
-    out = measures.copy()
+    out = measures.copy(deep=False)  # copy-on-write: the columns added below leave the caller's frame as it is
     if health is not None and "health_score" in health.columns:
         scores = health.set_index("account_id") if "account_id" in health.columns else health
         out["health_score"] = scores["health_score"].groupby(level=0).first().reindex(out.index).astype(float)

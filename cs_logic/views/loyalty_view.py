@@ -51,6 +51,8 @@ def surveys_with_accounts(surveys: pd.DataFrame, accounts: pd.DataFrame | None,
 
     Columns the surveys already have are kept as they are; without an account_id on either side the
     surveys come back unchanged. Answers whose account is not in the accounts table get blanks.
+    The survey columns are the caller's own (copy-on-write shares them): only the ids are joined, so
+    2M answers cost the added columns, not a second copy of every answer and comment.
 
     >>> s = pd.DataFrame({"account_id": ["a", "b", "x"], "nps": [10, 0, 9]})
     >>> a = pd.DataFrame({"account_id": ["a", "b"], "segment": ["SMB", "Enterprise"]})
@@ -63,8 +65,11 @@ def surveys_with_accounts(surveys: pd.DataFrame, accounts: pd.DataFrame | None,
     if not wanted:
         return surveys
     lookup = accounts.drop_duplicates("account_id").set_index("account_id")[wanted]
-    joined = surveys.join(lookup, on="account_id")
-    joined.index = surveys.index
+    found = surveys[["account_id"]].join(lookup, on="account_id")
+    joined = surveys.copy(deep=False)
+    # The join gives the ids the accounts' type when the two differ (text against object): kept, as before.
+    for column in ["account_id"] * (found["account_id"].dtype != surveys["account_id"].dtype) + wanted:
+        joined[column] = found[column].set_axis(surveys.index)
     return joined
 
 

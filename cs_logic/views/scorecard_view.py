@@ -163,7 +163,7 @@ def build(port: pf.ScoredPortfolio, past: Past, baseline: Baseline | None,
     return WhatIf(
         tiles(k, before, cmp, auc, None if baseline is None else baseline.auc, past.basis.note, currency),
         tuple(warnings),
-        charts.band_distribution_chart(pf.active_scores(scored, frame, as_of, churned)),
+        charts.band_distribution_chart(pf.active_scores(scored[["health_band"]], frame, as_of, churned)),  # it counts bands
         se.weight_table(sc),
         cmp,
         None if cmp is None else charts.migration_heatmap(cmp.matrix),

@@ -106,8 +106,8 @@ def _tickets(tables: dict[str, pd.DataFrame], as_of: dt.date | None, notes: list
                                          "p90_first_response_hours", "median_resolution_hours")}
     # METRICS.md: backlog = tickets not resolved on the as-of date (its end, as the Support page counts it).
     day_end = None if as_of is None else pd.Timestamp(dt.datetime.combine(as_of, dt.time.max))
-    open_now = support.backlog(tickets, day_end)
-    out["backlog"] = None if open_now is None else len(open_now)
+    open_now = support.backlog_size(tickets, day_end)
+    out["backlog"] = None if open_now is None else open_now[0]
     if open_now is None:
         note(notes, "tickets.backlog", "unknown: no status, resolved flag or resolved date says which tickets are resolved")
     return out
