@@ -10,7 +10,7 @@ from cs_logic.core import fmt
 from cs_logic.scoring import health
 from cs_logic.scoring import portfolio as pf
 from pages._shared.frame import require_data
-from pages._shared.portfolio import health_history, scored_portfolio
+from pages._shared.portfolio import backtest, health_history, scored_portfolio
 from pages._shared.widgets import MONEY, ONE_DECIMAL, SHARE, currency, download_row, show_table
 from pages.state import data_key, init_state, memo
 
@@ -110,13 +110,8 @@ with time_tab:
         st.caption("Bars: share of each band among the accounts active at each month's end; line: their mean score.")
 
 with predict_tab:
-    basis = memo("basis", DATA_KEY, lambda: pf.backtest_basis(store.con, set(store.tables),
-                                                              store.frame("accounts"), frame, as_of))
-    past = memo("basis_points", (DATA_KEY, pf.definition_key(sc)), lambda: pf.portfolio_points(basis.frame, sc,
-                                                                                                resolve))
-    past_churned = memo("basis_churned", DATA_KEY, lambda: pf.churn_status(basis.frame, as_of))
-    bt = memo("backtest", SCORE_KEY, lambda: pf.backtest(pf.rescore_portfolio(past, sc), basis.frame, as_of,
-                                                         past_churned))
+    past = backtest(store, port)  # the Scorecard page's too: one result under one set of memo names
+    basis, bt = past.basis, past.result
     if bt.reason:
         st.info(bt.reason)
     else:
