@@ -168,14 +168,24 @@ def _log_likelihood(r: float, alpha: float, a: float, b: float, x: np.ndarray, t
                     each: np.ndarray, at: np.ndarray) -> np.ndarray:
     """:func:`bgnbd_log_likelihood` given the distinct repeat counts ``each`` and where each customer's is (``at``):
     a fit finds them once, not at every step."""
-    head = (special.gammaln(r + each) - special.gammaln(r))[at] + r * np.log(alpha)
-    stay = (special.betaln(a, b + each) - special.betaln(a, b))[at] - (r + x) * np.log(alpha + T)
-    has_repeat = x > 0
-    repeat_terms = np.full_like(each, np.nan)
-    repeat_terms[each > 0] = special.betaln(a + 1, b + each[each > 0] - 1) - special.betaln(a, b)
-    drop = np.full_like(x, -np.inf)
-    drop[has_repeat] = repeat_terms[at[has_repeat]] - (r + x[has_repeat]) * np.log(alpha + t_x[has_repeat])
+    head, stay, drop, _, _ = _terms(r, alpha, a, b, x, t_x, T, each, at)
     return np.asarray(head + np.logaddexp(stay, drop))
+
+
+def _terms(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+           each: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Eq. (6) per customer, in logs: the part both terms share, the "still active" term, the "dropped out after the
+    last purchase" term (-inf without a repeat purchase), and ln(alpha + T), ln(alpha + t_x)."""
+    log_T, log_t = np.log(alpha + T), np.log(alpha + t_x)
+    base = special.betaln(a, b)
+    head = (special.gammaln(r + each) - special.gammaln(r))[at] + r * np.log(alpha)
+    stay = (special.betaln(a, b + each) - base)[at] - (r + x) * log_T
+    has_repeat, repeats = x > 0, each > 0
+    repeat_terms = np.full_like(each, np.nan)
+    repeat_terms[repeats] = special.betaln(a + 1, b + each[repeats] - 1) - base
+    drop = np.full_like(x, -np.inf)
+    drop[has_repeat] = repeat_terms[at[has_repeat]] - (r + x[has_repeat]) * log_t[has_repeat]
+    return head, stay, drop, log_T, log_t
 
 
 def _negative_ll_and_gradient(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray,
@@ -193,24 +203,15 @@ def _negative_ll_and_gradient(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray,
     """
     r, alpha, a, b = np.exp(theta)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        log_T, log_t = np.log(alpha + T), np.log(alpha + t_x)
-        rx = r + x
-        base = special.betaln(a, b)
-        head = (special.gammaln(r + each) - special.gammaln(r))[at] + r * np.log(alpha)
-        stay = (special.betaln(a, b + each) - base)[at] - rx * log_T
-        has_repeat = x > 0
-        repeats = each > 0
-        repeat_terms = np.full_like(each, np.nan)
-        repeat_terms[repeats] = special.betaln(a + 1, b + each[repeats] - 1) - base
-        drop = np.full_like(x, -np.inf)
-        drop[has_repeat] = repeat_terms[at[has_repeat]] - rx[has_repeat] * log_t[has_repeat]
+        head, stay, drop, log_T, log_t = _terms(r, alpha, a, b, x, t_x, T, each, at)
         total = np.logaddexp(stay, drop)
         value = float(np.sum(w * (head + total)))
         p_stay, p_drop = np.exp(stay - total), np.exp(drop - total)
         psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + each)[at]
         d_r = (special.digamma(r + each) - special.digamma(r))[at] + np.log(alpha) - p_stay * log_T - p_drop * log_t
-        d_alpha = r / alpha - rx * (p_stay / (alpha + T) + p_drop / (alpha + t_x))
+        d_alpha = r / alpha - (r + x) * (p_stay / (alpha + T) + p_drop / (alpha + t_x))
         d_a = psi_ab - psi_abx + p_drop / a
+        repeats = each > 0
         after_last = np.zeros_like(each)
         after_last[repeats] = 1.0 / (b + each[repeats] - 1)
         d_b = psi_ab - psi_abx - special.digamma(b) + special.digamma(b + each)[at] - p_drop * after_last[at]
@@ -224,8 +225,8 @@ def fit_bgnbd(summary: pd.DataFrame, unit: Unit = "weeks") -> tuple[BgNbdParams 
     """Maximum-likelihood r, alpha, a, b over a ``customer_summary``; (None, reason) when data cannot.
 
     scipy's L-BFGS-B on log-parameters (so each stays positive), stepping on the likelihood's own gradient
-    (:func:`_negative_ll_and_gradient`), then Nelder-Mead from there if L-BFGS-B stops short. Customers with the same (x, t_x, T) are one weighted row, which is what makes 23,570
-    CDNOW customers fit in well under a second. ``converged`` is False, with the optimiser's message, when
+    (:func:`_negative_ll_and_gradient`), then Nelder-Mead from there if L-BFGS-B stops short. Customers with the
+    same (x, t_x, T) are one weighted row, which is what makes 23,570 CDNOW customers fit in well under a second. ``converged`` is False, with the optimiser's message, when
     neither method reports success or a parameter runs to exp(+-15) (no maximum inside).
 
     Examples
