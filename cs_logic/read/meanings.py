@@ -347,9 +347,8 @@ def _guest_ids(ids: pd.Series) -> list[str]:
     return [str(uniques[i]) for i in maybe if _is_guest_id(uniques[i])]
 
 
-def _guest_rows(ids: pd.Series) -> pd.Series:
-    """Per row of ``ids``, whether its customer id is a guest checkout's (:func:`_guest_ids`)."""
-    guests = _guest_ids(ids)
+def _guest_rows(ids: pd.Series, guests: list[str]) -> pd.Series:
+    """Per row of ``ids``, whether its customer id is one of ``guests`` (:func:`_guest_ids` of these ids)."""
     if not guests:
         return pd.Series(False, index=ids.index, dtype=bool)
     text = _id_text(ids)
@@ -363,7 +362,7 @@ def _guest_decision(file: str, frame: pd.DataFrame, mapping: Mapping[str, str]) 
         return None
     ids = frame[column]
     guest_ids = _guest_ids(ids)
-    guests = int(_guest_rows(ids).sum()) if guest_ids else 0
+    guests = int(_guest_rows(ids, guest_ids).sum())
     if not guests:
         return None
     email = next((c for c in map(str, frame.columns) if c != column and "email" in normalise_header(c).split()
@@ -390,7 +389,7 @@ def with_guest_customers(frame: pd.DataFrame, decisions: tuple[Decision, ...]) -
     decision = next((d for d in decisions if d.kind == "guest"), None)
     if decision is None or "account_id" not in frame.columns:
         return frame
-    guest = _guest_rows(frame["account_id"])
+    guest = _guest_rows(frame["account_id"], _guest_ids(frame["account_id"]))
     email = decision.choice[0] if decision.choice and decision.choice[0] in frame.columns else None
     mail = (frame[email].astype(object).map(lambda v: None if pd.isna(v) or not str(v).strip()
                                               else "guest " + str(v).strip().casefold())
